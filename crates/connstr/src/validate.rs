@@ -1,0 +1,941 @@
+//! Builds [`ConnectionOptions`] from a parsed connection string: maps names (and synonyms) to properties, checks
+//! each value against its type, resolves `Auto`, fills in defaults and checks that the chosen authentication scheme
+//! has what it needs. Each failure names the property, the byte offset and the fix.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::ConnStrError;
+use crate::grammar::{ConnectionString, RawPair};
+use crate::options::{ConnectionOptions, OAuthOptions, ProxyUrl, ValueSource, Warning};
+use crate::properties::{self, PropertyInfo, ValueKind, PROPERTIES};
+use crate::secret::Secret;
+use crate::values::{AuthScheme, CloudId, Deployment, InitiateOAuth, LogLevel, OAuthSettingsLocation, SpaceKey};
+
+/// Atlassian's Cloud authorization endpoint.
+pub const CLOUD_AUTHORIZATION_URL: &str = "https://auth.atlassian.com/authorize";
+/// Atlassian's Cloud token endpoint.
+pub const CLOUD_ACCESS_TOKEN_URL: &str = "https://auth.atlassian.com/oauth/token";
+/// Atlassian's Cloud API gateway.
+pub const ATLASSIAN_API_URL: &str = "https://api.atlassian.com";
+/// The default OAuth redirect URL (a loopback port the desktop flow listens on).
+pub const DEFAULT_CALLBACK_URL: &str = "http://localhost:33333";
+/// Where to create a Cloud API token.
+pub const API_TOKEN_PAGE: &str = "https://id.atlassian.com/manage-profile/security/api-tokens";
+
+/// The scopes requested on Cloud when `Scope` is not given: read access for every table, CQL search, users and
+/// groups, and `offline_access` for a refresh token. Add write scopes (e.g. `write:page:confluence`) with `Scope`.
+pub const DEFAULT_CLOUD_SCOPES: &[&str] = &[
+    "read:space:confluence",
+    "read:page:confluence",
+    "read:comment:confluence",
+    "read:attachment:confluence",
+    "read:label:confluence",
+    "read:task:confluence",
+    "search:confluence",
+    "read:confluence-user",
+    "read:confluence-groups",
+    "offline_access",
+];
+
+/// The scopes requested on Data Center when `Scope` is not given.
+pub const DEFAULT_DATA_CENTER_SCOPES: &[&str] = &["READ"];
+
+/// Accepted spellings of enum values besides the canonical ones: (property, alias, canonical value).
+pub const CHOICE_ALIASES: &[(&str, &str, &str)] = &[
+    ("AuthScheme", "APIToken", "Basic"),
+    ("AuthScheme", "PersonalAccessToken", "PAT"),
+    ("AuthScheme", "PKCE", "OAuthPKCE"),
+    ("Deployment", "Server", "DataCenter"),
+    ("Deployment", "DC", "DataCenter"),
+    ("LogLevel", "warning", "warn"),
+    ("LogLevel", "none", "off"),
+];
+
+pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnStrError> {
+    let given = Given::collect(cs)?;
+    let mut warnings = given.warnings.clone();
+    let mut sources: BTreeMap<&'static str, ValueSource> =
+        given.pairs.keys().map(|name| (*name, ValueSource::Given)).collect();
+
+    // The site and the deployment.
+    let raw_url = given.url("Url")?.ok_or_else(|| ConnStrError::Incompatible {
+        message: "Url is required: the Confluence site, e.g. Url=https://yoursite.atlassian.net (Cloud) or \
+                  Url=https://confluence.example.com (Data Center)"
+            .to_owned(),
+    })?;
+    let deployment = match given.choice("Deployment")? {
+        Some("Cloud") => Deployment::Cloud,
+        Some("DataCenter") => Deployment::DataCenter,
+        _ => {
+            sources.insert("Deployment", ValueSource::Resolved);
+            deployment_from_host(&raw_url)
+        }
+    };
+    let url = normalise_site_url(raw_url, deployment, &mut warnings);
+
+    // Credentials and the scheme they imply.
+    let user = given.text("User");
+    let api_token = given.secret("APIToken");
+    let password = given.secret("Password");
+    let personal_access_token = given.secret("PersonalAccessToken");
+    let client_id = given.text("OAuthClientId");
+    let client_secret = given.secret("OAuthClientSecret");
+    let access_token = given.secret("OAuthAccessToken");
+    let refresh_token = given.secret("OAuthRefreshToken");
+    let auth_scheme = match given.choice("AuthScheme")? {
+        Some("Basic") => AuthScheme::Basic,
+        Some("PAT") => AuthScheme::Pat,
+        Some("OAuth") => AuthScheme::OAuth,
+        Some("OAuthPKCE") => AuthScheme::OAuthPkce,
+        _ => {
+            sources.insert("AuthScheme", ValueSource::Resolved);
+            if personal_access_token.is_some() {
+                AuthScheme::Pat
+            } else if user.is_some() && (api_token.is_some() || password.is_some()) {
+                AuthScheme::Basic
+            } else if client_id.is_some() || access_token.is_some() || refresh_token.is_some() {
+                match deployment {
+                    Deployment::Cloud => AuthScheme::OAuth,
+                    Deployment::DataCenter => AuthScheme::OAuthPkce,
+                }
+            } else {
+                return Err(ConnStrError::Incompatible { message: no_credentials_message(deployment) });
+            }
+        }
+    };
+
+    // OAuth settings (defaults filled in whatever the scheme, so they can be shown).
+    let initiate = match given.choice("InitiateOAuth")? {
+        Some("GETANDREFRESH") => InitiateOAuth::GetAndRefresh,
+        Some("REFRESH") => InitiateOAuth::Refresh,
+        _ => InitiateOAuth::Off,
+    };
+    given.choice("OAuthVersion")?;
+    let callback_url = given.url("CallbackURL")?.unwrap_or_else(|| parse_known_url(DEFAULT_CALLBACK_URL));
+    let scopes = match given.text("Scope") {
+        Some(text) => text.split_whitespace().map(str::to_owned).collect(),
+        None => match deployment {
+            Deployment::Cloud => DEFAULT_CLOUD_SCOPES,
+            Deployment::DataCenter => DEFAULT_DATA_CENTER_SCOPES,
+        }
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    };
+    let cloud_id = match given.raw("CloudId") {
+        Some(pair) => Some(CloudId::parse(pair.value.trim()).map_err(|reason| given.invalid("CloudId", reason))?),
+        None => None,
+    };
+    let settings_location = match given.raw("OAuthSettingsLocation") {
+        Some(pair) => parse_settings_location(&pair.value),
+        None => default_settings_location(&url).unwrap_or_else(|| {
+            warnings.push(Warning {
+                property: Some("OAuthSettingsLocation"),
+                message: "no configuration directory was found (HOME is not set), so OAuth tokens are kept in \
+                          memory only; set OAuthSettingsLocation to a file to keep them"
+                    .to_owned(),
+            });
+            OAuthSettingsLocation::Memory
+        }),
+    };
+    let (default_authorization_url, default_token_url) = match deployment {
+        Deployment::Cloud => (parse_known_url(CLOUD_AUTHORIZATION_URL), parse_known_url(CLOUD_ACCESS_TOKEN_URL)),
+        Deployment::DataCenter => {
+            (join_site(&url, "rest/oauth2/latest/authorize"), join_site(&url, "rest/oauth2/latest/token"))
+        }
+    };
+    let oauth = OAuthOptions {
+        client_id,
+        client_secret,
+        callback_url,
+        initiate,
+        access_token,
+        refresh_token,
+        settings_location,
+        verifier: given.secret("OAuthVerifier"),
+        scopes,
+        cloud_id,
+        authorization_url: given.url("OAuthAuthorizationURL")?.unwrap_or(default_authorization_url),
+        access_token_url: given.url("OAuthAccessTokenURL")?.unwrap_or(default_token_url),
+        atlassian_api_url: given.url("AtlassianApiUrl")?.unwrap_or_else(|| parse_known_url(ATLASSIAN_API_URL)),
+    };
+
+    // Limits, behaviour, transport.
+    let timeout = given.integer("Timeout")?.unwrap_or(60);
+    let max_rows = given.integer("MaxRows")?.unwrap_or(-1);
+    let page_size = given.integer("PageSize")?.unwrap_or(0);
+    let spaces = match given.raw("Spaces") {
+        Some(pair) => parse_space_list(&pair.value).map_err(|reason| given.invalid("Spaces", reason))?,
+        None => Vec::new(),
+    };
+    let proxy_url = given.url("ProxyUrl")?.map(ProxyUrl::new);
+    let log_level = match given.choice("LogLevel")? {
+        Some("off") => LogLevel::Off,
+        Some("error") => LogLevel::Error,
+        Some("info") => LogLevel::Info,
+        Some("debug") => LogLevel::Debug,
+        Some("trace") => LogLevel::Trace,
+        _ => LogLevel::Warn,
+    };
+
+    let options = ConnectionOptions {
+        url,
+        deployment,
+        auth_scheme,
+        user,
+        api_token,
+        password,
+        personal_access_token,
+        oauth,
+        timeout: (timeout > 0).then(|| Duration::from_secs(timeout as u64)),
+        max_concurrency: given.integer("MaxConcurrency")?.unwrap_or(8) as usize,
+        page_size: (page_size > 0).then_some(page_size as u32),
+        max_rows: (max_rows > 0).then_some(max_rows as u64),
+        spaces,
+        include_archived: given.bool("IncludeArchived")?.unwrap_or(false),
+        allow_unbounded_writes: given.bool("AllowUnboundedWrites")?.unwrap_or(false),
+        proxy_url,
+        user_agent: given.text("UserAgent").unwrap_or_else(default_user_agent),
+        log_level,
+        warnings,
+        sources,
+    };
+    check_scheme_requirements(&options)?;
+    let mut options = options;
+    options.warnings.extend(scheme_warnings(&options, &given));
+    Ok(options)
+}
+
+/// The `User-Agent` sent when `UserAgent` is not given.
+pub fn default_user_agent() -> String {
+    format!("confluence-sql/{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn no_credentials_message(deployment: Deployment) -> String {
+    let first = match deployment {
+        Deployment::Cloud => format!("User and APIToken (an API token from {API_TOKEN_PAGE})"),
+        Deployment::DataCenter => "PersonalAccessToken, or User and Password".to_owned(),
+    };
+    format!(
+        "no credentials given: add {first}, or OAuthClientId (and OAuthClientSecret) for OAuth; \
+         see connstr-spec.md"
+    )
+}
+
+/// Checks that the resolved scheme has the properties it needs.
+fn check_scheme_requirements(options: &ConnectionOptions) -> Result<(), ConnStrError> {
+    let scheme = options.auth_scheme;
+    let missing = |property: &'static str, hint: &str| ConnStrError::MissingProperty {
+        property,
+        auth_scheme: scheme,
+        hint: hint.to_owned(),
+    };
+    match (scheme, options.deployment) {
+        (AuthScheme::Basic, deployment) => {
+            if options.user.is_none() {
+                let hint = match deployment {
+                    Deployment::Cloud => "the email address of the Atlassian account",
+                    Deployment::DataCenter => "the Confluence username",
+                };
+                return Err(missing("User", hint));
+            }
+            match deployment {
+                Deployment::Cloud if options.api_token.is_none() => {
+                    if options.password.is_some() {
+                        return Err(ConnStrError::Incompatible {
+                            message: format!(
+                                "Confluence Cloud does not accept account passwords over its API: create an API \
+                                 token at {API_TOKEN_PAGE} and give it as APIToken instead of Password"
+                            ),
+                        });
+                    }
+                    return Err(missing("APIToken", &format!("create an API token at {API_TOKEN_PAGE}")));
+                }
+                Deployment::DataCenter if options.password.is_none() && options.api_token.is_none() => {
+                    return Err(missing(
+                        "Password",
+                        "the account's password (or use a PersonalAccessToken with AuthScheme=PAT)",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        (AuthScheme::Pat, Deployment::Cloud) => {
+            return Err(ConnStrError::Incompatible {
+                message: format!(
+                    "personal access tokens are a Data Center feature; for Confluence Cloud use User and APIToken \
+                     (an API token from {API_TOKEN_PAGE}) or OAuth; if this site is Data Center, add \
+                     Deployment=DataCenter"
+                ),
+            });
+        }
+        (AuthScheme::Pat, Deployment::DataCenter) => {
+            if options.personal_access_token.is_none() {
+                return Err(missing(
+                    "PersonalAccessToken",
+                    "create one in Confluence under your profile → Personal Access Tokens",
+                ));
+            }
+        }
+        (AuthScheme::OAuthPkce, Deployment::Cloud) => {
+            return Err(ConnStrError::Incompatible {
+                message: "Atlassian Cloud's OAuth 2.0 (3LO) apps are confidential clients without PKCE: use \
+                          AuthScheme=OAuth with OAuthClientId and OAuthClientSecret"
+                    .to_owned(),
+            });
+        }
+        (AuthScheme::OAuth | AuthScheme::OAuthPkce, deployment) => {
+            let oauth = &options.oauth;
+            let token_only = oauth.initiate == InitiateOAuth::Off && oauth.access_token.is_some();
+            if oauth.client_id.is_none() && !token_only {
+                let hint = match deployment {
+                    Deployment::Cloud => {
+                        "the Client ID of your OAuth 2.0 (3LO) app in the Atlassian developer \
+                                          console (Settings); or give OAuthAccessToken with InitiateOAuth=OFF"
+                    }
+                    Deployment::DataCenter => {
+                        "the Client ID of the incoming application link (Administration → \
+                                               Application links); or give OAuthAccessToken with InitiateOAuth=OFF"
+                    }
+                };
+                return Err(missing("OAuthClientId", hint));
+            }
+            if scheme == AuthScheme::OAuth && oauth.client_secret.is_none() && !token_only {
+                return Err(missing(
+                    "OAuthClientSecret",
+                    "the Secret of your OAuth app (developer console → Settings); Atlassian needs it to exchange \
+                     and refresh tokens",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Warnings that depend on the resolved scheme: ignored properties, risky transport, missing refresh scope.
+fn scheme_warnings(options: &ConnectionOptions, given: &Given<'_>) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for (name, _) in &given.pairs {
+        let Some(info) = properties::lookup(name) else { continue };
+        if !info.used_by.includes(options.auth_scheme) {
+            warnings.push(Warning {
+                property: Some(info.name),
+                message: format!("{} is ignored with AuthScheme={}", info.name, options.auth_scheme),
+            });
+        }
+    }
+    if options.deployment == Deployment::DataCenter && given.raw("CloudId").is_some() && options.auth_scheme.is_oauth()
+    {
+        warnings.push(Warning {
+            property: Some("CloudId"),
+            message: "CloudId is ignored on Data Center (it only routes Cloud OAuth calls)".to_owned(),
+        });
+    }
+    if options.url.scheme() == "http" && !is_loopback(&options.url) {
+        warnings.push(Warning {
+            property: Some("Url"),
+            message: format!(
+                "Url uses plain http: credentials would cross the network unencrypted; use https://{}",
+                options.url.host_str().unwrap_or_default()
+            ),
+        });
+    }
+    let oauth = &options.oauth;
+    if options.auth_scheme == AuthScheme::OAuth
+        && oauth.initiate != InitiateOAuth::Off
+        && !oauth.scopes.iter().any(|s| s == "offline_access")
+    {
+        warnings.push(Warning {
+            property: Some("Scope"),
+            message: "Scope lacks offline_access: Atlassian will issue no refresh token, so a new authorization is \
+                      needed when the access token expires (about an hour)"
+                .to_owned(),
+        });
+    }
+    if options.auth_scheme.is_oauth()
+        && oauth.initiate == InitiateOAuth::GetAndRefresh
+        && !is_loopback(&oauth.callback_url)
+    {
+        warnings.push(Warning {
+            property: Some("CallbackURL"),
+            message: format!(
+                "CallbackURL {} is not a loopback address, so the desktop flow cannot receive the redirect itself; \
+                 use http://localhost:<port> (registered in the app) for InitiateOAuth=GETANDREFRESH",
+                oauth.callback_url
+            ),
+        });
+    }
+    warnings
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// `*.atlassian.net` (and the older `*.jira.com`) are Cloud; anything else is Data Center.
+fn deployment_from_host(url: &Url) -> Deployment {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if host.ends_with(".atlassian.net") || host.ends_with(".jira.com") {
+        Deployment::Cloud
+    } else {
+        Deployment::DataCenter
+    }
+}
+
+/// Cloud sites are addressed by their root (`/wiki` and anything below is dropped, with a warning for paths beyond
+/// `/wiki`); Data Center keeps its context path. Trailing `/` removed either way.
+fn normalise_site_url(mut url: Url, deployment: Deployment, warnings: &mut Vec<Warning>) -> Url {
+    url.set_fragment(None);
+    let path = url.path().trim_end_matches('/').to_owned();
+    let new_path = match deployment {
+        Deployment::Cloud => {
+            if !path.is_empty() && path != "/wiki" {
+                warnings.push(Warning {
+                    property: Some("Url"),
+                    message: format!(
+                        "the path {path} is ignored: a Cloud site is addressed by its root, {}://{}",
+                        url.scheme(),
+                        url.host_str().unwrap_or_default()
+                    ),
+                });
+            }
+            String::new()
+        }
+        Deployment::DataCenter => path,
+    };
+    url.set_path(&new_path);
+    url.set_query(None);
+    url
+}
+
+fn join_site(site: &Url, path: &str) -> Url {
+    let base = format!("{}/", site.as_str().trim_end_matches('/'));
+    Url::parse(&base).and_then(|b| b.join(path)).unwrap_or_else(|_| site.clone())
+}
+
+fn parse_known_url(text: &str) -> Url {
+    // Only called with the constants above, which are valid URLs.
+    Url::parse(text).unwrap_or_else(|_| unreachable!("invalid built-in URL {text}"))
+}
+
+fn parse_settings_location(value: &str) -> OAuthSettingsLocation {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("memory://") || value.eq_ignore_ascii_case("memory:") {
+        return OAuthSettingsLocation::Memory;
+    }
+    let path = value.strip_prefix("file://").unwrap_or(value);
+    let path = match path.strip_prefix("~/").zip(dirs::home_dir()) {
+        Some((rest, home)) => home.join(rest),
+        None => PathBuf::from(path),
+    };
+    OAuthSettingsLocation::File(path)
+}
+
+/// `<config dir>/confluence-sql/oauth/<host>[_<port>][_<path>].json`: one file per site, so two sites never share
+/// tokens.
+fn default_settings_location(site: &Url) -> Option<OAuthSettingsLocation> {
+    let mut name = site.host_str().unwrap_or("site").to_owned();
+    if let Some(port) = site.port() {
+        name.push_str(&format!("_{port}"));
+    }
+    let path = site.path().trim_matches('/');
+    if !path.is_empty() {
+        name.push('_');
+        name.push_str(&path.replace('/', "_"));
+    }
+    let name: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
+    dirs::config_dir()
+        .map(|dir| OAuthSettingsLocation::File(dir.join("confluence-sql").join("oauth").join(format!("{name}.json"))))
+}
+
+fn parse_space_list(value: &str) -> Result<Vec<SpaceKey>, String> {
+    let mut keys: Vec<SpaceKey> = Vec::new();
+    for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let key = SpaceKey::parse(item)?;
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    if keys.is_empty() {
+        return Err("no space key given; write keys separated by commas, e.g. Spaces=ENG,DOCS".to_owned());
+    }
+    Ok(keys)
+}
+
+/// The properties written in the connection string, by canonical name (last occurrence wins).
+struct Given<'a> {
+    cs: &'a ConnectionString,
+    pairs: BTreeMap<&'static str, &'a RawPair>,
+    warnings: Vec<Warning>,
+}
+
+impl<'a> Given<'a> {
+    fn collect(cs: &'a ConnectionString) -> Result<Given<'a>, ConnStrError> {
+        let mut pairs: BTreeMap<&'static str, &'a RawPair> = BTreeMap::new();
+        let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for pair in cs.pairs() {
+            let Some(info) = properties::lookup(&pair.key) else {
+                return Err(ConnStrError::UnknownProperty {
+                    name: pair.key.clone(),
+                    suggestion: properties::suggest(&pair.key),
+                    offset: pair.key_span.start,
+                    excerpt: cs.excerpt(pair.key_span.start),
+                });
+            };
+            pairs.insert(info.name, pair);
+            *counts.entry(info.name).or_default() += 1;
+        }
+        let warnings = counts
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(name, n)| Warning {
+                property: Some(name),
+                message: format!(
+                    "{name} is given {n} times; the last one (at byte {}) wins",
+                    pairs.get(name).map_or(0, |p| p.key_span.start)
+                ),
+            })
+            .collect();
+        // An empty value is the same as leaving the property out.
+        pairs.retain(|_, pair| !pair.value.trim().is_empty());
+        Ok(Given { cs, pairs, warnings })
+    }
+
+    fn raw(&self, name: &str) -> Option<&'a RawPair> {
+        self.pairs.get(name).copied()
+    }
+
+    fn info(name: &str) -> &'static PropertyInfo {
+        PROPERTIES.iter().find(|p| p.name == name).unwrap_or_else(|| unreachable!("unknown property {name}"))
+    }
+
+    fn invalid(&self, name: &'static str, reason: String) -> ConnStrError {
+        let offset = self.raw(name).map_or(0, |p| p.value_span.start);
+        ConnStrError::InvalidValue { property: name, reason, offset, excerpt: self.cs.excerpt(offset) }
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.raw(name).map(|p| p.value.clone())
+    }
+
+    fn secret(&self, name: &str) -> Option<Secret> {
+        self.raw(name).map(|p| Secret::new(p.value.clone()))
+    }
+
+    fn url(&self, name: &'static str) -> Result<Option<Url>, ConnStrError> {
+        let Some(pair) = self.raw(name) else { return Ok(None) };
+        let text = pair.value.trim();
+        let url = Url::parse(text).map_err(|e| {
+            let hint = if e == url::ParseError::RelativeUrlWithoutBase {
+                format!("{text:?} is not an absolute URL; write it with its scheme, e.g. https://{text}")
+            } else {
+                format!("{text:?} is not a valid URL ({e})")
+            };
+            self.invalid(name, hint)
+        })?;
+        let allowed: &[&str] =
+            if name == "ProxyUrl" { &["http", "https", "socks5", "socks5h"] } else { &["http", "https"] };
+        if !allowed.contains(&url.scheme()) {
+            return Err(self.invalid(
+                name,
+                format!("the scheme {:?} is not supported; use {}", url.scheme(), allowed.join(" or ")),
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(self.invalid(name, format!("{text:?} has no host")));
+        }
+        if name != "ProxyUrl" && (!url.username().is_empty() || url.password().is_some()) {
+            let reason = if name == "Url" {
+                "the URL contains credentials; give the account in User and the token in APIToken (or \
+                 PersonalAccessToken) instead"
+            } else {
+                "the URL must not contain credentials"
+            };
+            return Err(self.invalid(name, reason.to_owned()));
+        }
+        Ok(Some(url))
+    }
+
+    fn bool(&self, name: &'static str) -> Result<Option<bool>, ConnStrError> {
+        let Some(pair) = self.raw(name) else { return Ok(None) };
+        match pair.value.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Ok(Some(true)),
+            "false" | "no" | "off" | "0" => Ok(Some(false)),
+            other => Err(self.invalid(name, format!("{other:?} is not a boolean; use true or false"))),
+        }
+    }
+
+    fn integer(&self, name: &'static str) -> Result<Option<i64>, ConnStrError> {
+        let Some(pair) = self.raw(name) else { return Ok(None) };
+        let ValueKind::Integer { min, max } = Self::info(name).kind else {
+            unreachable!("{name} is not an integer property")
+        };
+        let text = pair.value.trim();
+        let n: i64 = text.parse().map_err(|_| self.invalid(name, format!("{text:?} is not a whole number")))?;
+        if n < min || n > max {
+            let range = if max == i64::MAX { format!("at least {min}") } else { format!("between {min} and {max}") };
+            return Err(self.invalid(name, format!("{n} is out of range: {name} must be {range}")));
+        }
+        Ok(Some(n))
+    }
+
+    /// The canonical spelling of an enum value (case-insensitive, aliases accepted).
+    fn choice(&self, name: &'static str) -> Result<Option<&'static str>, ConnStrError> {
+        let Some(pair) = self.raw(name) else { return Ok(None) };
+        let ValueKind::Choice(valid) = Self::info(name).kind else { unreachable!("{name} is not an enum property") };
+        let text = pair.value.trim();
+        if let Some(value) = valid.iter().find(|v| v.eq_ignore_ascii_case(text)) {
+            return Ok(Some(value));
+        }
+        if let Some((_, _, canonical)) =
+            CHOICE_ALIASES.iter().find(|(p, alias, _)| *p == name && alias.eq_ignore_ascii_case(text))
+        {
+            return Ok(valid.iter().find(|v| v == &canonical).copied());
+        }
+        let reason = if name == "OAuthVersion" && text.starts_with('1') {
+            "OAuth 1.0a application links are not supported; use OAuth 2.0 (OAuthVersion=2.0)".to_owned()
+        } else {
+            format!("{text:?} is not one of {}", valid.join(", "))
+        };
+        Err(self.invalid(name, reason))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLOUD_BASIC: &str = "Url=https://acme.atlassian.net;User=me@acme.com;APIToken=tok3n";
+
+    fn ok(text: &str) -> ConnectionOptions {
+        ConnectionOptions::parse(text).unwrap_or_else(|e| panic!("{text:?} should be valid: {e}"))
+    }
+
+    fn err(text: &str) -> ConnStrError {
+        match ConnectionOptions::parse(text) {
+            Ok(o) => panic!("{text:?} should be refused, got {o}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn cloud_basic_with_defaults() {
+        let o = ok(CLOUD_BASIC);
+        assert_eq!(o.auth_scheme, AuthScheme::Basic);
+        assert_eq!(o.deployment, Deployment::Cloud);
+        assert_eq!(o.source_of("AuthScheme"), ValueSource::Resolved);
+        assert_eq!(o.source_of("User"), ValueSource::Given);
+        assert_eq!(o.source_of("Timeout"), ValueSource::Default);
+        assert_eq!(o.site_url(), "https://acme.atlassian.net");
+        assert_eq!(o.timeout, Some(Duration::from_secs(60)));
+        assert_eq!(o.max_concurrency, 8);
+        assert_eq!(o.page_size, None);
+        assert_eq!(o.max_rows, None);
+        assert!(o.spaces.is_empty());
+        assert!(!o.include_archived && !o.allow_unbounded_writes);
+        assert_eq!(o.log_level, LogLevel::Warn);
+        assert_eq!(o.oauth.initiate, InitiateOAuth::Off);
+        assert_eq!(o.oauth.authorization_url.as_str(), CLOUD_AUTHORIZATION_URL);
+        assert!(o.user_agent.starts_with("confluence-sql/"));
+        assert!(o.warnings().is_empty(), "{:?}", o.warnings());
+    }
+
+    #[test]
+    fn auth_scheme_auto_picks_from_the_credentials() {
+        let cases = [
+            (CLOUD_BASIC, AuthScheme::Basic),
+            ("Url=https://wiki.corp;PersonalAccessToken=p", AuthScheme::Pat),
+            ("Url=https://wiki.corp;User=u;Password=p", AuthScheme::Basic),
+            ("Url=https://acme.atlassian.net;OAuthClientId=c;OAuthClientSecret=s", AuthScheme::OAuth),
+            ("Url=https://wiki.corp;OAuthClientId=c", AuthScheme::OAuthPkce),
+            ("Url=https://acme.atlassian.net;OAuthAccessToken=t", AuthScheme::OAuth),
+            ("Url=https://wiki.corp;PAT=p;User=u;Password=x", AuthScheme::Pat),
+        ];
+        for (text, scheme) in cases {
+            assert_eq!(ok(text).auth_scheme, scheme, "{text}");
+        }
+    }
+
+    #[test]
+    fn deployment_auto_decides_from_the_host() {
+        assert_eq!(ok(CLOUD_BASIC).deployment, Deployment::Cloud);
+        assert_eq!(ok("Url=https://wiki.corp.example;PAT=p").deployment, Deployment::DataCenter);
+        let o = ok("Url=http://127.0.0.1:8080;Deployment=Cloud;User=u;APIToken=t");
+        assert_eq!(o.deployment, Deployment::Cloud);
+        assert_eq!(o.source_of("Deployment"), ValueSource::Given);
+        assert_eq!(ok("Url=https://w.corp;PAT=p;Deployment=server").deployment, Deployment::DataCenter);
+    }
+
+    #[test]
+    fn site_urls_are_normalised() {
+        assert_eq!(
+            ok("Url=https://acme.atlassian.net/wiki/;User=u;APIToken=t").site_url(),
+            "https://acme.atlassian.net"
+        );
+        let o = ok("Url=https://acme.atlassian.net/wiki/spaces/ENG/overview;User=u;APIToken=t");
+        assert_eq!(o.site_url(), "https://acme.atlassian.net");
+        assert!(o.warnings().iter().any(|w| w.message.contains("/wiki/spaces/ENG/overview is ignored")));
+        let o = ok("Url=https://corp.example/confluence/;PAT=p");
+        assert_eq!(o.site_url(), "https://corp.example/confluence");
+        assert_eq!(o.oauth.authorization_url.as_str(), "https://corp.example/confluence/rest/oauth2/latest/authorize");
+        assert_eq!(o.oauth.access_token_url.as_str(), "https://corp.example/confluence/rest/oauth2/latest/token");
+    }
+
+    #[test]
+    fn typed_values() {
+        let o = ok(&format!(
+            "{CLOUD_BASIC};Timeout=0;MaxConcurrency=16;PageSize=100;MaxRows=500;Spaces= ENG , ~jsmith,ENG ;\
+             IncludeArchived=yes;AllowUnboundedWrites=1;ProxyUrl=http://bob:pw@proxy:3128;UserAgent=probe/1;\
+             LogLevel=TRACE"
+        ));
+        assert_eq!(o.timeout, None);
+        assert_eq!(o.max_concurrency, 16);
+        assert_eq!(o.page_size, Some(100));
+        assert_eq!(o.max_rows, Some(500));
+        assert_eq!(o.spaces.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["ENG", "~jsmith"]);
+        assert!(o.include_archived && o.allow_unbounded_writes);
+        assert_eq!(o.proxy_url.as_ref().map(|p| p.expose().password()), Some(Some("pw")));
+        assert_eq!(o.user_agent, "probe/1");
+        assert_eq!(o.log_level, LogLevel::Trace);
+        assert_eq!(ok(&format!("{CLOUD_BASIC};MaxRows=0")).max_rows, None);
+    }
+
+    #[test]
+    fn oauth_settings() {
+        let o = ok("Url=https://acme.atlassian.net;AuthScheme=OAuth;OAuthClientId=cid;OAuthClientSecret=sec;\
+                    InitiateOAuth=GETANDREFRESH;OAuthSettingsLocation=memory://;CallbackURL=http://localhost:4444;\
+                    CloudId=1324a887-45db-1bf4-1e99-ef0ff456d421;OAuthVersion=2.0");
+        assert_eq!(o.oauth.initiate, InitiateOAuth::GetAndRefresh);
+        assert_eq!(o.oauth.settings_location, OAuthSettingsLocation::Memory);
+        assert_eq!(o.oauth.callback_url.as_str(), "http://localhost:4444/");
+        assert_eq!(o.oauth.scopes, DEFAULT_CLOUD_SCOPES);
+        assert_eq!(o.oauth.cloud_id.as_ref().map(|c| c.as_str()), Some("1324a887-45db-1bf4-1e99-ef0ff456d421"));
+        assert!(o.warnings().is_empty(), "{:?}", o.warnings());
+
+        let o = ok("Url=https://wiki.corp;OAuthClientId=cid;Scope=READ WRITE;OAuthSettingsLocation=/tmp/t.json");
+        assert_eq!(o.auth_scheme, AuthScheme::OAuthPkce);
+        assert_eq!(o.oauth.scopes, ["READ", "WRITE"]);
+        assert_eq!(o.oauth.settings_location, OAuthSettingsLocation::File("/tmp/t.json".into()));
+    }
+
+    #[test]
+    fn default_token_store_is_per_site() {
+        let a = ok("Url=https://a.atlassian.net;OAuthClientId=c;OAuthClientSecret=s").oauth.settings_location;
+        let b = ok("Url=https://b.atlassian.net;OAuthClientId=c;OAuthClientSecret=s").oauth.settings_location;
+        if let (OAuthSettingsLocation::File(a), OAuthSettingsLocation::File(b)) = (&a, &b) {
+            assert!(a.ends_with("confluence-sql/oauth/a.atlassian.net.json"), "{}", a.display());
+            assert_ne!(a, b);
+        }
+    }
+
+    #[test]
+    fn synonyms_case_and_separators() {
+        let o = ok("url=https://acme.atlassian.net;EMAIL=me@acme.com;api token=t;max_concurrency=2");
+        assert_eq!(o.user.as_deref(), Some("me@acme.com"));
+        assert_eq!(o.max_concurrency, 2);
+    }
+
+    #[test]
+    fn empty_values_mean_unset() {
+        let o = ok(&format!("{CLOUD_BASIC};Timeout=;Spaces=;ProxyUrl="));
+        assert_eq!(o.timeout, Some(Duration::from_secs(60)));
+        assert!(o.spaces.is_empty() && o.proxy_url.is_none());
+    }
+
+    #[test]
+    fn warnings() {
+        let messages = |text: &str| ok(text).warnings().iter().map(|w| w.message.clone()).collect::<Vec<_>>();
+        let w = messages(&format!("{CLOUD_BASIC};Timeout=5;timeout=9"));
+        assert_eq!(w, ["Timeout is given 2 times; the last one (at byte 73) wins"]);
+        let w = messages(&format!("{CLOUD_BASIC};OAuthClientId=x"));
+        assert_eq!(w, ["OAuthClientId is ignored with AuthScheme=Basic"]);
+        let w = messages("Url=http://wiki.corp;PAT=p");
+        assert!(w[0].contains("plain http"), "{w:?}");
+        assert!(messages("Url=http://localhost:8090;PAT=p").is_empty());
+        let w = messages("Url=https://a.atlassian.net;OAuthClientId=c;OAuthClientSecret=s;InitiateOAuth=REFRESH;Scope=read:page:confluence");
+        assert!(w[0].contains("offline_access"), "{w:?}");
+        let w = messages("Url=https://a.atlassian.net;OAuthClientId=c;OAuthClientSecret=s;InitiateOAuth=GETANDREFRESH;CallbackURL=https://app.example/cb");
+        assert!(w[0].contains("not a loopback address"), "{w:?}");
+    }
+
+    #[test]
+    fn invalid_connection_strings() {
+        type Check = fn(&ConnStrError) -> bool;
+        let cases: &[(&str, Check)] = &[
+            (
+                "User=u;APIToken=t",
+                |e| matches!(e, ConnStrError::Incompatible { message } if message.starts_with("Url is required")),
+            ),
+            ("Url=acme.atlassian.net;User=u;APIToken=t", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "Url", .. })
+            }),
+            ("Url=ftp://h;PAT=p", |e| matches!(e, ConnStrError::InvalidValue { property: "Url", .. })),
+            (
+                "Url=https://u:p@h;PAT=p",
+                |e| matches!(e, ConnStrError::InvalidValue { property: "Url", reason, .. } if reason.contains("credentials")),
+            ),
+            (
+                "Url=https://acme.atlassian.net",
+                |e| matches!(e, ConnStrError::Incompatible { message } if message.starts_with("no credentials")),
+            ),
+            ("Url=https://acme.atlassian.net;APIToken=t", |e| matches!(e, ConnStrError::Incompatible { .. })),
+            ("Url=https://acme.atlassian.net;AuthScheme=Basic;APIToken=t", |e| {
+                matches!(e, ConnStrError::MissingProperty { property: "User", .. })
+            }),
+            ("Url=https://acme.atlassian.net;AuthScheme=Basic;User=u", |e| {
+                matches!(e, ConnStrError::MissingProperty { property: "APIToken", .. })
+            }),
+            (
+                "Url=https://acme.atlassian.net;User=u;Password=p",
+                |e| matches!(e, ConnStrError::Incompatible { message } if message.contains("API token")),
+            ),
+            ("Url=https://w.corp;AuthScheme=Basic;User=u", |e| {
+                matches!(e, ConnStrError::MissingProperty { property: "Password", .. })
+            }),
+            ("Url=https://w.corp;AuthScheme=PAT", |e| {
+                matches!(e, ConnStrError::MissingProperty { property: "PersonalAccessToken", .. })
+            }),
+            (
+                "Url=https://acme.atlassian.net;PAT=p",
+                |e| matches!(e, ConnStrError::Incompatible { message } if message.contains("Data Center feature")),
+            ),
+            ("Url=https://acme.atlassian.net;AuthScheme=OAuth", |e| {
+                matches!(e, ConnStrError::MissingProperty { property: "OAuthClientId", .. })
+            }),
+            ("Url=https://acme.atlassian.net;OAuthClientId=c", |e| {
+                matches!(e, ConnStrError::MissingProperty { property: "OAuthClientSecret", .. })
+            }),
+            ("Url=https://acme.atlassian.net;AuthScheme=OAuthPKCE;OAuthClientId=c", |e| {
+                matches!(e, ConnStrError::Incompatible { .. })
+            }),
+            ("Url=https://acme.atlassian.net;OAuthAccessToken=t;InitiateOAuth=REFRESH", |e| {
+                matches!(e, ConnStrError::MissingProperty { property: "OAuthClientId", .. })
+            }),
+            (
+                "Url=https://w.corp;PAT=p;AuthScheme=Kerberos",
+                |e| matches!(e, ConnStrError::InvalidValue { property: "AuthScheme", reason, .. } if reason.contains("Auto, Basic, PAT, OAuth, OAuthPKCE")),
+            ),
+            ("Url=https://w.corp;PAT=p;InitiateOAuth=yes", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "InitiateOAuth", .. })
+            }),
+            (
+                "Url=https://w.corp;OAuthClientId=c;OAuthVersion=1.0a",
+                |e| matches!(e, ConnStrError::InvalidValue { property: "OAuthVersion", reason, .. } if reason.contains("1.0a")),
+            ),
+            ("Url=https://w.corp;PAT=p;Timeout=ten", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "Timeout", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;Timeout=-1", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "Timeout", .. })
+            }),
+            (
+                "Url=https://w.corp;PAT=p;MaxConcurrency=0",
+                |e| matches!(e, ConnStrError::InvalidValue { property: "MaxConcurrency", reason, .. } if reason.contains("between 1 and 64")),
+            ),
+            ("Url=https://w.corp;PAT=p;MaxRows=-2", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "MaxRows", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;PageSize=99999999999999999999", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "PageSize", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;IncludeArchived=maybe", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "IncludeArchived", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;Spaces=ENG,A B", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "Spaces", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;Spaces=,,", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "Spaces", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;ProxyUrl=ftp://p", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "ProxyUrl", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;LogLevel=loud", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "LogLevel", .. })
+            }),
+            ("Url=https://a.atlassian.net;OAuthClientId=c;OAuthClientSecret=s;CloudId=site", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "CloudId", .. })
+            }),
+            ("Url=https://a.atlassian.net;OAuthClientId=c;OAuthClientSecret=s;CallbackURL=localhost:3", |e| {
+                matches!(e, ConnStrError::InvalidValue { property: "CallbackURL", .. })
+            }),
+            ("Url=https://w.corp;PAT=p;OAuthClinetId=c", |e| {
+                matches!(e, ConnStrError::UnknownProperty { suggestion: Some("OAuthClientId"), .. })
+            }),
+            ("Url=https://w.corp;PAT=p;Colour=blue", |e| {
+                matches!(e, ConnStrError::UnknownProperty { suggestion: None, .. })
+            }),
+        ];
+        for (text, check) in cases {
+            let e = err(text);
+            assert!(check(&e), "{text:?}: unexpected error {e:?}");
+        }
+    }
+
+    #[test]
+    fn value_errors_point_at_the_value() {
+        let text = "Url=https://w.corp;PAT=p;MaxConcurrency=100";
+        let e = err(text);
+        assert_eq!(e.offset(), Some(text.find("100").unwrap_or_default()));
+        insta::assert_snapshot!(e.to_string(), @r"
+        invalid value for MaxConcurrency at byte 40: 100 is out of range: MaxConcurrency must be between 1 and 64
+            Url=https://w.corp;PAT=*;MaxConcurrency=100
+                                                    ^
+        ");
+    }
+
+    #[test]
+    fn unknown_property_message() {
+        let e = err("Url=https://acme.atlassian.net;OAuthClientID2=abc");
+        insta::assert_snapshot!(e.to_string(), @r#"
+        unknown property "OAuthClientID2" at byte 31: did you mean OAuthClientId?
+            Url=https://acme.atlassian.net;OAuthClientID2=abc
+                                           ^
+        "#);
+    }
+
+    #[test]
+    fn missing_property_message() {
+        let e = err("Url=https://acme.atlassian.net;AuthScheme=Basic;User=me@acme.com");
+        insta::assert_snapshot!(e.to_string(), @"APIToken is required with AuthScheme=Basic: create an API token at https://id.atlassian.com/manage-profile/security/api-tokens");
+    }
+
+    #[test]
+    fn no_secret_in_any_output() {
+        let text = "Url=https://acme.atlassian.net;AuthScheme=OAuth;User=u;APIToken=S1;Password=S2;PAT=S3;\
+                    OAuthClientId=cid;OAuthClientSecret=S4;OAuthAccessToken=S5;OAuthRefreshToken=S6;OAuthVerifier=S7;\
+                    ProxyUrl=http://bob:S8@proxy:3128";
+        let o = ok(text);
+        let shown = format!("{o} {o:?} {:?} {:?}", o.properties(), o.warnings());
+        for i in 1..=8 {
+            assert!(!shown.contains(&format!("S{i}")), "S{i} leaked: {shown}");
+        }
+        assert_eq!(o.oauth.client_secret.as_ref().map(Secret::expose), Some("S4"));
+        // And in errors about secret-bearing strings.
+        let e = err("Url=https://acme.atlassian.net;OAuthClientId=cid;OAuthClientSecret=S4;Timeout=x");
+        assert!(!format!("{e} {e:?}").contains("S4"));
+    }
+
+    #[test]
+    fn display_is_a_canonical_parseable_string() {
+        let o = ok("url=https://acme.atlassian.net/wiki;email=me@acme.com;api token='t;x';spaces=A,B");
+        let shown = o.to_string();
+        assert!(
+            shown.starts_with("Url=https://acme.atlassian.net;AuthScheme=Basic;User=me@acme.com;APIToken=********;")
+        );
+        assert!(shown.contains(";Spaces=A,B;"), "{shown}");
+        // The masked form is itself a valid connection string.
+        let again = ConnectionOptions::parse(&shown).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        assert_eq!(again.to_string(), shown);
+    }
+}
