@@ -4,6 +4,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::secret::MASK;
+
 /// How many characters of context an excerpt shows on each side of the offset.
 const CONTEXT_CHARS: usize = 40;
 
@@ -17,7 +19,8 @@ pub struct Excerpt {
 }
 
 impl Excerpt {
-    /// Builds the excerpt around byte `offset` of `input`; the bytes in `masked` ranges are shown as `*`.
+    /// Builds the excerpt around byte `offset` of `input`. Each `masked` byte range is shown as one fixed mask
+    /// (`********`), so neither a secret nor its length shows.
     pub fn new(input: &str, offset: usize, masked: &[Range<usize>]) -> Excerpt {
         let offset = offset.min(input.len());
         let chars: Vec<(usize, char)> = input.char_indices().collect();
@@ -26,23 +29,41 @@ impl Excerpt {
         let first = caret_index.saturating_sub(CONTEXT_CHARS);
         let last = (caret_index + CONTEXT_CHARS).min(chars.len());
         let mut line = String::new();
+        let mut column = 0;
+        let mut caret_column = None;
+        let push = |line: &mut String, text: &str, column: &mut usize| {
+            line.push_str(text);
+            *column += text.chars().count();
+        };
         if first > 0 {
-            line.push('…');
+            push(&mut line, "…", &mut column);
         }
-        for &(at, c) in &chars[first..last] {
-            let shown = if masked.iter().any(|r| r.contains(&at)) {
-                '*'
-            } else if c.is_control() {
-                ' '
-            } else {
-                c
-            };
-            line.push(shown);
+        let mut in_mask: Option<&Range<usize>> = None;
+        for (index, &(at, c)) in chars.iter().enumerate().take(last).skip(first) {
+            let mask = masked.iter().find(|r| r.contains(&at));
+            if index == caret_index {
+                caret_column = Some(match (mask, in_mask) {
+                    (Some(m), Some(open)) if m == open => column - MASK.chars().count(),
+                    _ => column,
+                });
+            }
+            match mask {
+                Some(range) if in_mask == Some(range) => {}
+                Some(range) => {
+                    push(&mut line, MASK, &mut column);
+                    in_mask = Some(range);
+                }
+                None => {
+                    in_mask = None;
+                    let shown = if c.is_control() { ' ' } else { c };
+                    push(&mut line, shown.encode_utf8(&mut [0; 4]), &mut column);
+                }
+            }
         }
+        let caret_column = caret_column.unwrap_or(column);
         if last < chars.len() {
             line.push('…');
         }
-        let caret_column = caret_index - first + usize::from(first > 0);
         Excerpt { line, caret_column }
     }
 }
@@ -54,6 +75,8 @@ impl fmt::Display for Excerpt {
 }
 
 #[cfg(test)]
+// A slice holding one byte range is exactly what `masked` takes; the lint expects a range of ranges.
+#[allow(clippy::single_range_in_vec_init)]
 mod tests {
     use super::*;
 
@@ -70,8 +93,20 @@ mod tests {
         let e = Excerpt::new(&input, input.len() - 3, &[start..start + 6]);
         assert!(!e.line.contains("secret"), "{}", e.line);
         assert!(e.line.starts_with('…'));
-        assert!(e.line.contains("APIToken=******;Bad"));
+        assert!(e.line.contains("APIToken=********;Bad"), "{}", e.line);
         assert_eq!(e.line.chars().nth(e.caret_column), Some('B'));
+    }
+
+    #[test]
+    fn masks_hide_the_length_and_keep_the_caret_aligned() {
+        let input = "PAT=p;Timeout=x";
+        let e = Excerpt::new(input, 14, &[4..5]);
+        assert_eq!(e.line, "PAT=********;Timeout=x");
+        assert_eq!(e.line.chars().nth(e.caret_column), Some('x'));
+        // A caret inside a masked value points at the mask's start.
+        let e = Excerpt::new("APIToken='abc", 11, &[9..13]);
+        assert_eq!(e.line, "APIToken=********");
+        assert_eq!(e.caret_column, 9);
     }
 
     #[test]

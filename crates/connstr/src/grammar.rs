@@ -266,7 +266,8 @@ mod tests {
     /// Every grammar rule of connstr-spec.md, with its worked example.
     #[test]
     fn grammar_rules() {
-        let cases: &[(&str, &str, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             ("pairs separated by ;", "a=1;b=2", &[("a", "1"), ("b", "2")]),
             ("empty input", "", &[]),
             ("only separators and spaces", " ; ;; ", &[]),

@@ -319,7 +319,7 @@ fn check_scheme_requirements(options: &ConnectionOptions) -> Result<(), ConnStrE
 /// Warnings that depend on the resolved scheme: ignored properties, risky transport, missing refresh scope.
 fn scheme_warnings(options: &ConnectionOptions, given: &Given<'_>) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    for (name, _) in &given.pairs {
+    for name in given.pairs.keys() {
         let Some(info) = properties::lookup(name) else { continue };
         if !info.used_by.includes(options.auth_scheme) {
             warnings.push(Warning {
@@ -889,8 +889,8 @@ mod tests {
         assert_eq!(e.offset(), Some(text.find("100").unwrap_or_default()));
         insta::assert_snapshot!(e.to_string(), @r"
         invalid value for MaxConcurrency at byte 40: 100 is out of range: MaxConcurrency must be between 1 and 64
-            Url=https://w.corp;PAT=*;MaxConcurrency=100
-                                                    ^
+            Url=https://w.corp;PAT=********;MaxConcurrency=100
+                                                           ^
         ");
     }
 
