@@ -1,0 +1,84 @@
+//! Helpers the API modules share: request paths without the gateway prefix, list responses, body parsing.
+
+use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use crate::errors::{ApiError, ErrorStyle};
+use crate::pagination::{v2_next_link, Cursor};
+use crate::params::Params;
+use crate::server::split_gateway;
+use crate::state::SimState;
+
+/// The request path as the site sees it (`/ex/confluence/{cloudid}` removed).
+pub fn site_path(uri: &Uri) -> String {
+    match split_gateway(uri.path()) {
+        Some((_, rest)) => rest.to_owned(),
+        None => uri.path().to_owned(),
+    }
+}
+
+/// A v2 list: `results`, `_links.next` (when there is more) and `_links.base`, and the same next link in `Link`.
+pub fn v2_list(state: &SimState, uri: &Uri, params: &Params, results: Vec<Value>, next: Option<Cursor>) -> Response {
+    let next_link = next.map(|cursor| v2_next_link(&site_path(uri), params, cursor));
+    let mut links = json!({"base": state.wiki_base()});
+    if let Some(next) = &next_link {
+        links["next"] = json!(next);
+    }
+    let mut response = axum::Json(json!({"results": results, "_links": links})).into_response();
+    if let Some(next) = next_link {
+        let value = format!("<{next}>; rel=\"next\", <{}>; rel=\"base\"", state.wiki_base());
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
+}
+
+/// Takes one page of `items` that are already in id order and were fetched with `limit + 1`.
+pub fn id_page<T>(mut items: Vec<T>, limit: usize, id_of: impl Fn(&T) -> u64) -> (Vec<T>, Option<Cursor>) {
+    if items.len() > limit {
+        items.truncate(limit);
+        let next = items.last().map(|t| Cursor::After(id_of(t)));
+        (items, next)
+    } else {
+        (items, None)
+    }
+}
+
+/// Takes one page at `offset` of a fully materialised, sorted list.
+pub fn offset_page<T>(items: Vec<T>, offset: usize, limit: usize) -> (Vec<T>, Option<Cursor>) {
+    let total = items.len();
+    let page: Vec<T> = items.into_iter().skip(offset).take(limit).collect();
+    let next = (offset + limit < total).then_some(Cursor::Offset((offset + limit) as u64));
+    (page, next)
+}
+
+/// The JSON body of a write, or a 400 that says what is wrong with it.
+pub fn json_body(bytes: &[u8], style: ErrorStyle) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(style, format!("Invalid JSON body: {e}")))
+}
+
+/// A string field of a JSON body.
+pub fn str_field<'a>(body: &'a Value, name: &str) -> Option<&'a str> {
+    body.get(name).and_then(Value::as_str)
+}
+
+/// A numeric id given as a JSON string or number.
+pub fn id_field(body: &Value, name: &str) -> Option<u64> {
+    match body.get(name)? {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// Parses a numeric path id, 404 when it is not a number (as the API does for unknown ids).
+pub fn path_id(id: &str, style: ErrorStyle, what: &str) -> Result<u64, ApiError> {
+    id.parse().map_err(|_| ApiError::not_found(style, format!("No {what} found with id {id}")))
+}
+
+/// `204 No Content`.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,270 @@
+//! Confluence Data Center REST (`/rest/api`): content lists and gets with `expand`, CQL search, spaces, users,
+//! groups, and content and label writes. Offset pagination; `limit` is capped at 100, or 50 when bodies are
+//! expanded.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Extension, Json, Router};
+use serde_json::Value;
+
+use crate::api::common::{id_field, json_body, no_content, path_id, site_path, str_field};
+use crate::api::json::{v1_content, v1_group, v1_space, v1_user, Expand};
+use crate::api::v1::{add_labels_to, labels_of, remove_label_from, search_response, space_list, v1_list};
+use crate::auth::Caller;
+use crate::dataset::model::{BodySource, Content, ContentKind, Version};
+use crate::errors::{ApiError, ErrorStyle};
+use crate::pagination::v1_window;
+use crate::params::Params;
+use crate::state::SimState;
+use crate::store::{ContentFilter, ContentUpdate, WriteError};
+
+const STYLE: ErrorStyle = ErrorStyle::V1;
+type Shared = State<Arc<SimState>>;
+type ApiResult = Result<Response, ApiError>;
+
+/// The Data Center routes.
+pub fn routes() -> Router<Arc<SimState>> {
+    Router::new()
+        .route("/rest/api/content", get(list_content).post(create_content))
+        .route("/rest/api/content/search", get(content_search))
+        .route("/rest/api/content/{id}", get(get_content).put(update_content).delete(delete_content))
+        .route("/rest/api/content/{id}/label", post(add_labels).get(content_labels))
+        .route("/rest/api/content/{id}/label/{label}", delete(remove_label))
+        .route("/rest/api/search", get(site_search))
+        .route("/rest/api/space", get(list_spaces))
+        .route("/rest/api/space/{key}", get(get_space))
+        .route("/rest/api/user", get(get_user))
+        .route("/rest/api/user/current", get(current_user))
+        .route("/rest/api/group", get(list_groups))
+        .route("/rest/api/group/{name}/member", get(group_members))
+}
+
+async fn list_content(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let expand = Expand::parse(params.list("expand"));
+    let (start, limit) = v1_window(&params, 25, if expand.wants_body() { 50 } else { 100 }, STYLE)?;
+    let kind = match params.get("type").unwrap_or("page") {
+        "page" => ContentKind::Page,
+        "blogpost" => ContentKind::BlogPost,
+        other => {
+            return Err(ApiError::bad_request(
+                STYLE,
+                format!("Unsupported content type '{other}': use page or blogpost"),
+            ))
+        }
+    };
+    let data = &st.store.data;
+    let spaces = match params.get("spaceKey") {
+        Some(key) => Some(vec![
+            data.space_by_key(key)
+                .ok_or_else(|| ApiError::not_found(STYLE, format!("No space with key : {key}")))?
+                .index,
+        ]),
+        None => None,
+    };
+    let status = params.get("status").unwrap_or("current");
+    let filter = ContentFilter {
+        spaces,
+        statuses: vec![status.to_owned()],
+        title: params.get("title").map(str::to_owned),
+        ..ContentFilter::default()
+    };
+    // Offsets over an id-ordered scan: fetch start + limit + 1 and keep the window.
+    let items = st.store.scan_content(kind, &filter, None, start + limit + 1);
+    let more = items.len() > start + limit;
+    let results: Vec<Value> = items.iter().skip(start).take(limit).map(|c| v1_content(&st, c, &expand)).collect();
+    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, more)).into_response())
+}
+
+fn find(st: &SimState, id: &str) -> Result<Content, ApiError> {
+    st.store
+        .content(path_id(id, STYLE, "content")?)
+        .filter(|c| c.status != "deleted")
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No content found with id: ContentId{{id={id}}}")))
+}
+
+async fn get_content(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let content = find(&st, &id)?;
+    if content.status == "trashed" && params.get("status") != Some("trashed") {
+        return Err(ApiError::not_found(STYLE, format!("No content found with id: ContentId{{id={id}}}")));
+    }
+    Ok(Json(v1_content(&st, &content, &Expand::parse(params.list("expand")))).into_response())
+}
+
+async fn content_search(State(st): Shared, uri: OriginalUri, Extension(caller): Extension<Caller>) -> ApiResult {
+    Ok(Json(search_response(&st, &uri, &caller, STYLE, true)?).into_response())
+}
+
+async fn site_search(State(st): Shared, uri: OriginalUri, Extension(caller): Extension<Caller>) -> ApiResult {
+    Ok(Json(search_response(&st, &uri, &caller, STYLE, false)?).into_response())
+}
+
+fn write_error(e: WriteError) -> ApiError {
+    match e {
+        WriteError::NotFound(m) => ApiError::not_found(STYLE, m),
+        WriteError::VersionConflict { .. } => ApiError::new(STYLE, StatusCode::CONFLICT, e.to_string()),
+        other => ApiError::bad_request(STYLE, other.to_string()),
+    }
+}
+
+fn storage_of(body: &Value) -> Option<String> {
+    body.get("body").and_then(|b| b.get("storage")).and_then(|s| str_field(s, "value")).map(str::to_owned)
+}
+
+async fn create_content(State(st): Shared, Extension(caller): Extension<Caller>, bytes: Bytes) -> ApiResult {
+    let body = json_body(&bytes, STYLE)?;
+    let kind = match str_field(&body, "type").unwrap_or("page") {
+        "page" => ContentKind::Page,
+        "blogpost" => ContentKind::BlogPost,
+        other => return Err(ApiError::bad_request(STYLE, format!("Unsupported content type '{other}'"))),
+    };
+    let key = body
+        .get("space")
+        .and_then(|s| str_field(s, "key"))
+        .ok_or_else(|| ApiError::bad_request(STYLE, "space.key is required"))?;
+    let space = st
+        .store
+        .data
+        .space_by_key(key)
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No space with key : {key}")))?;
+    let title = str_field(&body, "title")
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request(STYLE, "title is required"))?;
+    let parent_id =
+        match body.get("ancestors").and_then(Value::as_array).and_then(|a| a.last()).and_then(|a| id_field(a, "id")) {
+            Some(parent) => Some(parent),
+            None if kind == ContentKind::Page => space.homepage_id,
+            None => None,
+        };
+    let now = st.now_ms();
+    let content = Content {
+        id: 0,
+        kind,
+        space: space.index,
+        title: title.to_owned(),
+        status: "current".to_owned(),
+        parent_id,
+        position: None,
+        author: caller.user,
+        owner: caller.user,
+        created_ms: now,
+        version: Version { number: 1, created_ms: now, message: String::new(), minor_edit: false, author: caller.user },
+        labels: Vec::new(),
+        body: BodySource::Stored(storage_of(&body).unwrap_or_default()),
+    };
+    let created = st.store.create_content(content).map_err(write_error)?;
+    let expand = Expand::parse(vec!["space".into(), "version".into(), "body.storage".into()]);
+    Ok(Json(v1_content(&st, &created, &expand)).into_response())
+}
+
+async fn update_content(
+    State(st): Shared,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let existing = find(&st, &id)?;
+    let body = json_body(&bytes, STYLE)?;
+    let version = body
+        .get("version")
+        .and_then(|v| v.get("number"))
+        .and_then(Value::as_u64)
+        .ok_or_else(|| ApiError::bad_request(STYLE, "version.number is required"))? as u32;
+    let message = body.get("version").and_then(|v| str_field(v, "message")).unwrap_or_default().to_owned();
+    let updated = st
+        .store
+        .update_content(
+            existing.id,
+            ContentUpdate {
+                version,
+                title: str_field(&body, "title").map(str::to_owned),
+                body: storage_of(&body),
+                status: None,
+                message,
+                author: caller.user,
+                now_ms: st.now_ms(),
+            },
+        )
+        .map_err(write_error)?;
+    let expand = Expand::parse(vec!["space".into(), "version".into(), "body.storage".into()]);
+    Ok(Json(v1_content(&st, &updated, &expand)).into_response())
+}
+
+async fn delete_content(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let content = find(&st, &id)?;
+    let purge = Params::parse(uri.query()).get("status") == Some("trashed");
+    st.store.delete_content(content.id, purge).map_err(write_error)?;
+    Ok(no_content())
+}
+
+async fn add_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>, bytes: Bytes) -> ApiResult {
+    Ok(Json(add_labels_to(&st, &uri, &id, &bytes, STYLE)?).into_response())
+}
+
+async fn content_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    Ok(Json(labels_of(&st, &uri, &id, STYLE)?).into_response())
+}
+
+async fn remove_label(State(st): Shared, Path((id, label)): Path<(String, String)>) -> ApiResult {
+    remove_label_from(&st, &id, &label, STYLE)
+}
+
+async fn list_spaces(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    Ok(Json(space_list(&st, &uri, STYLE)?).into_response())
+}
+
+async fn get_space(State(st): Shared, uri: OriginalUri, Path(key): Path<String>) -> ApiResult {
+    let space = st
+        .store
+        .data
+        .space_by_key(&key)
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No space with key : {key}")))?;
+    let expand = Expand::parse(Params::parse(uri.query()).list("expand"));
+    Ok(Json(v1_space(&st, &space, &expand)).into_response())
+}
+
+async fn get_user(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let data = &st.store.data;
+    let user = if let Some(name) = params.get("username") {
+        data.user_by_username(name)
+    } else if let Some(key) = params.get("key") {
+        (0..data.user_count()).map(|u| data.user(u)).find(|u| u.user_key == key)
+    } else {
+        return Err(ApiError::bad_request(STYLE, "username or key is required"));
+    };
+    let user = user.ok_or_else(|| ApiError::not_found(STYLE, "No user found"))?;
+    Ok(Json(v1_user(&st, &user)).into_response())
+}
+
+async fn current_user(State(st): Shared, Extension(caller): Extension<Caller>) -> ApiResult {
+    Ok(Json(v1_user(&st, &st.store.data.user(caller.user))).into_response())
+}
+
+async fn list_groups(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let (start, limit) = v1_window(&params, 200, 1000, STYLE)?;
+    let data = &st.store.data;
+    let results: Vec<Value> = (start..data.group_count()).take(limit).map(|g| v1_group(&st, &data.group(g))).collect();
+    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < data.group_count()))
+        .into_response())
+}
+
+async fn group_members(State(st): Shared, uri: OriginalUri, Path(name): Path<String>) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let (start, limit) = v1_window(&params, 200, 1000, STYLE)?;
+    let data = &st.store.data;
+    let group = data
+        .group_by_name(&name)
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No group found with name {name}")))?;
+    let members: Vec<usize> = (0..data.user_count()).filter(|u| data.is_member(group.index, *u)).collect();
+    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(&st, &data.user(*u))).collect();
+    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < members.len()))
+        .into_response())
+}

@@ -1,0 +1,464 @@
+//! The simulator's entities in the JSON shapes of the real API: REST v2 objects (`id`, `spaceId`, `authorId`,
+//! `createdAt`...) and REST v1 / Data Center objects (`type`, `space`, `history`, `version.when`, `_expandable`...).
+
+use chrono::{DateTime, SecondsFormat};
+use serde_json::{json, Map, Value};
+
+use crate::config::SimDeployment;
+use crate::dataset::body;
+use crate::dataset::model::{
+    Attachment, AuditRecord, Comment, Content, ContentKind, Group, Space, Task, User, Version,
+};
+use crate::state::SimState;
+
+/// An ISO-8601 UTC timestamp with milliseconds, as the API writes them.
+pub fn iso(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// `{"representation": .., "value": ..}`.
+fn body_value(representation: &str, value: String) -> Value {
+    json!({"representation": representation, "value": value})
+}
+
+/// The `body` object for a v2 `body-format` (empty when none was asked for).
+pub fn v2_body(source: &crate::dataset::model::BodySource, format: Option<&str>) -> Value {
+    match format {
+        Some("storage") => json!({"storage": body_value("storage", body::storage(source))}),
+        Some("atlas_doc_format") => {
+            json!({"atlas_doc_format": body_value("atlas_doc_format", body::atlas_doc(source))})
+        }
+        Some("view") | Some("export_view") | Some("styled_view") => {
+            json!({"view": body_value("view", body::view(source))})
+        }
+        _ => json!({}),
+    }
+}
+
+/// A v2 version object.
+pub fn v2_version(state: &SimState, v: &Version) -> Value {
+    json!({
+        "createdAt": iso(v.created_ms),
+        "message": v.message,
+        "number": v.number,
+        "minorEdit": v.minor_edit,
+        "authorId": account_id(state, v.author),
+    })
+}
+
+/// The account id of user `u`.
+pub fn account_id(state: &SimState, u: usize) -> String {
+    state.store.data.user(u).account_id
+}
+
+/// A v2 space.
+pub fn v2_space(state: &SimState, s: &Space, description_format: Option<&str>) -> Value {
+    let mut v = json!({
+        "id": s.id.to_string(),
+        "key": s.key,
+        "name": s.name,
+        "type": s.space_type,
+        "status": s.status,
+        "authorId": account_id(state, s.author),
+        "createdAt": iso(s.created_ms),
+        "homepageId": s.homepage_id.map(|id| id.to_string()),
+        "_links": {"webui": format!("/spaces/{}", s.key)},
+    });
+    if let Some(format) = description_format {
+        let value = if format == "view" { format!("<p>{}</p>", s.description) } else { s.description.clone() };
+        v["description"] = json!({format: body_value(format, value)});
+    }
+    v
+}
+
+/// A v2 page or blog post.
+pub fn v2_content(state: &SimState, c: &Content, body_format: Option<&str>) -> Value {
+    let space = state.store.data.space(c.space);
+    let path = match c.kind {
+        ContentKind::BlogPost => "blog",
+        _ => "pages",
+    };
+    let mut v = json!({
+        "id": c.id.to_string(),
+        "status": c.status,
+        "title": c.title,
+        "spaceId": space.id.to_string(),
+        "authorId": account_id(state, c.author),
+        "createdAt": iso(c.created_ms),
+        "version": v2_version(state, &c.version),
+        "body": v2_body(&c.body, body_format),
+        "_links": {
+            "webui": format!("/spaces/{}/{path}/{}/{}", space.key, c.id, c.title.replace(' ', "+")),
+            "editui": format!("/pages/resumedraft.action?draftId={}", c.id),
+            "tinyui": format!("/x/{}", tiny_link(c.id)),
+        },
+    });
+    if c.kind == ContentKind::Page {
+        let obj = v.as_object_mut();
+        if let Some(obj) = obj {
+            obj.insert("parentId".to_owned(), json!(c.parent_id.map(|p| p.to_string())));
+            obj.insert("parentType".to_owned(), json!(c.parent_id.map(|_| "page")));
+            obj.insert("position".to_owned(), json!(c.position));
+            obj.insert("ownerId".to_owned(), json!(account_id(state, c.owner)));
+            obj.insert("lastOwnerId".to_owned(), Value::Null);
+        }
+    }
+    v
+}
+
+fn tiny_link(id: u64) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id.to_le_bytes())
+        .trim_end_matches('A')
+        .to_owned()
+}
+
+/// A v2 footer or inline comment.
+pub fn v2_comment(state: &SimState, c: &Comment, body_format: Option<&str>) -> Value {
+    let mut v = json!({
+        "id": c.id.to_string(),
+        "status": c.status,
+        "title": c.title,
+        "version": v2_version(state, &c.version),
+        "body": v2_body(&c.body, body_format),
+        "_links": {"webui": format!("/pages/viewpage.action?pageId={}&focusedCommentId={}", c.container_id, c.id)},
+    });
+    if let Some(obj) = v.as_object_mut() {
+        let container_key = if c.on_blogpost { "blogPostId" } else { "pageId" };
+        obj.insert(container_key.to_owned(), json!(c.container_id.to_string()));
+        if let Some(parent) = c.parent_comment_id {
+            obj.insert("parentCommentId".to_owned(), json!(parent.to_string()));
+        }
+        if let Some(resolution) = c.resolution {
+            obj.insert("resolutionStatus".to_owned(), json!(resolution));
+            obj.insert(
+                "properties".to_owned(),
+                json!({"inlineMarkerRef": format!("marker-{}", c.id), "inlineOriginalSelection": "selected text"}),
+            );
+        }
+    }
+    v
+}
+
+/// A v2 attachment.
+pub fn v2_attachment(state: &SimState, a: &Attachment) -> Value {
+    let download = format!("/download/attachments/{}/{}?version={}&api=v2", a.page_id, a.title, a.version.number);
+    json!({
+        "id": format!("att{}", a.id),
+        "status": a.status,
+        "title": a.title,
+        "createdAt": iso(a.created_ms),
+        "pageId": a.page_id.to_string(),
+        "mediaType": a.media_type,
+        "mediaTypeDescription": media_description(a.media_type),
+        "comment": a.comment,
+        "fileId": a.file_id,
+        "fileSize": a.file_size,
+        "webuiLink": format!("/pages/viewpageattachments.action?pageId={}&preview=%2F{}%2F{}", a.page_id, a.page_id, a.title),
+        "downloadLink": download,
+        "version": v2_version(state, &a.version),
+        "_links": {"webui": format!("/pages/viewpageattachments.action?pageId={}", a.page_id), "download": download},
+    })
+}
+
+fn media_description(media_type: &str) -> &'static str {
+    match media_type {
+        "image/png" | "image/jpeg" => "Image",
+        "application/pdf" => "PDF Document",
+        "text/plain" | "text/csv" => "Text File",
+        "application/zip" => "Zip Archive",
+        _ => "Document",
+    }
+}
+
+/// A v2 label.
+pub fn v2_label(id: u64, name: &str) -> Value {
+    json!({"id": id.to_string(), "name": name, "prefix": "global"})
+}
+
+/// A v2 page version (`/pages/{id}/versions`).
+pub fn v2_page_version(state: &SimState, page: &Content, v: &Version) -> Value {
+    let mut out = v2_version(state, v);
+    out["page"] = json!({"id": page.id.to_string(), "title": page.title});
+    out
+}
+
+/// A v2 task.
+pub fn v2_task(state: &SimState, t: &Task, body_format: Option<&str>) -> Value {
+    let space = state.store.data.space(t.space);
+    let mut v = json!({
+        "id": t.id.to_string(),
+        "localId": t.local_id,
+        "spaceId": space.id.to_string(),
+        "pageId": t.page_id.to_string(),
+        "status": t.status,
+        "createdBy": account_id(state, t.created_by),
+        "assignedTo": t.assigned_to.map(|u| account_id(state, u)),
+        "completedBy": t.completed_by.map(|u| account_id(state, u)),
+        "createdAt": iso(t.created_ms),
+        "updatedAt": iso(t.updated_ms),
+        "dueAt": t.due_ms.map(iso),
+        "completedAt": t.completed_ms.map(iso),
+    });
+    match body_format {
+        Some("storage") => v["body"] = json!({"storage": body_value("storage", t.text.clone())}),
+        Some("atlas_doc_format") => {
+            let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": t.text}]}]});
+            v["body"] = json!({"atlas_doc_format": body_value("atlas_doc_format", adf.to_string())});
+        }
+        _ => {}
+    }
+    v
+}
+
+/// A v2 user (`/users-bulk`).
+pub fn v2_user(u: &User) -> Value {
+    json!({
+        "accountId": u.account_id,
+        "accountType": u.account_type,
+        "accountStatus": if u.active { "active" } else { "inactive" },
+        "displayName": u.display_name,
+        "publicName": u.display_name,
+        "email": u.email,
+        "timeZone": u.time_zone,
+        "isExternalCollaborator": false,
+        "profilePicture": {"path": format!("/wiki/aa-avatar/{}", u.account_id), "isDefault": true},
+        "personalSpaceId": Value::Null,
+    })
+}
+
+// ---- REST v1 and Data Center ----
+
+/// Which parts of a v1 object to expand (`expand=space,history,body.storage,...`).
+#[derive(Clone, Debug, Default)]
+pub struct Expand(Vec<String>);
+
+impl Expand {
+    /// Parses the `expand` parameter (comma-separated).
+    pub fn parse(values: Vec<String>) -> Expand {
+        Expand(values)
+    }
+
+    /// Whether `name` (or something under it) is expanded.
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|e| e == name || e.starts_with(&format!("{name}.")))
+    }
+
+    /// The body representations asked for (`body.storage` → `storage`).
+    pub fn body_formats(&self) -> Vec<String> {
+        self.0.iter().filter_map(|e| e.strip_prefix("body.")).map(str::to_owned).collect()
+    }
+
+    /// Whether a body is asked for.
+    pub fn wants_body(&self) -> bool {
+        !self.body_formats().is_empty()
+    }
+}
+
+/// A v1 user (Cloud) or Data Center user.
+pub fn v1_user(state: &SimState, u: &User) -> Value {
+    let picture =
+        json!({"path": format!("/wiki/aa-avatar/{}", u.account_id), "width": 48, "height": 48, "isDefault": true});
+    match state.config.deployment {
+        SimDeployment::Cloud => json!({
+            "type": "known",
+            "accountId": u.account_id,
+            "accountType": u.account_type,
+            "email": u.email,
+            "publicName": u.display_name,
+            "displayName": u.display_name,
+            "timeZone": u.time_zone,
+            "isExternalCollaborator": false,
+            "externalCollaborator": false,
+            "profilePicture": picture,
+            "accountStatus": if u.active { "active" } else { "inactive" },
+            "_expandable": {"operations": "", "personalSpace": ""},
+            "_links": {"self": format!("{}/rest/api/user?accountId={}", state.wiki_base(), u.account_id)},
+        }),
+        SimDeployment::DataCenter => json!({
+            "type": "known",
+            "username": u.username,
+            "userKey": u.user_key,
+            "displayName": u.display_name,
+            "email": u.email,
+            "status": if u.active { "active" } else { "inactive" },
+            "profilePicture": picture,
+            "_links": {"self": format!("{}/rest/api/user?key={}", state.base_url, u.user_key)},
+        }),
+    }
+}
+
+/// A v1 group.
+pub fn v1_group(state: &SimState, g: &Group) -> Value {
+    match state.config.deployment {
+        SimDeployment::Cloud => json!({
+            "type": "group",
+            "name": g.name,
+            "id": g.id,
+            "_links": {"self": format!("{}/rest/api/group/by-id?id={}", state.wiki_base(), g.id)},
+        }),
+        SimDeployment::DataCenter => json!({
+            "type": "group",
+            "name": g.name,
+            "_links": {"self": format!("{}/rest/api/group/{}", state.base_url, g.name)},
+        }),
+    }
+}
+
+/// The context path of v1 links: `/wiki` on Cloud, empty on Data Center.
+pub fn v1_context(state: &SimState) -> &'static str {
+    match state.config.deployment {
+        SimDeployment::Cloud => "/wiki",
+        SimDeployment::DataCenter => "",
+    }
+}
+
+/// A v1 space.
+pub fn v1_space(state: &SimState, s: &Space, expand: &Expand) -> Value {
+    let mut v = json!({
+        "id": s.id,
+        "key": s.key,
+        "name": s.name,
+        "type": s.space_type,
+        "status": s.status,
+        "_expandable": {"settings": "", "metadata": "", "operations": "", "lookAndFeel": "", "permissions": "", "icon": "", "description": "", "theme": "", "history": "", "homepage": ""},
+        "_links": {
+            "webui": format!("/spaces/{}", s.key),
+            "self": format!("{}{}/rest/api/space/{}", state.base_url, v1_context(state), s.key),
+        },
+    });
+    if expand.has("description") {
+        v["description"] = json!({"plain": {"value": s.description, "representation": "plain"}});
+    }
+    if expand.has("homepage") {
+        if let Some(home) = s.homepage_id.and_then(|id| state.store.content(id)) {
+            v["homepage"] = v1_content(state, &home, &Expand::default());
+        }
+    }
+    v
+}
+
+/// A v1 content object (page, blog post), as search results and Data Center return them.
+pub fn v1_content(state: &SimState, c: &Content, expand: &Expand) -> Value {
+    let space = state.store.data.space(c.space);
+    let ctx = v1_context(state);
+    let mut expandable = Map::new();
+    let mut v = json!({
+        "id": c.id.to_string(),
+        "type": c.kind.cql_type(),
+        "status": c.status,
+        "title": c.title,
+        "_links": {
+            "webui": format!("/spaces/{}/pages/{}", space.key, c.id),
+            "self": format!("{}{ctx}/rest/api/content/{}", state.base_url, c.id),
+            "tinyui": format!("/x/{}", tiny_link(c.id)),
+        },
+    });
+    let author = state.store.data.user(c.author);
+    let last = state.store.data.user(c.version.author);
+    let mut add = |key: &str, wanted: bool, value: &dyn Fn() -> Value| {
+        if wanted {
+            v[key] = value();
+        } else {
+            expandable.insert(key.to_owned(), json!(format!("{ctx}/rest/api/content/{}/{key}", c.id)));
+        }
+    };
+    add("space", expand.has("space"), &|| v1_space(state, &space, &Expand::default()));
+    add("history", expand.has("history"), &|| {
+        json!({
+            "latest": true,
+            "createdBy": v1_user(state, &author),
+            "createdDate": iso(c.created_ms),
+            "lastUpdated": {"by": v1_user(state, &last), "when": iso(c.version.created_ms), "number": c.version.number, "message": c.version.message, "minorEdit": c.version.minor_edit},
+        })
+    });
+    add("version", expand.has("version"), &|| {
+        json!({
+            "by": v1_user(state, &last),
+            "when": iso(c.version.created_ms),
+            "number": c.version.number,
+            "message": c.version.message,
+            "minorEdit": c.version.minor_edit,
+        })
+    });
+    add("ancestors", expand.has("ancestors"), &|| {
+        let mut chain = Vec::new();
+        let mut parent = c.parent_id;
+        while let Some(id) = parent {
+            match state.store.content(id) {
+                Some(p) => {
+                    parent = p.parent_id;
+                    chain.push(json!({"id": p.id.to_string(), "type": "page", "status": p.status, "title": p.title}));
+                }
+                None => break,
+            }
+        }
+        chain.reverse();
+        Value::Array(chain)
+    });
+    add("metadata", expand.has("metadata"), &|| {
+        let labels: Vec<Value> = c
+            .labels
+            .iter()
+            .map(|l| json!({"prefix": "global", "name": l, "id": state.store.label_id(l).unwrap_or(0).to_string(), "label": l}))
+            .collect();
+        json!({"labels": {"results": labels, "start": 0, "limit": 200, "size": labels.len()}})
+    });
+    if expand.wants_body() {
+        let mut body = Map::new();
+        for format in expand.body_formats() {
+            let value = match format.as_str() {
+                "storage" => body::storage(&c.body),
+                "view" | "export_view" | "styled_view" => body::view(&c.body),
+                "atlas_doc_format" => body::atlas_doc(&c.body),
+                _ => continue,
+            };
+            body.insert(format.clone(), json!({"value": value, "representation": format}));
+        }
+        v["body"] = Value::Object(body);
+    } else {
+        expandable.insert("body".to_owned(), json!(""));
+    }
+    v["_expandable"] = Value::Object(expandable);
+    v
+}
+
+/// A v1 content object for a comment.
+pub fn v1_comment(state: &SimState, c: &Comment) -> Value {
+    json!({
+        "id": c.id.to_string(),
+        "type": "comment",
+        "status": c.status,
+        "title": c.title,
+        "_links": {"webui": format!("/pages/viewpage.action?pageId={}&focusedCommentId={}", c.container_id, c.id)},
+        "_expandable": {"container": format!("{}/rest/api/content/{}", v1_context(state), c.container_id)},
+    })
+}
+
+/// A v1 audit record.
+pub fn v1_audit(state: &SimState, r: &AuditRecord) -> Value {
+    let author = state.store.data.user(r.author);
+    json!({
+        "author": {
+            "type": "user",
+            "displayName": author.display_name,
+            "operations": Value::Null,
+            "username": "",
+            "userKey": "",
+            "accountId": author.account_id,
+            "accountType": author.account_type,
+            "externalCollaborator": false,
+            "isExternalCollaborator": false,
+            "publicName": author.display_name,
+        },
+        "remoteAddress": r.remote_address,
+        "creationDate": r.created_ms,
+        "summary": r.summary,
+        "description": r.description,
+        "category": r.category,
+        "sysAdmin": r.sys_admin,
+        "superAdmin": false,
+        "affectedObject": {"name": r.affected_object.0, "objectType": r.affected_object.1},
+        "changedValues": [],
+        "associatedObjects": [],
+    })
+}

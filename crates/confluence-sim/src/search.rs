@@ -1,0 +1,260 @@
+//! CQL search over the site's content, shared by Cloud `/wiki/rest/api/search` and Data Center
+//! `/rest/api/search` and `/rest/api/content/search`. A query that pins `type`, `space` or `id` with top-level
+//! `AND`s only visits those parts of the site.
+
+use std::collections::BTreeSet;
+
+use crate::cql::{CqlDoc, CqlQuery, Field};
+use crate::dataset::body;
+use crate::dataset::model::{Attachment, Comment, Content, ContentKind};
+use crate::state::SimState;
+use crate::store::ContentFilter;
+
+/// One search result.
+#[derive(Clone, Debug)]
+pub enum Hit {
+    /// A page or blog post.
+    Content(Content),
+    /// A footer or inline comment.
+    Comment(Comment),
+    /// An attachment.
+    Attachment(Attachment),
+}
+
+impl Hit {
+    /// The content id.
+    pub fn id(&self) -> u64 {
+        match self {
+            Hit::Content(c) => c.id,
+            Hit::Comment(c) => c.id,
+            Hit::Attachment(a) => a.id,
+        }
+    }
+
+    /// Title.
+    pub fn title(&self) -> &str {
+        match self {
+            Hit::Content(c) => &c.title,
+            Hit::Comment(c) => &c.title,
+            Hit::Attachment(a) => &a.title,
+        }
+    }
+
+    /// Creation time.
+    pub fn created_ms(&self) -> i64 {
+        match self {
+            Hit::Content(c) => c.created_ms,
+            Hit::Comment(c) => c.created_ms,
+            Hit::Attachment(a) => a.created_ms,
+        }
+    }
+
+    /// Last modification time.
+    pub fn modified_ms(&self) -> i64 {
+        match self {
+            Hit::Content(c) => c.version.created_ms,
+            Hit::Comment(c) => c.version.created_ms,
+            Hit::Attachment(a) => a.version.created_ms,
+        }
+    }
+
+    /// The space index.
+    pub fn space(&self, state: &SimState) -> Option<usize> {
+        match self {
+            Hit::Content(c) => Some(c.space),
+            Hit::Comment(c) => state.store.content(c.container_id).map(|p| p.space),
+            Hit::Attachment(a) => state.store.content(a.page_id).map(|p| p.space),
+        }
+    }
+
+    /// A plain-text excerpt of the body.
+    pub fn excerpt(&self) -> String {
+        let text = match self {
+            Hit::Content(c) => body::plain_text(&body::storage(&c.body)),
+            Hit::Comment(c) => body::plain_text(&body::storage(&c.body)),
+            Hit::Attachment(a) => a.comment.clone(),
+        };
+        let mut excerpt: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(160).collect();
+        if excerpt.len() < text.trim().len() {
+            excerpt.push('…');
+        }
+        excerpt
+    }
+}
+
+struct Doc<'a> {
+    state: &'a SimState,
+    hit: &'a Hit,
+    space: Option<usize>,
+}
+
+impl CqlDoc for Doc<'_> {
+    fn values(&self, field: Field) -> Vec<String> {
+        let data = &self.state.store.data;
+        let account = |u: usize| data.user(u).account_id;
+        let creator = match self.hit {
+            Hit::Content(c) => c.author,
+            Hit::Comment(c) => c.author,
+            Hit::Attachment(a) => a.version.author,
+        };
+        match field {
+            Field::Id => vec![self.hit.id().to_string()],
+            Field::Type => vec![match self.hit {
+                Hit::Content(c) => c.kind.cql_type(),
+                Hit::Comment(_) => "comment",
+                Hit::Attachment(_) => "attachment",
+            }
+            .to_owned()],
+            Field::Space => self.space.map(|s| data.space(s).key).into_iter().collect(),
+            Field::SpaceType => self.space.map(|s| data.space(s).space_type.to_owned()).into_iter().collect(),
+            Field::Title => vec![self.hit.title().to_owned()],
+            Field::Text => {
+                let body = match self.hit {
+                    Hit::Content(c) => body::plain_text(&body::storage(&c.body)),
+                    Hit::Comment(c) => body::plain_text(&body::storage(&c.body)),
+                    Hit::Attachment(a) => a.comment.clone(),
+                };
+                vec![self.hit.title().to_owned(), body]
+            }
+            Field::Creator => vec![account(creator)],
+            Field::Contributor => match self.hit {
+                Hit::Content(c) => {
+                    let mut all: Vec<String> = data.versions(c).iter().map(|v| account(v.author)).collect();
+                    all.push(account(c.author));
+                    all
+                }
+                _ => vec![account(creator)],
+            },
+            Field::Label => match self.hit {
+                Hit::Content(c) => c.labels.clone(),
+                _ => Vec::new(),
+            },
+            Field::Parent => match self.hit {
+                Hit::Content(c) => c.parent_id.map(|p| p.to_string()).into_iter().collect(),
+                Hit::Comment(c) => vec![c.container_id.to_string()],
+                Hit::Attachment(a) => vec![a.page_id.to_string()],
+            },
+            Field::Ancestor => {
+                let mut out = Vec::new();
+                let mut parent = match self.hit {
+                    Hit::Content(c) => c.parent_id,
+                    Hit::Comment(c) => Some(c.container_id),
+                    Hit::Attachment(a) => Some(a.page_id),
+                };
+                while let Some(id) = parent {
+                    out.push(id.to_string());
+                    parent = self.state.store.content(id).and_then(|p| p.parent_id);
+                }
+                out
+            }
+            Field::User | Field::UserFullname | Field::UserAccountId | Field::Created | Field::LastModified => {
+                Vec::new()
+            }
+        }
+    }
+
+    fn time(&self, field: Field) -> Option<i64> {
+        match field {
+            Field::Created => Some(self.hit.created_ms()),
+            Field::LastModified => Some(self.hit.modified_ms()),
+            _ => None,
+        }
+    }
+}
+
+/// Runs a query: current content only; content in archived spaces only when `include_archived_spaces`.
+pub fn search(state: &SimState, query: &CqlQuery, include_archived_spaces: bool) -> Vec<Hit> {
+    let data = &state.store.data;
+    let kinds: BTreeSet<&str> = match query.pinned(Field::Type) {
+        Some(types) => types
+            .iter()
+            .map(|t| t.to_lowercase())
+            .map(|t| match t.as_str() {
+                "page" => "page",
+                "blogpost" => "blogpost",
+                "comment" => "comment",
+                "attachment" => "attachment",
+                _ => "none",
+            })
+            .collect(),
+        None => ["page", "blogpost", "comment", "attachment"].into_iter().collect(),
+    };
+    let spaces: Option<Vec<usize>> = query
+        .pinned(Field::Space)
+        .map(|keys| keys.iter().filter_map(|k| data.space_by_key(k)).map(|s| s.index).collect());
+    let space_ok = |s: Option<usize>| {
+        s.is_some_and(|s| {
+            (include_archived_spaces || data.space(s).status == "current")
+                && spaces.as_ref().is_none_or(|list| list.contains(&s))
+        })
+    };
+    let mut candidates: Vec<Hit> = Vec::new();
+    if let Some(ids) = query.pinned(Field::Id) {
+        for id in ids.iter().filter_map(|i| i.parse::<u64>().ok()) {
+            if let Some(c) = state.store.content(id) {
+                candidates.push(Hit::Content(c));
+            } else if let Some(c) = state.store.comment(id) {
+                candidates.push(Hit::Comment(c));
+            } else if let Some((ContentKind::Attachment, i)) = data.decode_content_id(id) {
+                candidates.push(Hit::Attachment(data.attachment(i)));
+            }
+        }
+    } else {
+        let filter =
+            ContentFilter { spaces: spaces.clone(), statuses: vec!["current".to_owned()], ..ContentFilter::default() };
+        for (name, kind) in [("page", ContentKind::Page), ("blogpost", ContentKind::BlogPost)] {
+            if kinds.contains(name) {
+                candidates
+                    .extend(state.store.scan_content(kind, &filter, None, usize::MAX).into_iter().map(Hit::Content));
+            }
+        }
+        let pages: Option<Vec<u64>> = spaces.as_ref().map(|_| {
+            state.store.scan_content(ContentKind::Page, &filter, None, usize::MAX).iter().map(|p| p.id).collect()
+        });
+        let containers: Vec<Option<u64>> = match &pages {
+            Some(pages) => pages.iter().map(|p| Some(*p)).collect(),
+            None => vec![None],
+        };
+        for container in &containers {
+            if kinds.contains("comment") {
+                for kind in [ContentKind::FooterComment, ContentKind::InlineComment] {
+                    candidates.extend(
+                        state.store.scan_comments(kind, *container, None, usize::MAX).into_iter().map(Hit::Comment),
+                    );
+                }
+            }
+            if kinds.contains("attachment") {
+                candidates.extend(
+                    state.store.scan_attachments(*container, None, usize::MAX).into_iter().map(Hit::Attachment),
+                );
+            }
+        }
+    }
+    let mut hits: Vec<Hit> = candidates
+        .into_iter()
+        .filter(|hit| match hit {
+            Hit::Content(c) => c.status == "current",
+            _ => true,
+        })
+        .filter_map(|hit| {
+            let space = hit.space(state);
+            (space_ok(space) && query.matches(&Doc { state, hit: &hit, space })).then_some(hit)
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        for (field, desc) in &query.order {
+            let o = match field {
+                Field::Created => a.created_ms().cmp(&b.created_ms()),
+                Field::LastModified => a.modified_ms().cmp(&b.modified_ms()),
+                Field::Title => a.title().to_lowercase().cmp(&b.title().to_lowercase()),
+                _ => a.id().cmp(&b.id()),
+            };
+            let o = if *desc { o.reverse() } else { o };
+            if o.is_ne() {
+                return o;
+            }
+        }
+        a.id().cmp(&b.id())
+    });
+    hits
+}
