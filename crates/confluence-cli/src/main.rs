@@ -2,6 +2,7 @@
 //! command lives in its own module and the logic a library user would also need lives in the library crates.
 
 mod connstr_command;
+mod sim_command;
 mod text_table;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ enum Command {
     /// Work with connection strings without connecting.
     #[command(subcommand)]
     Connstr(ConnstrCommand),
+    /// Run the Confluence simulator (Cloud or Data Center, with its authorization server) for tests and demos.
+    Sim(sim_command::SimArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
             connstr_command::check(connection, format, all)
         }
         Some(Command::Connstr(ConnstrCommand::Properties { format })) => connstr_command::properties(format),
+        Some(Command::Sim(args)) => sim_command::run(args),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

@@ -13,9 +13,11 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::dataset::model::ContentKind;
 use crate::faults::FaultRule;
 use crate::server::sim_info;
 use crate::state::SimState;
+use crate::store::ContentFilter;
 
 type Shared = State<Arc<SimState>>;
 
@@ -93,16 +95,33 @@ async fn auto_approve(State(st): Shared, body: Bytes) -> Response {
     }
 }
 
-/// A summary of the data set, for tests that compare what a client read with what exists.
+/// A summary of the data set, for tests that compare what a client read with what exists. Counts go through the
+/// store, so writes are reflected: `pages_listed` is what a v2 page list returns by default (current and archived),
+/// `pages_current` what CQL and Data Center return.
 async fn dataset(State(st): Shared) -> Response {
     let data = &st.store.data;
+    let store = &st.store;
     let spaces: Vec<Value> = (0..data.space_count())
         .map(|s| {
             let space = data.space(s);
-            let pages = data.space_page_range(s);
-            let blogs = data.space_blog_range(s);
-            json!({"id": space.id.to_string(), "key": space.key, "name": space.name, "type": space.space_type, "status": space.status,
-                   "pages": pages.end - pages.start, "blogposts": blogs.end - blogs.start})
+            let in_space = |kind, statuses: &[&str]| {
+                let filter = ContentFilter {
+                    spaces: Some(vec![s]),
+                    statuses: statuses.iter().map(|x| x.to_string()).collect(),
+                    ..ContentFilter::default()
+                };
+                store.scan_content(kind, &filter, None, usize::MAX).len()
+            };
+            json!({
+                "id": space.id.to_string(),
+                "key": space.key,
+                "name": space.name,
+                "type": space.space_type,
+                "status": space.status,
+                "pages_listed": in_space(ContentKind::Page, &["current", "archived"]),
+                "pages_current": in_space(ContentKind::Page, &["current"]),
+                "blogposts": in_space(ContentKind::BlogPost, &["current"]),
+            })
         })
         .collect();
     let users: Vec<Value> = (0..data.user_count())
@@ -118,5 +137,18 @@ async fn dataset(State(st): Shared) -> Response {
             json!({"id": group.id, "name": group.name, "members": members})
         })
         .collect();
-    Json(json!({"seed": data.seed(), "size": data.size().to_string(), "spaces": spaces, "users": users, "groups": groups})).into_response()
+    Json(json!({
+        "seed": data.seed(),
+        "size": data.size().to_string(),
+        "spaces": spaces,
+        "users": users,
+        "groups": groups,
+        "footer_comments": store.scan_comments(ContentKind::FooterComment, None, None, usize::MAX).len(),
+        "inline_comments": store.scan_comments(ContentKind::InlineComment, None, None, usize::MAX).len(),
+        "attachments": data.attachment_count(),
+        "labels": store.labels().len(),
+        "tasks": data.task_count(),
+        "audit_records": data.audit_count(),
+    }))
+    .into_response()
 }

@@ -16,6 +16,14 @@ pub fn iso(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Sets `key` when there is a value; leaves it out otherwise (the spec's non-nullable fields are omitted, never
+/// `null`).
+fn set_opt(v: &mut Value, key: &str, value: Option<Value>) {
+    if let (Some(obj), Some(value)) = (v.as_object_mut(), value) {
+        obj.insert(key.to_owned(), value);
+    }
+}
+
 /// `{"representation": .., "value": ..}`.
 fn body_value(representation: &str, value: String) -> Value {
     json!({"representation": representation, "value": value})
@@ -61,9 +69,9 @@ pub fn v2_space(state: &SimState, s: &Space, description_format: Option<&str>) -
         "status": s.status,
         "authorId": account_id(state, s.author),
         "createdAt": iso(s.created_ms),
-        "homepageId": s.homepage_id.map(|id| id.to_string()),
         "_links": {"webui": format!("/spaces/{}", s.key)},
     });
+    set_opt(&mut v, "homepageId", s.homepage_id.map(|id| json!(id.to_string())));
     if let Some(format) = description_format {
         let value = if format == "view" { format!("<p>{}</p>", s.description) } else { s.description.clone() };
         v["description"] = json!({format: body_value(format, value)});
@@ -94,14 +102,11 @@ pub fn v2_content(state: &SimState, c: &Content, body_format: Option<&str>) -> V
         },
     });
     if c.kind == ContentKind::Page {
-        let obj = v.as_object_mut();
-        if let Some(obj) = obj {
-            obj.insert("parentId".to_owned(), json!(c.parent_id.map(|p| p.to_string())));
-            obj.insert("parentType".to_owned(), json!(c.parent_id.map(|_| "page")));
-            obj.insert("position".to_owned(), json!(c.position));
-            obj.insert("ownerId".to_owned(), json!(account_id(state, c.owner)));
-            obj.insert("lastOwnerId".to_owned(), Value::Null);
-        }
+        set_opt(&mut v, "parentId", c.parent_id.map(|p| json!(p.to_string())));
+        set_opt(&mut v, "parentType", c.parent_id.map(|_| json!("page")));
+        v["position"] = json!(c.position);
+        v["ownerId"] = json!(account_id(state, c.owner));
+        v["lastOwnerId"] = Value::Null;
     }
     v
 }
@@ -192,13 +197,13 @@ pub fn v2_task(state: &SimState, t: &Task, body_format: Option<&str>) -> Value {
         "pageId": t.page_id.to_string(),
         "status": t.status,
         "createdBy": account_id(state, t.created_by),
-        "assignedTo": t.assigned_to.map(|u| account_id(state, u)),
-        "completedBy": t.completed_by.map(|u| account_id(state, u)),
         "createdAt": iso(t.created_ms),
         "updatedAt": iso(t.updated_ms),
-        "dueAt": t.due_ms.map(iso),
-        "completedAt": t.completed_ms.map(iso),
     });
+    set_opt(&mut v, "assignedTo", t.assigned_to.map(|u| json!(account_id(state, u))));
+    set_opt(&mut v, "completedBy", t.completed_by.map(|u| json!(account_id(state, u))));
+    set_opt(&mut v, "dueAt", t.due_ms.map(|ms| json!(iso(ms))));
+    set_opt(&mut v, "completedAt", t.completed_ms.map(|ms| json!(iso(ms))));
     match body_format {
         Some("storage") => v["body"] = json!({"storage": body_value("storage", t.text.clone())}),
         Some("atlas_doc_format") => {
@@ -212,18 +217,18 @@ pub fn v2_task(state: &SimState, t: &Task, body_format: Option<&str>) -> Value {
 
 /// A v2 user (`/users-bulk`).
 pub fn v2_user(u: &User) -> Value {
-    json!({
+    let mut v = json!({
         "accountId": u.account_id,
         "accountType": u.account_type,
         "accountStatus": if u.active { "active" } else { "inactive" },
         "displayName": u.display_name,
         "publicName": u.display_name,
-        "email": u.email,
         "timeZone": u.time_zone,
         "isExternalCollaborator": false,
         "profilePicture": {"path": format!("/wiki/aa-avatar/{}", u.account_id), "isDefault": true},
-        "personalSpaceId": Value::Null,
-    })
+    });
+    set_opt(&mut v, "email", u.email.as_ref().map(|e| json!(e)));
+    v
 }
 
 // ---- REST v1 and Data Center ----

@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route("/wiki/rest/api/search", get(cql_search))
         .route("/wiki/rest/api/search/user", get(user_search))
+        .route("/wiki/rest/api/content/search", get(content_search))
         .route("/wiki/rest/api/user", get(get_user))
         .route("/wiki/rest/api/user/current", get(current_user))
         .route("/wiki/rest/api/user/bulk", get(user_bulk))
@@ -107,14 +108,22 @@ pub fn search_response(
                 "title": hit.title(),
                 "excerpt": hit.excerpt(),
                 "url": content["_links"]["webui"],
-                "resultGlobalContainer": space.map(|s| json!({"title": s.name, "displayUrl": format!("/spaces/{}", s.key)})),
                 "breadcrumbs": [],
                 "entityType": "content",
                 "iconCssClass": format!("aui-icon content-type-{}", content["type"].as_str().unwrap_or("page")),
                 "lastModified": iso(hit.modified_ms()),
                 "friendlyLastModified": iso(hit.modified_ms()),
                 "score": 0.0,
+                "resultGlobalContainer": space.map(|s| json!({"title": s.name, "displayUrl": format!("/spaces/{}", s.key)})),
             })
+        })
+        .map(|mut result: Value| {
+            if result.get("resultGlobalContainer").is_some_and(Value::is_null) {
+                if let Some(obj) = result.as_object_mut() {
+                    obj.remove("resultGlobalContainer");
+                }
+            }
+            result
         })
         .collect();
     let mut body = v1_list(st, &site_path(uri), &params, results, start, limit, start + limit < hits.len());
@@ -134,6 +143,10 @@ fn current_user_id(st: &SimState, caller: &Caller) -> String {
 
 async fn cql_search(State(st): Shared, uri: OriginalUri, Extension(caller): Extension<Caller>) -> ApiResult {
     Ok(Json(search_response(&st, &uri, &caller, STYLE, false)?).into_response())
+}
+
+async fn content_search(State(st): Shared, uri: OriginalUri, Extension(caller): Extension<Caller>) -> ApiResult {
+    Ok(Json(search_response(&st, &uri, &caller, STYLE, true)?).into_response())
 }
 
 struct UserDoc<'a>(&'a crate::dataset::model::User);

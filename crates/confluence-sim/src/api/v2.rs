@@ -156,8 +156,8 @@ fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, space: Opti
     let limit = v2_limit(&p, 25, 250)?;
     let cursor = v2_cursor(&p)?;
     let (statuses, sorts): (&[&str], &[&str]) = match kind {
-        ContentKind::BlogPost => (&["current", "deleted", "trashed", "draft"], &PAGE_SORTS[..6]),
-        _ => (&["current", "archived", "deleted", "trashed"], PAGE_SORTS),
+        ContentKind::BlogPost => (&["current", "deleted", "trashed", "draft", "any"], &PAGE_SORTS[..6]),
+        _ => (&["current", "archived", "deleted", "trashed", "draft", "any"], PAGE_SORTS),
     };
     let status = p.list("status");
     if let Some(bad) = status.iter().find(|s| !statuses.contains(&s.as_str())) {
@@ -166,7 +166,9 @@ fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, space: Opti
             format!("Invalid value '{bad}' for parameter 'status'. Allowed: {}", statuses.join(", ")),
         ));
     }
-    let body_format = p.choice("body-format", &["storage", "atlas_doc_format"], STYLE)?;
+    // `none` is not in the published enum, but clients send it (atlassian-python-api does) and the service accepts it.
+    let body_format =
+        p.choice("body-format", &["storage", "atlas_doc_format", "none"], STYLE)?.filter(|f| *f != "none");
     let sort = p.choice("sort", sorts, STYLE)?.unwrap_or("id");
     let mut filter = ContentFilter {
         statuses: if status.is_empty() && kind == ContentKind::BlogPost { vec!["current".to_owned()] } else { status },
