@@ -420,11 +420,24 @@ async fn spoil(response: Response, plan: &FaultPlan) -> Response {
     let body = match kind {
         "malformed" => Body::from("{\"results\": [{\"id\": \"1\", \"title\": \"broken"),
         "truncated" => {
+            // Half the body, a pause (so the head and that half reach the client), then the connection is cut.
             let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
-            let stream = futures::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated truncation")),
-            ]);
+            let stream = futures::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                        1 => {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            Some((
+                                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "simulated truncation")),
+                                2,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+            });
             Body::from_stream(stream)
         }
         _ => {
