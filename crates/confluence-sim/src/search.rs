@@ -91,7 +91,7 @@ struct Doc<'a> {
 impl CqlDoc for Doc<'_> {
     fn values(&self, field: Field) -> Vec<String> {
         let data = &self.state.store.data;
-        let account = |u: usize| data.user(u).account_id;
+        let account = |u: usize| data.user(u).account_id.clone();
         let creator = match self.hit {
             Hit::Content(c) => c.author,
             Hit::Comment(c) => c.author,
@@ -105,7 +105,7 @@ impl CqlDoc for Doc<'_> {
                 Hit::Attachment(_) => "attachment",
             }
             .to_owned()],
-            Field::Space => self.space.map(|s| data.space(s).key).into_iter().collect(),
+            Field::Space => self.space.map(|s| data.space(s).key.clone()).into_iter().collect(),
             Field::SpaceType => self.space.map(|s| data.space(s).space_type.to_owned()).into_iter().collect(),
             Field::Title => vec![self.hit.title().to_owned()],
             Field::Text => {

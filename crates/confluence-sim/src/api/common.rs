@@ -2,7 +2,8 @@
 
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::errors::{ApiError, ErrorStyle};
 use crate::pagination::{v2_next_link, Cursor};
@@ -19,13 +20,16 @@ pub fn site_path(uri: &Uri) -> String {
 }
 
 /// A v2 list: `results`, `_links.next` (when there is more) and `_links.base`, and the same next link in `Link`.
-pub fn v2_list(state: &SimState, uri: &Uri, params: &Params, results: Vec<Value>, next: Option<Cursor>) -> Response {
+pub fn v2_list<T: Serialize>(
+    state: &SimState,
+    uri: &Uri,
+    params: &Params,
+    results: Vec<T>,
+    next: Option<Cursor>,
+) -> Response {
     let next_link = next.map(|cursor| v2_next_link(&site_path(uri), params, cursor));
-    let mut links = json!({"base": state.wiki_base()});
-    if let Some(next) = &next_link {
-        links["next"] = json!(next);
-    }
-    let mut response = axum::Json(json!({"results": results, "_links": links})).into_response();
+    let body = V2ListBody { results, links: V2ListLinks { next: next_link.as_deref(), base: state.wiki_base() } };
+    let mut response = axum::Json(body).into_response();
     if let Some(next) = next_link {
         let value = format!("<{next}>; rel=\"next\", <{}>; rel=\"base\"", state.wiki_base());
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -33,6 +37,20 @@ pub fn v2_list(state: &SimState, uri: &Uri, params: &Params, results: Vec<Value>
         }
     }
     response
+}
+
+#[derive(Serialize)]
+struct V2ListBody<'a, T> {
+    results: Vec<T>,
+    #[serde(rename = "_links")]
+    links: V2ListLinks<'a>,
+}
+
+#[derive(Serialize)]
+struct V2ListLinks<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<&'a str>,
+    base: String,
 }
 
 /// Takes one page of `items` that are already in id order and were fetched with `limit + 1`.

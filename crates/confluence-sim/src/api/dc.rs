@@ -226,7 +226,7 @@ async fn get_space(State(st): Shared, uri: OriginalUri, Path(key): Path<String>)
         .space_by_key(&key)
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No space with key : {key}")))?;
     let expand = Expand::parse(Params::parse(uri.query()).list("expand"));
-    Ok(Json(v1_space(&st, &space, &expand)).into_response())
+    Ok(Json(v1_space(&st, space, &expand)).into_response())
 }
 
 async fn get_user(State(st): Shared, uri: OriginalUri) -> ApiResult {
@@ -240,11 +240,11 @@ async fn get_user(State(st): Shared, uri: OriginalUri) -> ApiResult {
         return Err(ApiError::bad_request(STYLE, "username or key is required"));
     };
     let user = user.ok_or_else(|| ApiError::not_found(STYLE, "No user found"))?;
-    Ok(Json(v1_user(&st, &user)).into_response())
+    Ok(Json(v1_user(&st, user)).into_response())
 }
 
 async fn current_user(State(st): Shared, Extension(caller): Extension<Caller>) -> ApiResult {
-    Ok(Json(v1_user(&st, &st.store.data.user(caller.user))).into_response())
+    Ok(Json(v1_user(&st, st.store.data.user(caller.user))).into_response())
 }
 
 async fn list_groups(State(st): Shared, uri: OriginalUri) -> ApiResult {
@@ -264,7 +264,7 @@ async fn group_members(State(st): Shared, uri: OriginalUri, Path(name): Path<Str
         .group_by_name(&name)
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No group found with name {name}")))?;
     let members: Vec<usize> = (0..data.user_count()).filter(|u| data.is_member(group.index, *u)).collect();
-    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(&st, &data.user(*u))).collect();
+    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(&st, data.user(*u))).collect();
     Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < members.len()))
         .into_response())
 }

@@ -2,6 +2,7 @@
 //! `createdAt`...) and REST v1 / Data Center objects (`type`, `space`, `history`, `version.when`, `_expandable`...).
 
 use chrono::{DateTime, SecondsFormat};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::SimDeployment;
@@ -55,8 +56,8 @@ pub fn v2_version(state: &SimState, v: &Version) -> Value {
 }
 
 /// The account id of user `u`.
-pub fn account_id(state: &SimState, u: usize) -> String {
-    state.store.data.user(u).account_id
+pub fn account_id(state: &SimState, u: usize) -> &str {
+    &state.store.data.user(u).account_id
 }
 
 /// A v2 space.
@@ -79,36 +80,131 @@ pub fn v2_space(state: &SimState, s: &Space, description_format: Option<&str>) -
     v
 }
 
-/// A v2 page or blog post.
-pub fn v2_content(state: &SimState, c: &Content, body_format: Option<&str>) -> Value {
-    let space = state.store.data.space(c.space);
-    let path = match c.kind {
-        ContentKind::BlogPost => "blog",
-        _ => "pages",
-    };
-    let mut v = json!({
-        "id": c.id.to_string(),
-        "status": c.status,
-        "title": c.title,
-        "spaceId": space.id.to_string(),
-        "authorId": account_id(state, c.author),
-        "createdAt": iso(c.created_ms),
-        "version": v2_version(state, &c.version),
-        "body": v2_body(&c.body, body_format),
-        "_links": {
-            "webui": format!("/spaces/{}/{path}/{}/{}", space.key, c.id, c.title.replace(' ', "+")),
-            "editui": format!("/pages/resumedraft.action?draftId={}", c.id),
-            "tinyui": format!("/x/{}", tiny_link(c.id)),
-        },
-    });
-    if c.kind == ContentKind::Page {
-        set_opt(&mut v, "parentId", c.parent_id.map(|p| json!(p.to_string())));
-        set_opt(&mut v, "parentType", c.parent_id.map(|_| json!("page")));
-        v["position"] = json!(c.position);
-        v["ownerId"] = json!(account_id(state, c.owner));
-        v["lastOwnerId"] = Value::Null;
+/// A v2 body: only the representations asked for.
+#[derive(Debug, Default, Serialize)]
+pub struct V2Body {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    storage: Option<BodyType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    atlas_doc_format: Option<BodyType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    view: Option<BodyType>,
+}
+
+#[derive(Debug, Serialize)]
+struct BodyType {
+    representation: &'static str,
+    value: String,
+}
+
+impl V2Body {
+    fn new(source: &crate::dataset::model::BodySource, format: Option<&str>) -> V2Body {
+        match format {
+            Some("storage") => V2Body {
+                storage: Some(BodyType { representation: "storage", value: body::storage(source) }),
+                ..V2Body::default()
+            },
+            Some("atlas_doc_format") => V2Body {
+                atlas_doc_format: Some(BodyType { representation: "atlas_doc_format", value: body::atlas_doc(source) }),
+                ..V2Body::default()
+            },
+            Some("view" | "export_view" | "styled_view") => V2Body {
+                view: Some(BodyType { representation: "view", value: body::view(source) }),
+                ..V2Body::default()
+            },
+            _ => V2Body::default(),
+        }
     }
-    v
+}
+
+/// A v2 version, borrowing from the data set.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct V2Version<'a> {
+    created_at: String,
+    message: &'a str,
+    number: u32,
+    minor_edit: bool,
+    author_id: &'a str,
+}
+
+impl<'a> V2Version<'a> {
+    fn new(state: &'a SimState, v: &'a Version) -> V2Version<'a> {
+        V2Version {
+            created_at: iso(v.created_ms),
+            message: &v.message,
+            number: v.number,
+            minor_edit: v.minor_edit,
+            author_id: account_id(state, v.author),
+        }
+    }
+}
+
+/// A v2 page or blog post, serialised straight from the data set (the hot path of every page list).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct V2Content<'a> {
+    id: String,
+    status: &'a str,
+    title: &'a str,
+    space_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<i32>,
+    author_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_owner_id: Option<Option<&'a str>>,
+    created_at: String,
+    version: V2Version<'a>,
+    body: V2Body,
+    #[serde(rename = "_links")]
+    links: V2ContentLinks,
+}
+
+#[derive(Debug, Serialize)]
+struct V2ContentLinks {
+    webui: String,
+    editui: String,
+    tinyui: String,
+}
+
+impl<'a> V2Content<'a> {
+    /// The v2 view of a page or blog post, with the body in `body_format` when asked for.
+    pub fn new(state: &'a SimState, c: &'a Content, body_format: Option<&str>) -> V2Content<'a> {
+        let space = state.store.data.space(c.space);
+        let is_page = c.kind == ContentKind::Page;
+        let path = if is_page { "pages" } else { "blog" };
+        V2Content {
+            id: c.id.to_string(),
+            status: &c.status,
+            title: &c.title,
+            space_id: space.id.to_string(),
+            parent_id: c.parent_id.filter(|_| is_page).map(|p| p.to_string()),
+            parent_type: c.parent_id.filter(|_| is_page).map(|_| "page"),
+            position: c.position.filter(|_| is_page),
+            author_id: account_id(state, c.author),
+            owner_id: is_page.then(|| account_id(state, c.owner)),
+            last_owner_id: is_page.then_some(None),
+            created_at: iso(c.created_ms),
+            version: V2Version::new(state, &c.version),
+            body: V2Body::new(&c.body, body_format),
+            links: V2ContentLinks {
+                webui: format!("/spaces/{}/{path}/{}/{}", space.key, c.id, c.title.replace(' ', "+")),
+                editui: format!("/pages/resumedraft.action?draftId={}", c.id),
+                tinyui: format!("/x/{}", tiny_link(c.id)),
+            },
+        }
+    }
+}
+
+/// A v2 page or blog post as a JSON value (for single gets that add fields).
+pub fn v2_content(state: &SimState, c: &Content, body_format: Option<&str>) -> Value {
+    serde_json::to_value(V2Content::new(state, c, body_format)).unwrap_or_default()
 }
 
 fn tiny_link(id: u64) -> String {
@@ -367,18 +463,18 @@ pub fn v1_content(state: &SimState, c: &Content, expand: &Expand) -> Value {
             expandable.insert(key.to_owned(), json!(format!("{ctx}/rest/api/content/{}/{key}", c.id)));
         }
     };
-    add("space", expand.has("space"), &|| v1_space(state, &space, &Expand::default()));
+    add("space", expand.has("space"), &|| v1_space(state, space, &Expand::default()));
     add("history", expand.has("history"), &|| {
         json!({
             "latest": true,
-            "createdBy": v1_user(state, &author),
+            "createdBy": v1_user(state, author),
             "createdDate": iso(c.created_ms),
-            "lastUpdated": {"by": v1_user(state, &last), "when": iso(c.version.created_ms), "number": c.version.number, "message": c.version.message, "minorEdit": c.version.minor_edit},
+            "lastUpdated": {"by": v1_user(state, last), "when": iso(c.version.created_ms), "number": c.version.number, "message": c.version.message, "minorEdit": c.version.minor_edit},
         })
     });
     add("version", expand.has("version"), &|| {
         json!({
-            "by": v1_user(state, &last),
+            "by": v1_user(state, last),
             "when": iso(c.version.created_ms),
             "number": c.version.number,
             "message": c.version.message,

@@ -136,8 +136,8 @@ pub fn search_response(
 fn current_user_id(st: &SimState, caller: &Caller) -> String {
     let user = st.store.data.user(caller.user);
     match st.config.deployment {
-        crate::config::SimDeployment::Cloud => user.account_id,
-        crate::config::SimDeployment::DataCenter => user.username,
+        crate::config::SimDeployment::Cloud => user.account_id.clone(),
+        crate::config::SimDeployment::DataCenter => user.username.clone(),
     }
 }
 
@@ -216,11 +216,11 @@ async fn get_user(State(st): Shared, uri: OriginalUri) -> ApiResult {
         .data
         .user_by_account_id(id)
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No user found with accountId {id}")))?;
-    Ok(Json(v1_user(&st, &user)).into_response())
+    Ok(Json(v1_user(&st, user)).into_response())
 }
 
 async fn current_user(State(st): Shared, Extension(caller): Extension<Caller>) -> ApiResult {
-    Ok(Json(v1_user(&st, &st.store.data.user(caller.user))).into_response())
+    Ok(Json(v1_user(&st, st.store.data.user(caller.user))).into_response())
 }
 
 async fn user_bulk(State(st): Shared, uri: OriginalUri) -> ApiResult {
@@ -235,7 +235,7 @@ async fn user_bulk(State(st): Shared, uri: OriginalUri) -> ApiResult {
         .take(limit)
         .filter_map(|id| st.store.data.user_by_account_id(id))
         .map(|u| {
-            let mut v = v1_user(&st, &u);
+            let mut v = v1_user(&st, u);
             v["email"] = json!(u.email.clone().unwrap_or_default());
             v
         })
@@ -259,7 +259,7 @@ async fn group_members(State(st): Shared, uri: OriginalUri, Path(id): Path<Strin
     let group =
         data.group_by_id(&id).ok_or_else(|| ApiError::not_found(STYLE, format!("No group found with id {id}")))?;
     let members: Vec<usize> = (0..data.user_count()).filter(|u| data.is_member(group.index, *u)).collect();
-    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(&st, &data.user(*u))).collect();
+    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(&st, data.user(*u))).collect();
     Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < members.len()))
         .into_response())
 }

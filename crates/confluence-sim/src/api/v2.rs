@@ -14,7 +14,9 @@ use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
 use crate::api::common::{id_field, id_page, json_body, no_content, offset_page, path_id, str_field, v2_list};
-use crate::api::json::{v2_attachment, v2_comment, v2_content, v2_label, v2_page_version, v2_space, v2_task, v2_user};
+use crate::api::json::{
+    v2_attachment, v2_comment, v2_content, v2_label, v2_page_version, v2_space, v2_task, v2_user, V2Content,
+};
 use crate::auth::Caller;
 use crate::dataset::model::{BodySource, Comment, Content, ContentKind, Task, Version};
 use crate::errors::{ApiError, ErrorStyle};
@@ -125,7 +127,7 @@ async fn get_space(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) 
         .data
         .space_by_id(path_id(&id, STYLE, "space")?)
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No space found with id {id}")))?;
-    Ok(Json(v2_space(&st, &space, description)).into_response())
+    Ok(Json(v2_space(&st, space, description)).into_response())
 }
 
 // ---- pages and blog posts ----
@@ -219,7 +221,7 @@ fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, space: Opti
         all.sort_by(content_order(sort));
         offset_page(all, offset, limit)
     };
-    let results = page.iter().map(|c| v2_content(st, c, body_format)).collect();
+    let results: Vec<V2Content<'_>> = page.iter().map(|c| V2Content::new(st, c, body_format)).collect();
     Ok(v2_list(st, uri, &p, results, next))
 }
 
@@ -689,7 +691,7 @@ impl TaskFilter {
 
     fn keeps(&self, st: &SimState, t: &Task) -> bool {
         let data = &st.store.data;
-        let account = |u: Option<usize>| u.map(|u| data.user(u).account_id);
+        let account = |u: Option<usize>| u.map(|u| data.user(u).account_id.clone());
         let in_list =
             |list: &Vec<String>, u: Option<usize>| list.is_empty() || account(u).is_some_and(|a| list.contains(&a));
         let in_range = |(field, from, to): &(&str, Option<u64>, Option<u64>)| {
@@ -748,7 +750,6 @@ async fn users_bulk(State(st): Shared, bytes: Bytes) -> ApiResult {
     if ids.is_empty() || ids.len() > 250 {
         return Err(ApiError::bad_request(STYLE, "accountIds must have between 1 and 250 entries"));
     }
-    let results: Vec<Value> =
-        ids.iter().filter_map(|id| st.store.data.user_by_account_id(id)).map(|u| v2_user(&u)).collect();
+    let results: Vec<Value> = ids.iter().filter_map(|id| st.store.data.user_by_account_id(id)).map(v2_user).collect();
     Ok(Json(json!({"results": results, "_links": {"base": st.wiki_base()}})).into_response())
 }

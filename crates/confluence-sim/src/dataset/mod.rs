@@ -100,6 +100,9 @@ pub struct Dataset {
     account_index: HashMap<String, usize>,
     username_index: HashMap<String, usize>,
     space_key_index: HashMap<String, usize>,
+    /// Users and spaces are few and read for every row, so they are generated once.
+    users: Vec<User>,
+    spaces: Vec<Space>,
 }
 
 impl Dataset {
@@ -116,19 +119,21 @@ impl Dataset {
             account_index: HashMap::new(),
             username_index: HashMap::new(),
             space_key_index: HashMap::new(),
+            users: Vec::new(),
+            spaces: Vec::new(),
         };
         let spaces = dataset.space_count();
         let weights: Vec<f64> = (0..spaces).map(|s| dataset.space_weight(s)).collect();
         dataset.page_offsets = distribute(size.pages, &weights);
         dataset.blog_offsets = distribute(size.blogposts, &weights);
-        for u in 0..size.users as usize {
-            let user = dataset.user(u);
-            dataset.account_index.insert(user.account_id, u);
-            dataset.username_index.insert(user.username, u);
+        dataset.users = (0..size.users as usize).map(|u| dataset.generate_user(u)).collect();
+        for user in &dataset.users {
+            dataset.account_index.insert(user.account_id.clone(), user.index);
+            dataset.username_index.insert(user.username.clone(), user.index);
         }
-        for s in 0..spaces {
-            let key = dataset.space_key(s);
-            dataset.space_key_index.insert(key.to_lowercase(), s);
+        dataset.spaces = (0..spaces).map(|s| dataset.generate_space(s)).collect();
+        for space in &dataset.spaces {
+            dataset.space_key_index.insert(space.key.to_lowercase(), space.index);
         }
         dataset
     }
@@ -160,7 +165,11 @@ impl Dataset {
     }
 
     /// User `u` (0 is the site admin the credentials belong to).
-    pub fn user(&self, u: usize) -> User {
+    pub fn user(&self, u: usize) -> &User {
+        &self.users[u]
+    }
+
+    fn generate_user(&self, u: usize) -> User {
         let i = u as u64;
         let first = pick(self.h(K_USER, i, 1), FIRST_NAMES);
         let last = pick(self.h(K_USER, i, 2), LAST_NAMES);
@@ -194,12 +203,12 @@ impl Dataset {
     }
 
     /// The user with this Cloud account id.
-    pub fn user_by_account_id(&self, account_id: &str) -> Option<User> {
+    pub fn user_by_account_id(&self, account_id: &str) -> Option<&User> {
         self.account_index.get(account_id).map(|u| self.user(*u))
     }
 
     /// The user with this Data Center username.
-    pub fn user_by_username(&self, username: &str) -> Option<User> {
+    pub fn user_by_username(&self, username: &str) -> Option<&User> {
         self.username_index.get(username).map(|u| self.user(*u))
     }
 
@@ -280,12 +289,16 @@ impl Dataset {
                 round => format!("{prefix}{}", round + 1),
             }
         } else {
-            format!("~{}", self.user(s - globals + 1).account_id)
+            format!("~{}", self.generate_user(s - globals + 1).account_id)
         }
     }
 
     /// Space `s`.
-    pub fn space(&self, s: usize) -> Space {
+    pub fn space(&self, s: usize) -> &Space {
+        &self.spaces[s]
+    }
+
+    fn generate_space(&self, s: usize) -> Space {
         let globals = self.size.spaces as usize;
         let h = self.h(K_SPACE, s as u64, 1);
         let (name, space_type, author) = if s < globals {
@@ -296,8 +309,8 @@ impl Dataset {
             };
             (name, "global", self.author(h))
         } else {
-            let owner = self.user(s - globals + 1);
-            (owner.display_name, "personal", owner.index)
+            let owner = &self.users[s - globals + 1];
+            (owner.display_name.clone(), "personal", owner.index)
         };
         let pages = self.space_page_range(s);
         Space {
@@ -319,13 +332,13 @@ impl Dataset {
     }
 
     /// The space with this id.
-    pub fn space_by_id(&self, id: u64) -> Option<Space> {
+    pub fn space_by_id(&self, id: u64) -> Option<&Space> {
         let s = id.checked_sub(SPACE_BASE)? as usize;
         (s < self.space_count()).then(|| self.space(s))
     }
 
     /// The space with this key (case-insensitive).
-    pub fn space_by_key(&self, key: &str) -> Option<Space> {
+    pub fn space_by_key(&self, key: &str) -> Option<&Space> {
         self.space_key_index.get(&key.to_lowercase()).map(|s| self.space(*s))
     }
 
@@ -700,9 +713,9 @@ impl Dataset {
         let author = self.author(self.h(K_AUDIT, r, 3));
         let object_name = match object_type {
             "space" if self.space_count() > 0 => {
-                self.space((self.h(K_AUDIT, r, 4) % self.space_count() as u64) as usize).name
+                self.space((self.h(K_AUDIT, r, 4) % self.space_count() as u64) as usize).name.clone()
             }
-            "user" => self.user((self.h(K_AUDIT, r, 4) % self.size.users) as usize).display_name,
+            "user" => self.user((self.h(K_AUDIT, r, 4) % self.size.users) as usize).display_name.clone(),
             "page" if self.size.pages > 0 => self.page(self.h(K_AUDIT, r, 4) % self.size.pages).title,
             "app" => "Automation for Confluence".to_owned(),
             _ => "Confluence".to_owned(),
@@ -871,7 +884,7 @@ mod tests {
     fn users_resolve_by_id_and_name() {
         let d = small();
         let u = d.user(5);
-        assert_eq!(d.user_by_account_id(&u.account_id), Some(u.clone()));
+        assert_eq!(d.user_by_account_id(&u.account_id), Some(u));
         assert_eq!(d.user_by_username(&u.username), Some(u));
         assert_eq!(d.user(0).email.as_deref(), Some("admin@example.com"));
         assert!((0..d.user_count()).any(|u| !d.user(u).active));
