@@ -91,6 +91,17 @@ pub fn id_field(body: &Value, name: &str) -> Option<u64> {
     }
 }
 
+/// The `version` of an update body: its `number` (required) and `message`.
+pub fn version_of(body: &Value, style: ErrorStyle) -> Result<(u32, String), ApiError> {
+    let version = body.get("version");
+    let number = version
+        .and_then(|v| v.get("number"))
+        .and_then(Value::as_u64)
+        .ok_or_else(|| ApiError::bad_request(style, "version.number is required"))?;
+    let message = version.and_then(|v| str_field(v, "message")).unwrap_or_default().to_owned();
+    Ok((number as u32, message))
+}
+
 /// Parses a numeric path id, 404 when it is not a number (as the API does for unknown ids).
 pub fn path_id(id: &str, style: ErrorStyle, what: &str) -> Result<u64, ApiError> {
     id.parse().map_err(|_| ApiError::not_found(style, format!("No {what} found with id {id}")))

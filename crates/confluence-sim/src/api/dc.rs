@@ -12,11 +12,11 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use serde_json::Value;
 
-use crate::api::common::{id_field, json_body, no_content, path_id, site_path, str_field};
+use crate::api::common::{id_field, json_body, no_content, path_id, site_path, str_field, version_of};
 use crate::api::json::{v1_content, v1_group, v1_space, v1_user, Expand};
-use crate::api::v1::{add_labels_to, labels_of, remove_label_from, search_response, space_list, v1_list};
+use crate::api::v1::{add_labels_to, labels_of, member_list, remove_label_from, search_response, space_list, v1_list};
 use crate::auth::Caller;
-use crate::dataset::model::{BodySource, Content, ContentKind, Version};
+use crate::dataset::model::{Content, ContentKind};
 use crate::errors::{ApiError, ErrorStyle};
 use crate::pagination::v1_window;
 use crate::params::Params;
@@ -142,22 +142,9 @@ async fn create_content(State(st): Shared, Extension(caller): Extension<Caller>,
             None if kind == ContentKind::Page => space.homepage_id,
             None => None,
         };
-    let now = st.now_ms();
-    let content = Content {
-        id: 0,
-        kind,
-        space: space.index,
-        title: title.to_owned(),
-        status: "current".to_owned(),
-        parent_id,
-        position: None,
-        author: caller.user,
-        owner: caller.user,
-        created_ms: now,
-        version: Version { number: 1, created_ms: now, message: String::new(), minor_edit: false, author: caller.user },
-        labels: Vec::new(),
-        body: BodySource::Stored(storage_of(&body).unwrap_or_default()),
-    };
+    let storage = storage_of(&body).unwrap_or_default();
+    let content =
+        Content::created(kind, space.index, title.to_owned(), "current", parent_id, caller.user, st.now_ms(), storage);
     let created = st.store.create_content(content).map_err(write_error)?;
     let expand = Expand::parse(vec!["space".into(), "version".into(), "body.storage".into()]);
     Ok(Json(v1_content(&st, &created, &expand)).into_response())
@@ -171,12 +158,7 @@ async fn update_content(
 ) -> ApiResult {
     let existing = find(&st, &id)?;
     let body = json_body(&bytes, STYLE)?;
-    let version = body
-        .get("version")
-        .and_then(|v| v.get("number"))
-        .and_then(Value::as_u64)
-        .ok_or_else(|| ApiError::bad_request(STYLE, "version.number is required"))? as u32;
-    let message = body.get("version").and_then(|v| str_field(v, "message")).unwrap_or_default().to_owned();
+    let (version, message) = version_of(&body, STYLE)?;
     let updated = st
         .store
         .update_content(
@@ -257,14 +239,10 @@ async fn list_groups(State(st): Shared, uri: OriginalUri) -> ApiResult {
 }
 
 async fn group_members(State(st): Shared, uri: OriginalUri, Path(name): Path<String>) -> ApiResult {
-    let params = Params::parse(uri.query());
-    let (start, limit) = v1_window(&params, 200, 1000, STYLE)?;
-    let data = &st.store.data;
-    let group = data
+    let group = st
+        .store
+        .data
         .group_by_name(&name)
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No group found with name {name}")))?;
-    let members: Vec<usize> = (0..data.user_count()).filter(|u| data.is_member(group.index, *u)).collect();
-    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(&st, data.user(*u))).collect();
-    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < members.len()))
-        .into_response())
+    Ok(Json(member_list(&st, &uri, group.index, 1000)?).into_response())
 }

@@ -253,15 +253,22 @@ async fn list_groups(State(st): Shared, uri: OriginalUri) -> ApiResult {
 }
 
 async fn group_members(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let group = st
+        .store
+        .data
+        .group_by_id(&id)
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No group found with id {id}")))?;
+    Ok(Json(member_list(&st, &uri, group.index, 200)?).into_response())
+}
+
+/// One window of a group's members, as a v1 user list (shared with Data Center; `max` is the `limit` cap).
+pub fn member_list(st: &SimState, uri: &OriginalUri, group: usize, max: usize) -> Result<Value, ApiError> {
     let params = Params::parse(uri.query());
-    let (start, limit) = v1_window(&params, 200, 200, STYLE)?;
+    let (start, limit) = v1_window(&params, 200, max, STYLE)?;
     let data = &st.store.data;
-    let group =
-        data.group_by_id(&id).ok_or_else(|| ApiError::not_found(STYLE, format!("No group found with id {id}")))?;
-    let members: Vec<usize> = (0..data.user_count()).filter(|u| data.is_member(group.index, *u)).collect();
-    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(&st, data.user(*u))).collect();
-    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < members.len()))
-        .into_response())
+    let members: Vec<usize> = (0..data.user_count()).filter(|u| data.is_member(group, *u)).collect();
+    let results: Vec<Value> = members.iter().skip(start).take(limit).map(|u| v1_user(st, data.user(*u))).collect();
+    Ok(v1_list(st, &site_path(uri), &params, results, start, limit, start + limit < members.len()))
 }
 
 /// Parses an audit date bound: `yyyy-MM-dd` or epoch milliseconds.

@@ -13,7 +13,9 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
-use crate::api::common::{id_field, id_page, json_body, no_content, offset_page, path_id, str_field, v2_list};
+use crate::api::common::{
+    id_field, id_page, json_body, no_content, offset_page, path_id, str_field, v2_list, version_of,
+};
 use crate::api::json::{
     v2_attachment, v2_comment, v2_content, v2_label, v2_page_version, v2_space, v2_task, v2_user, V2Content,
 };
@@ -109,6 +111,17 @@ async fn list_spaces(State(st): Shared, uri: OriginalUri) -> ApiResult {
     };
     let results = page.iter().map(|s| v2_space(&st, s, description)).collect();
     Ok(v2_list(&st, &uri, &p, results, next))
+}
+
+/// Orders by creation time then id, descending when `sort` starts with `-` (`created-date`, `-created-date`;
+/// the simulator's modification dates follow creation for comments and attachments).
+fn by_created(sort: &str, a: (i64, u64), b: (i64, u64)) -> Ordering {
+    let ordering = a.cmp(&b);
+    if sort.starts_with('-') {
+        ordering.reverse()
+    } else {
+        ordering
+    }
 }
 
 fn offset_of(cursor: Option<Cursor>) -> Result<usize, ApiError> {
@@ -337,22 +350,8 @@ fn create_content(st: &SimState, caller: &Caller, bytes: &[u8], kind: ContentKin
         (ContentKind::Page, None) => space.homepage_id,
         _ => None,
     };
-    let now = st.now_ms();
-    let content = Content {
-        id: 0,
-        kind,
-        space: space.index,
-        title,
-        status: status.to_owned(),
-        parent_id,
-        position: (kind == ContentKind::Page).then_some(0),
-        author: caller.user,
-        owner: caller.user,
-        created_ms: now,
-        version: Version { number: 1, created_ms: now, message: String::new(), minor_edit: false, author: caller.user },
-        labels: Vec::new(),
-        body: BodySource::Stored(storage_value(&body)?.unwrap_or_default()),
-    };
+    let storage = storage_value(&body)?.unwrap_or_default();
+    let content = Content::created(kind, space.index, title, status, parent_id, caller.user, st.now_ms(), storage);
     let created = st.store.create_content(content).map_err(write_error)?;
     Ok(Json(v2_content(st, &created, Some("storage"))).into_response())
 }
@@ -368,12 +367,7 @@ async fn create_blogpost(State(st): Shared, Extension(caller): Extension<Caller>
 fn update_content(st: &SimState, caller: &Caller, id: &str, bytes: &[u8], kind: ContentKind) -> ApiResult {
     let existing = find_content(st, id, kind)?;
     let body = json_body(bytes, STYLE)?;
-    let version = body
-        .get("version")
-        .and_then(|v| v.get("number"))
-        .and_then(Value::as_u64)
-        .ok_or_else(|| ApiError::bad_request(STYLE, "version.number is required"))? as u32;
-    let message = body.get("version").and_then(|v| str_field(v, "message")).unwrap_or_default().to_owned();
+    let (version, message) = version_of(&body, STYLE)?;
     let status = match str_field(&body, "status") {
         None => None,
         Some(s @ ("current" | "draft" | "archived")) => Some(s.to_owned()),
@@ -484,14 +478,7 @@ fn list_comments(st: &SimState, uri: &OriginalUri, kind: ContentKind, page: Opti
         }
         Some(sort) => {
             let mut all = st.store.scan_comments(kind, page, None, usize::MAX);
-            all.sort_by(|a, b| {
-                let o = a.created_ms.cmp(&b.created_ms).then(a.id.cmp(&b.id));
-                if sort.starts_with('-') {
-                    o.reverse()
-                } else {
-                    o
-                }
-            });
+            all.sort_by(|a, b| by_created(sort, (a.created_ms, a.id), (b.created_ms, b.id)));
             offset_page(all, offset_of(cursor)?, limit)
         }
     };
@@ -607,14 +594,7 @@ async fn list_attachments(State(st): Shared, uri: OriginalUri) -> ApiResult {
         }
         Some(sort) => {
             let mut all: Vec<_> = st.store.scan_attachments(None, None, usize::MAX).into_iter().filter(keep).collect();
-            all.sort_by(|a, b| {
-                let o = a.created_ms.cmp(&b.created_ms).then(a.id.cmp(&b.id));
-                if sort.starts_with('-') {
-                    o.reverse()
-                } else {
-                    o
-                }
-            });
+            all.sort_by(|a, b| by_created(sort, (a.created_ms, a.id), (b.created_ms, b.id)));
             offset_page(all, offset_of(cursor)?, limit)
         }
     };

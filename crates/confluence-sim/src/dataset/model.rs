@@ -149,6 +149,37 @@ pub struct Content {
     pub body: BodySource,
 }
 
+impl Content {
+    /// Content created through the API (the store assigns its id): version 1, no labels, a stored body.
+    #[allow(clippy::too_many_arguments)]
+    pub fn created(
+        kind: ContentKind,
+        space: usize,
+        title: String,
+        status: &str,
+        parent_id: Option<u64>,
+        author: usize,
+        now_ms: i64,
+        storage: String,
+    ) -> Content {
+        Content {
+            id: 0,
+            kind,
+            space,
+            title,
+            status: status.to_owned(),
+            parent_id,
+            position: (kind == ContentKind::Page).then_some(0),
+            author,
+            owner: author,
+            created_ms: now_ms,
+            version: Version { number: 1, created_ms: now_ms, message: String::new(), minor_edit: false, author },
+            labels: Vec::new(),
+            body: BodySource::Stored(storage),
+        }
+    }
+}
+
 /// A footer or inline comment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comment {

@@ -18,8 +18,7 @@ use crate::auth::authenticate_oauth_bearer;
 use crate::errors::ApiError;
 use crate::oauth::tokens::{GrantError, Issuer};
 use crate::oauth::{
-    client, client_credentials, consent_page, error_page, redirect_allowed, redirect_with, token_request,
-    token_response,
+    client, client_credentials, consent_page, redirect_with, token_request, token_response, AuthRequestStart,
 };
 use crate::state::SimState;
 
@@ -46,43 +45,26 @@ struct AuthRequest {
 /// URI, a redirect with `error=` for everything else.
 fn check(st: &SimState, p: &HashMap<String, String>) -> Result<AuthRequest, Box<Response>> {
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();
-    let client_id = get("client_id");
-    let Some(app) = client(st, client_id) else {
-        return Err(Box::new(error_page(
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid client_id '{client_id}': no app with this client id"),
-        )));
-    };
-    let redirect_uri = get("redirect_uri");
-    if !redirect_allowed(app, redirect_uri) {
-        return Err(Box::new(error_page(
-            StatusCode::BAD_REQUEST,
-            &format!("The redirect_uri '{redirect_uri}' does not match a callback URL configured for the app"),
-        )));
-    }
-    let state = get("state");
-    let fail = |error: &str, description: &str| {
-        redirect_with(redirect_uri, &[("error", error), ("error_description", description), ("state", state)])
-    };
-    if get("response_type") != "code" {
-        return Err(Box::new(fail("unsupported_response_type", "response_type must be code")));
-    }
+    let start = AuthRequestStart::check(st, p)?;
+    let (app, redirect_uri, state) = (start.app, start.redirect_uri, start.state);
+    let client_id = app.client_id.as_str();
+    let fail = |error: &str, description: &str| start.fail(error, description);
     if get("audience") != "api.atlassian.com" {
-        return Err(Box::new(fail("invalid_request", "audience must be api.atlassian.com")));
+        return Err(fail("invalid_request", "audience must be api.atlassian.com"));
     }
     let scopes: Vec<String> = get("scope").split_whitespace().map(str::to_owned).collect();
     if scopes.is_empty() {
-        return Err(Box::new(fail("invalid_scope", "scope is required")));
+        return Err(fail("invalid_scope", "scope is required"));
     }
     if let Some(bad) = scopes.iter().find(|s| !app.scopes.contains(s)) {
-        return Err(Box::new(fail(
+        return Err(fail(
             "invalid_scope",
             &format!("scope '{bad}' is missing or invalid: it is not configured for this app"),
-        )));
+        ));
     }
     let prompt = get("prompt");
     if !prompt.is_empty() && prompt != "consent" && prompt != "none" {
-        return Err(Box::new(fail("invalid_request", "prompt must be consent")));
+        return Err(fail("invalid_request", "prompt must be consent"));
     }
     Ok(AuthRequest {
         client_id: client_id.to_owned(),

@@ -19,8 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::errors::ApiError;
 use crate::oauth::tokens::{GrantError, Issuer, PkceChallenge};
 use crate::oauth::{
-    client, client_credentials, consent_page, error_page, redirect_allowed, redirect_with, token_request,
-    token_response,
+    client, client_credentials, consent_page, redirect_with, token_request, token_response, AuthRequestStart,
 };
 use crate::state::SimState;
 
@@ -46,31 +45,14 @@ struct AuthRequest {
 
 fn check(st: &SimState, p: &HashMap<String, String>) -> Result<AuthRequest, Box<Response>> {
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();
-    let client_id = get("client_id");
-    let Some(app) = client(st, client_id) else {
-        return Err(Box::new(error_page(StatusCode::BAD_REQUEST, &format!("Invalid client_id '{client_id}'"))));
-    };
-    let redirect_uri = get("redirect_uri");
-    if !redirect_allowed(app, redirect_uri) {
-        return Err(Box::new(error_page(
-            StatusCode::BAD_REQUEST,
-            &format!("The redirect_uri '{redirect_uri}' does not match the application link"),
-        )));
-    }
-    let state = get("state");
-    let fail = |error: &str, description: &str| {
-        redirect_with(redirect_uri, &[("error", error), ("error_description", description), ("state", state)])
-    };
-    if get("response_type") != "code" {
-        return Err(Box::new(fail("unsupported_response_type", "response_type must be code")));
-    }
+    let start = AuthRequestStart::check(st, p)?;
+    let (app, redirect_uri, state) = (start.app, start.redirect_uri, start.state);
+    let client_id = app.client_id.as_str();
+    let fail = |error: &str, description: &str| start.fail(error, description);
     let scopes: Vec<String> = get("scope").split_whitespace().map(str::to_uppercase).collect();
     let scopes = if scopes.is_empty() { vec!["READ".to_owned()] } else { scopes };
     if let Some(bad) = scopes.iter().find(|s| !DC_SCOPES.contains(&s.as_str()) || !app.scopes.contains(s)) {
-        return Err(Box::new(fail(
-            "invalid_scope",
-            &format!("Invalid scope '{bad}': use READ, WRITE, ADMIN or SYSTEM_ADMIN"),
-        )));
+        return Err(fail("invalid_scope", &format!("Invalid scope '{bad}': use READ, WRITE, ADMIN or SYSTEM_ADMIN")));
     }
     let pkce = match (p.get("code_challenge"), get("code_challenge_method")) {
         (None, _) => None,
@@ -79,10 +61,10 @@ fn check(st: &SimState, p: &HashMap<String, String>) -> Result<AuthRequest, Box<
             method: if method.is_empty() { "plain".to_owned() } else { method.to_owned() },
         }),
         (Some(_), other) => {
-            return Err(Box::new(fail(
+            return Err(fail(
                 "invalid_request",
                 &format!("Unsupported code_challenge_method '{other}': use S256 or plain"),
-            )))
+            ));
         }
     };
     Ok(AuthRequest {
@@ -176,7 +158,7 @@ async fn token(State(st): Shared, headers: HeaderMap, body: Bytes) -> Result<Res
                         StatusCode::UNAUTHORIZED,
                         "invalid_client",
                         "A public client must use PKCE",
-                    ))
+                    ));
                 }
                 (None, _) => {}
             }

@@ -38,6 +38,54 @@ pub fn redirect_allowed(client: &OAuthClient, uri: &str) -> bool {
     })
 }
 
+/// The checks every authorization request starts with: a registered client, a registered redirect URI (both
+/// answered with an error page, never a redirect) and `response_type=code` (answered with a redirect).
+pub struct AuthRequestStart<'a> {
+    /// The registered app.
+    pub app: &'a OAuthClient,
+    /// The redirect URI, checked against the app's.
+    pub redirect_uri: &'a str,
+    /// The `state` to echo.
+    pub state: &'a str,
+}
+
+impl<'a> AuthRequestStart<'a> {
+    /// Runs the common checks on the request's parameters.
+    pub fn check(
+        state: &'a SimState,
+        params: &'a HashMap<String, String>,
+    ) -> Result<AuthRequestStart<'a>, Box<Response>> {
+        let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
+        let client_id = get("client_id");
+        let Some(app) = client(state, client_id) else {
+            return Err(Box::new(error_page(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid client_id '{client_id}': no app with this client id"),
+            )));
+        };
+        let redirect_uri = get("redirect_uri");
+        if !redirect_allowed(app, redirect_uri) {
+            return Err(Box::new(error_page(
+                StatusCode::BAD_REQUEST,
+                &format!("The redirect_uri '{redirect_uri}' does not match a callback URL registered for the app"),
+            )));
+        }
+        let start = AuthRequestStart { app, redirect_uri, state: get("state") };
+        if get("response_type") != "code" {
+            return Err(start.fail("unsupported_response_type", "response_type must be code"));
+        }
+        Ok(start)
+    }
+
+    /// Redirects back with `error` and `error_description` (and the state).
+    pub fn fail(&self, error: &str, description: &str) -> Box<Response> {
+        Box::new(redirect_with(
+            self.redirect_uri,
+            &[("error", error), ("error_description", description), ("state", self.state)],
+        ))
+    }
+}
+
 /// Redirects to the callback with `params` added to its query.
 pub fn redirect_with(redirect_uri: &str, params: &[(&str, &str)]) -> Response {
     let mut url = match url::Url::parse(redirect_uri) {
