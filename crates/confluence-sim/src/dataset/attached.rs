@@ -76,7 +76,7 @@ impl Dataset {
         let p = spread.owner_of(c);
         let page = self.page(p);
         let first_on_page = spread.range(p).start;
-        let parent_comment_id = (c > first_on_page && self.h(k, c, 1) % 3 == 0)
+        let parent_comment_id = (c > first_on_page && self.h(k, c, 1).is_multiple_of(3))
             .then(|| base + first_on_page + self.h(k, c, 2) % (c - first_on_page));
         let created_ms = Self::time_between(self.h(k, c, 3), page.created_ms, HISTORY_END_MS);
         let resolution = (kind == ContentKind::InlineComment).then(|| match self.h(k, c, 4) % 10 {
@@ -129,7 +129,7 @@ impl Dataset {
             title: format!("{stem}-{a}.{ext}"),
             media_type,
             file_size: 1_024 + self.h(K_ATTACH, a, 4) % 5_000_000,
-            comment: if self.h(K_ATTACH, a, 5) % 3 == 0 {
+            comment: if self.h(K_ATTACH, a, 5).is_multiple_of(3) {
                 "Uploaded from the desktop".to_owned()
             } else {
                 String::new()
@@ -168,7 +168,9 @@ impl Dataset {
             completed_by: complete.then(|| assigned_to.unwrap_or(page.author)),
             created_ms,
             updated_ms: completed_ms.unwrap_or(created_ms),
-            due_ms: (self.h(K_TASK, t, 7) % 2 == 0)
+            due_ms: self
+                .h(K_TASK, t, 7)
+                .is_multiple_of(2)
                 .then(|| created_ms + 86_400_000 * (1 + (self.h(K_TASK, t, 8) % 60) as i64)),
             completed_ms,
         }

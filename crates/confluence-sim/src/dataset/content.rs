@@ -8,14 +8,14 @@ use crate::hash::{mix, pick, unit};
 impl Dataset {
     pub(super) fn version(&self, kind: u64, i: u64, created_ms: i64) -> Version {
         let h = self.h(kind, i, 20);
-        let number = if h % 50 == 0 { 20 + (h >> 8) % 40 } else { 1 + (h >> 8) % 6 } as u32;
+        let number = if h.is_multiple_of(50) { 20 + (h >> 8) % 40 } else { 1 + (h >> 8) % 6 } as u32;
         let created =
             if number == 1 { created_ms } else { Self::time_between(self.h(kind, i, 21), created_ms, HISTORY_END_MS) };
         Version {
             number,
             created_ms: created,
             message: pick(self.h(kind, i, 22), VERSION_MESSAGES).to_owned(),
-            minor_edit: self.h(kind, i, 23) % 5 == 0,
+            minor_edit: self.h(kind, i, 23).is_multiple_of(5),
             author: self.author(self.h(kind, i, 24)),
         }
     }
@@ -57,7 +57,7 @@ impl Dataset {
             format!("{} Home", space.name)
         } else {
             let h = self.h(K_PAGE, i, 1);
-            let base = if h % 23 == 0 {
+            let base = if h.is_multiple_of(23) {
                 pick(h >> 8, TRICKY_TITLES).to_owned()
             } else {
                 format!("{} {}", pick(h >> 8, ADJECTIVES), pick(h >> 16, NOUNS))
@@ -76,7 +76,7 @@ impl Dataset {
             Self::time_between(self.h(K_PAGE, i, 4), space.created_ms, HISTORY_END_MS)
         };
         let author = self.author(self.h(K_PAGE, i, 5));
-        let archived = local > 0 && self.h(K_PAGE, i, 6) % 50 == 0;
+        let archived = local > 0 && self.h(K_PAGE, i, 6).is_multiple_of(50);
         Content {
             id: PAGE_BASE + i,
             kind: ContentKind::Page,
@@ -145,7 +145,8 @@ impl Dataset {
                     } else {
                         pick(mix(self.seed, &[kind, content.id, u64::from(number)]), VERSION_MESSAGES).to_owned()
                     },
-                    minor_edit: number > 1 && mix(self.seed, &[kind, content.id, u64::from(number), 1]) % 5 == 0,
+                    minor_edit: number > 1
+                        && mix(self.seed, &[kind, content.id, u64::from(number), 1]).is_multiple_of(5),
                     author: if number == 1 {
                         content.author
                     } else {

@@ -42,7 +42,7 @@ impl Dataset {
             user_key: format!("{:016x}{:016x}", self.h(K_USER, i, 5), self.h(K_USER, i, 6)),
             display_name,
             email,
-            active: u == 0 || self.h(K_USER, i, 7) % 10 != 0,
+            active: u == 0 || !self.h(K_USER, i, 7).is_multiple_of(10),
             account_type: if is_app { "app" } else { "atlassian" },
             time_zone: pick(self.h(K_USER, i, 8), TIME_ZONES),
             personal_space,
@@ -95,8 +95,8 @@ impl Dataset {
         let user = self.user(u);
         match g {
             0 => user.active,
-            1 => u == 0 || mix(self.seed, &[K_MEMBER, g as u64, u as u64]) % 10 == 0,
-            _ => mix(self.seed, &[K_MEMBER, g as u64, u as u64]) % 4 == 0,
+            1 => u == 0 || mix(self.seed, &[K_MEMBER, g as u64, u as u64]).is_multiple_of(10),
+            _ => mix(self.seed, &[K_MEMBER, g as u64, u as u64]).is_multiple_of(4),
         }
     }
 }

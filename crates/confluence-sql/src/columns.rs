@@ -1,0 +1,230 @@
+//! Table columns and the JSON → Arrow decoder. A column says where its value is in an API object (a path of
+//! keys), its Arrow type, and how to convert: ids that the API writes as strings of digits become `Int64`,
+//! ISO-8601 timestamps become `Timestamp(Millisecond, "UTC")`, epoch milliseconds too.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMillisecondBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::error::{DataFusionError, Result};
+use serde_json::Value;
+
+/// The Arrow type of a column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `Utf8`.
+    Text,
+    /// `Int64` (also from strings of digits: content and space ids).
+    Int,
+    /// `Boolean`.
+    Bool,
+    /// `Timestamp(Millisecond, "UTC")` from ISO-8601 text or epoch milliseconds.
+    Time,
+}
+
+impl Kind {
+    /// The Arrow type.
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Kind::Text => DataType::Utf8,
+            Kind::Int => DataType::Int64,
+            Kind::Bool => DataType::Boolean,
+            Kind::Time => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        }
+    }
+}
+
+/// Where a column's value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A path of keys into the API object, e.g. `["version", "number"]`.
+    Path(&'static [&'static str]),
+    /// The key of the space whose id is at this path (resolved through the connection's space directory).
+    SpaceKeyOf(&'static [&'static str]),
+    /// A constant for every row of the request (e.g. `kind` = `footer`), filled in by the scan.
+    Constant,
+    /// The value of the request parameter this row was fetched with (e.g. the page id of a per-page list).
+    Parent,
+}
+
+/// One column of a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Column name (snake_case).
+    pub name: &'static str,
+    /// Arrow type.
+    pub kind: Kind,
+    /// Where the value comes from.
+    pub source: Source,
+    /// What it is, for `docs/tables.md` and `\d`.
+    pub doc: &'static str,
+}
+
+/// Shorthand for a column read from a path.
+pub const fn col(name: &'static str, kind: Kind, path: &'static [&'static str], doc: &'static str) -> Column {
+    Column { name, kind, source: Source::Path(path), doc }
+}
+
+/// The Arrow schema of a list of columns (every column nullable: the API omits absent values).
+pub fn schema_of(columns: &[Column]) -> SchemaRef {
+    Arc::new(Schema::new(columns.iter().map(|c| Field::new(c.name, c.kind.data_type(), true)).collect::<Vec<_>>()))
+}
+
+fn lookup<'a>(object: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(object, |v, key| v.get(key)).filter(|v| !v.is_null())
+}
+
+/// Parses an ISO-8601 timestamp to epoch milliseconds.
+pub fn parse_time(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis())
+}
+
+enum Builder {
+    Text(StringBuilder),
+    Int(Int64Builder),
+    Bool(BooleanBuilder),
+    Time(TimestampMillisecondBuilder),
+}
+
+/// What the decoder needs besides the JSON: space keys by id, per-request constants.
+#[derive(Clone, Debug, Default)]
+pub struct DecodeContext {
+    /// Space id → space key.
+    pub space_keys: Arc<HashMap<i64, String>>,
+    /// Values of `Constant` columns, by column name.
+    pub constants: HashMap<&'static str, Value>,
+    /// The value for `Parent` columns.
+    pub parent: Option<Value>,
+}
+
+/// Decodes `results` (API objects) into a batch with the given columns.
+pub fn decode(
+    columns: &[Column],
+    schema: &SchemaRef,
+    results: &[Value],
+    context: &DecodeContext,
+) -> Result<RecordBatch> {
+    let mut builders: Vec<Builder> = columns
+        .iter()
+        .map(|c| match c.kind {
+            Kind::Text => Builder::Text(StringBuilder::with_capacity(results.len(), results.len() * 16)),
+            Kind::Int => Builder::Int(Int64Builder::with_capacity(results.len())),
+            Kind::Bool => Builder::Bool(BooleanBuilder::with_capacity(results.len())),
+            Kind::Time => Builder::Time(TimestampMillisecondBuilder::with_capacity(results.len()).with_timezone("UTC")),
+        })
+        .collect();
+    for object in results {
+        for (column, builder) in columns.iter().zip(builders.iter_mut()) {
+            let space_key: Option<Value>;
+            let value: Option<&Value> = match column.source {
+                Source::Path(path) => lookup(object, path),
+                Source::SpaceKeyOf(path) => {
+                    let id = lookup(object, path).and_then(as_i64);
+                    space_key = id.and_then(|id| context.space_keys.get(&id)).map(|k| Value::String(k.clone()));
+                    space_key.as_ref()
+                }
+                Source::Constant => context.constants.get(column.name),
+                Source::Parent => context.parent.as_ref(),
+            };
+            append(builder, value, column)?;
+        }
+    }
+    let arrays: Vec<ArrayRef> = builders
+        .into_iter()
+        .map(|b| -> ArrayRef {
+            match b {
+                Builder::Text(mut b) => Arc::new(b.finish()),
+                Builder::Int(mut b) => Arc::new(b.finish()),
+                Builder::Bool(mut b) => Arc::new(b.finish()),
+                Builder::Time(mut b) => Arc::new(b.finish()),
+            }
+        })
+        .collect();
+    let options = RecordBatchOptions::new().with_row_count(Some(results.len()));
+    RecordBatch::try_new_with_options(schema.clone(), arrays, &options).map_err(DataFusionError::from)
+}
+
+fn as_i64(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn append(builder: &mut Builder, value: Option<&Value>, column: &Column) -> Result<()> {
+    let mismatch = |v: &Value| {
+        DataFusionError::Execution(format!(
+            "Confluence returned {v} for column {} ({:?}), which does not fit its type",
+            column.name, column.kind
+        ))
+    };
+    match builder {
+        Builder::Text(b) => match value {
+            None => b.append_null(),
+            Some(Value::String(s)) => b.append_value(s),
+            Some(other) => b.append_value(other.to_string()),
+        },
+        Builder::Int(b) => match value {
+            None => b.append_null(),
+            Some(v) => b.append_value(as_i64(v).ok_or_else(|| mismatch(v))?),
+        },
+        Builder::Bool(b) => match value {
+            None => b.append_null(),
+            Some(Value::Bool(x)) => b.append_value(*x),
+            Some(v) => return Err(mismatch(v)),
+        },
+        Builder::Time(b) => match value {
+            None => b.append_null(),
+            Some(Value::String(s)) => b.append_value(parse_time(s).ok_or_else(|| mismatch(&Value::String(s.clone())))?),
+            Some(Value::Number(n)) => b.append_value(n.as_i64().ok_or_else(|| mismatch(&Value::Number(n.clone())))?),
+            Some(v) => return Err(mismatch(v)),
+        },
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::{Int64Type, TimestampMillisecondType};
+    use serde_json::json;
+
+    const COLUMNS: &[Column] = &[
+        col("id", Kind::Int, &["id"], "id"),
+        col("title", Kind::Text, &["title"], "title"),
+        col("version", Kind::Int, &["version", "number"], "version"),
+        col("created_at", Kind::Time, &["createdAt"], "created"),
+        col("minor", Kind::Bool, &["version", "minorEdit"], "minor"),
+        Column { name: "space_key", kind: Kind::Text, source: Source::SpaceKeyOf(&["spaceId"]), doc: "key" },
+    ];
+
+    #[test]
+    fn decodes_types_and_nulls() {
+        let schema = schema_of(COLUMNS);
+        let rows = vec![
+            json!({"id": "1000000005", "title": "Ünï", "version": {"number": 3, "minorEdit": true}, "createdAt": "2024-01-31T10:30:00.000Z", "spaceId": "10000"}),
+            json!({"id": "7", "title": null, "spaceId": "99"}),
+        ];
+        let keys: HashMap<i64, String> = [(10000, "ENG".to_owned())].into();
+        let context = DecodeContext { space_keys: Arc::new(keys), ..DecodeContext::default() };
+        let batch = decode(COLUMNS, &schema, &rows, &context).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(batch.num_rows(), 2);
+        assert_eq!(batch.column(0).as_primitive::<Int64Type>().value(0), 1_000_000_005);
+        assert!(batch.column(1).is_null(1));
+        assert_eq!(batch.column(3).as_primitive::<TimestampMillisecondType>().value(0), 1_706_697_000_000);
+        assert_eq!(batch.column(5).as_string::<i32>().value(0), "ENG");
+        assert!(batch.column(5).is_null(1), "unknown space id");
+    }
+
+    #[test]
+    fn a_wrong_type_is_an_error_not_a_null() {
+        let schema = schema_of(COLUMNS);
+        let rows = vec![json!({"id": "not a number"})];
+        let error = decode(COLUMNS, &schema, &rows, &DecodeContext::default()).expect_err("mismatch");
+        assert!(error.to_string().contains("column id"), "{error}");
+    }
+}

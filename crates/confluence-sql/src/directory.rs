@@ -1,0 +1,79 @@
+//! The connection's directory of spaces (id ↔ key), read once per connection with as few requests as the
+//! spaces list allows (250 spaces per request), for the `space_key` columns and filters.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use confluence_rest::{pages, ConfluenceClient, PageRequest, Pagination, RequestMetrics, RestError};
+use futures::StreamExt;
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+
+/// Space ids and keys.
+#[derive(Debug, Default)]
+pub struct SpaceIndex {
+    /// Space id → key.
+    pub keys: Arc<HashMap<i64, String>>,
+    ids: HashMap<String, i64>,
+}
+
+impl SpaceIndex {
+    /// The id of a space key (keys compare case-insensitively).
+    pub fn id_of(&self, key: &str) -> Option<i64> {
+        self.ids.get(&key.to_lowercase()).copied()
+    }
+}
+
+/// Reads the space list on first use and keeps it for the connection's lifetime.
+#[derive(Debug)]
+pub struct SpaceDirectory {
+    client: ConfluenceClient,
+    index: OnceCell<Arc<SpaceIndex>>,
+}
+
+#[derive(Deserialize)]
+struct SpaceList {
+    results: Vec<SpaceRow>,
+}
+
+#[derive(Deserialize)]
+struct SpaceRow {
+    id: String,
+    key: String,
+}
+
+impl SpaceDirectory {
+    /// A directory for a connection.
+    pub fn new(client: ConfluenceClient) -> SpaceDirectory {
+        SpaceDirectory { client, index: OnceCell::new() }
+    }
+
+    /// The index, read on first call; `metrics` counts the requests against the scan that needed them.
+    pub async fn get(&self, metrics: &Arc<RequestMetrics>) -> Result<Arc<SpaceIndex>, RestError> {
+        self.index
+            .get_or_try_init(|| async {
+                let first = self.client.dialect().v2("spaces?limit=250")?;
+                let mut stream = pages(
+                    self.client.clone(),
+                    PageRequest { first, pagination: Pagination::Cursor, max_items: None },
+                    metrics.clone(),
+                );
+                let mut keys = HashMap::new();
+                let mut ids = HashMap::new();
+                while let Some(page) = stream.next().await {
+                    let page = page?;
+                    let list: SpaceList = serde_json::from_slice(&page.body)
+                        .map_err(|e| RestError::Decode { path: page.url.path().to_owned(), message: e.to_string() })?;
+                    for row in list.results {
+                        if let Ok(id) = row.id.parse::<i64>() {
+                            ids.insert(row.key.to_lowercase(), id);
+                            keys.insert(id, row.key);
+                        }
+                    }
+                }
+                Ok(Arc::new(SpaceIndex { keys: Arc::new(keys), ids }))
+            })
+            .await
+            .cloned()
+    }
+}

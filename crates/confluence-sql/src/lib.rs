@@ -1,0 +1,24 @@
+//! SQL over Confluence: the tables (`spaces`, `pages`, `blog_posts`, `comments`, `attachments`, `tasks`,
+//! `users`, `groups`, `audit_log`) as DataFusion table providers that push filters, projections and limits to the
+//! REST API and stream the pages, and a [`Connection`] that opens a session with them.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), confluence_sql::SqlError> {
+//! let connection = confluence_sql::Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=...")?;
+//! let batches = connection.query("SELECT title FROM pages WHERE space_key = 'ENG' LIMIT 5").await?;
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod columns;
+mod connection;
+mod directory;
+mod error;
+pub mod provider;
+pub mod scan;
+pub mod table;
+pub mod tables;
+
+pub use connection::Connection;
+pub use error::SqlError;

@@ -1,0 +1,70 @@
+//! The DataFusion face of a table: `supports_filters_pushdown` asks the table's one classifier, and `scan`
+//! plans the requests (no I/O) into a [`ConfluenceScanExec`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::datasource::TableType;
+use datafusion::error::Result;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+
+use crate::columns::{schema_of, Column};
+use crate::scan::{ConfluenceScanExec, ScanContext};
+use crate::table::{classify, plan_scan, TableSpec};
+
+/// A Confluence table registered in a session.
+#[derive(Debug)]
+pub struct ConfluenceTable {
+    spec: &'static TableSpec,
+    schema: SchemaRef,
+    context: Arc<ScanContext>,
+    spaces: Vec<String>,
+    page_size: Option<u32>,
+}
+
+impl ConfluenceTable {
+    /// The table `spec` of a connection; `spaces` is the `Spaces` restriction.
+    pub fn new(
+        spec: &'static TableSpec,
+        context: Arc<ScanContext>,
+        spaces: Vec<String>,
+        page_size: Option<u32>,
+    ) -> Self {
+        ConfluenceTable { spec, schema: schema_of(spec.columns), context, spaces, page_size }
+    }
+}
+
+#[async_trait]
+impl TableProvider for ConfluenceTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters.iter().map(|f| classify(self.spec, f)).collect())
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let columns: Vec<Column> = match projection {
+            Some(indexes) => indexes.iter().filter_map(|i| self.spec.columns.get(*i).copied()).collect(),
+            None => self.spec.columns.to_vec(),
+        };
+        let schema = schema_of(&columns);
+        let projected: Vec<&Column> = columns.iter().collect();
+        let plan = plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size);
+        Ok(Arc::new(ConfluenceScanExec::new(self.spec, columns, schema, plan, self.context.clone())))
+    }
+}

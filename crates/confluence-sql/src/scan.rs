@@ -1,0 +1,299 @@
+//! The execution plan of a table scan. `scan` (in [`crate::provider`]) only plans; each partition's
+//! `execute` streams: it resolves space keys if it must, then reads the list page by page (the next page is
+//! requested while the current one is decoded), decodes each page's JSON into an Arrow batch of the projected
+//! columns, and stops at the limit. Requests, retries, 429s, bytes and rows are reported per partition to
+//! `EXPLAIN ANALYZE`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use confluence_rest::{pages, ConfluenceClient, Dialect, PageRequest, Pagination, RequestMetrics, RestError};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType, ReplaceChildrenOptions};
+use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use crate::columns::{decode, Column, DecodeContext, Source};
+use crate::directory::SpaceDirectory;
+use crate::table::{Endpoint, PartitionPlan, ScanPlan, TableSpec};
+
+/// What every scan of a connection shares.
+#[derive(Debug)]
+pub struct ScanContext {
+    /// The REST client.
+    pub client: ConfluenceClient,
+    /// Space ids and keys.
+    pub directory: SpaceDirectory,
+}
+
+/// Scans one table with planned requests.
+#[derive(Debug)]
+pub struct ConfluenceScanExec {
+    spec: &'static TableSpec,
+    columns: Vec<Column>,
+    schema: SchemaRef,
+    plan: ScanPlan,
+    context: Arc<ScanContext>,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl ConfluenceScanExec {
+    /// A scan of `spec` returning `columns` (the projection) with `schema`.
+    pub fn new(
+        spec: &'static TableSpec,
+        columns: Vec<Column>,
+        schema: SchemaRef,
+        plan: ScanPlan,
+        context: Arc<ScanContext>,
+    ) -> Self {
+        let partitions = plan.partitions.len().max(1);
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        ConfluenceScanExec {
+            spec,
+            columns,
+            schema,
+            plan,
+            context,
+            properties: Arc::new(properties),
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
+    }
+
+    /// The planned requests, as `EXPLAIN` shows them.
+    pub fn requests(&self) -> Vec<String> {
+        self.plan.partitions.iter().map(|p| describe_request(self.spec, self.context.client.dialect(), p)).collect()
+    }
+}
+
+/// `GET /wiki/api/v2/pages?space-id=<ENG>&limit=250`: the request of a partition (space keys shown before they are
+/// resolved to ids).
+pub fn describe_request(spec: &TableSpec, dialect: &Dialect, partition: &PartitionPlan) -> String {
+    let prefix = match (spec.endpoint, dialect) {
+        (Endpoint::V2 { .. }, _) => "/wiki/api/v2/",
+        (Endpoint::V1 { .. }, Dialect::Cloud { .. }) => "/wiki/rest/api/",
+        (Endpoint::V1 { .. }, Dialect::DataCenter { .. }) => "/rest/api/",
+    };
+    let mut params: Vec<String> = Vec::new();
+    if let Some((param, keys)) = &partition.space_keys {
+        params.push(format!("{param}=<{}>", keys.join(",")));
+    }
+    params.extend(partition.params.iter().map(|(k, v)| format!("{k}={v}")));
+    format!("GET {prefix}{}?{}", partition.path, params.join("&"))
+}
+
+impl DisplayAs for ConfluenceScanExec {
+    fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let requests = self.requests();
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name).collect();
+        match t {
+            DisplayFormatType::Default | DisplayFormatType::Verbose => {
+                write!(f, "ConfluenceScanExec: table={}, partitions={}", self.spec.name, requests.len())?;
+                if self.plan.empty {
+                    write!(f, ", no request (contradictory filters)")?;
+                } else {
+                    write!(f, ", requests=[{}]", requests.join(", "))?;
+                }
+                if let Some(limit) = self.plan.limit {
+                    write!(f, ", limit={limit}")?;
+                }
+                write!(f, ", projection=[{}]", names.join(", "))
+            }
+            DisplayFormatType::TreeRender => {
+                writeln!(f, "table={}", self.spec.name)?;
+                write!(f, "requests={}", requests.join("; "))
+            }
+        }
+    }
+}
+
+impl ExecutionPlan for ConfluenceScanExec {
+    fn name(&self) -> &'static str {
+        "ConfluenceScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        _: Vec<Arc<dyn ExecutionPlan>>,
+        _: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn execute(&self, partition: usize, _context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let schema = self.schema.clone();
+        if self.plan.empty || self.plan.partitions.is_empty() {
+            return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, futures::stream::empty())));
+        }
+        let part = self
+            .plan
+            .partitions
+            .get(partition)
+            .cloned()
+            .ok_or_else(|| DataFusionError::Internal(format!("{} has no partition {partition}", self.spec.name)))?;
+        let spec = self.spec;
+        let columns = self.columns.clone();
+        let context = self.context.clone();
+        let limit = self.plan.limit;
+        let request_metrics = Arc::new(RequestMetrics::default());
+        let counters = PartitionCounters::new(&self.metrics, partition);
+        let batch_schema = schema.clone();
+        let setup = async move {
+            let needs_keys =
+                part.space_keys.is_some() || columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
+            let index =
+                if needs_keys { Some(context.directory.get(&request_metrics).await.map_err(external)?) } else { None };
+            let mut params = part.params.clone();
+            if let (Some((param, keys)), Some(index)) = (&part.space_keys, &index) {
+                let ids: Vec<String> = keys.iter().filter_map(|k| index.id_of(k)).map(|id| id.to_string()).collect();
+                if ids.is_empty() {
+                    // None of the spaces exists: nothing to read.
+                    return Ok(futures::stream::empty().boxed());
+                }
+                params.push((param.clone(), ids.join(",")));
+            }
+            let dialect = context.client.dialect();
+            let (base, pagination) = match spec.endpoint {
+                Endpoint::V2 { .. } => {
+                    if !dialect.is_cloud() {
+                        return Err(DataFusionError::Plan(format!(
+                            "the {} table reads Confluence Cloud's REST v2 API and is not available on Data Center yet",
+                            spec.name
+                        )));
+                    }
+                    (dialect.v2(&part.path).map_err(external)?, Pagination::Cursor)
+                }
+                Endpoint::V1 { .. } => (dialect.v1(&part.path).map_err(external)?, Pagination::Offset),
+            };
+            let mut first = base;
+            first.query_pairs_mut().extend_pairs(params.iter());
+            let mut decode_context = DecodeContext::default();
+            if let Some(index) = &index {
+                decode_context.space_keys = index.keys.clone();
+            }
+            if let Some(constant) = &part.constant {
+                for c in columns.iter().filter(|c| c.source == Source::Constant) {
+                    decode_context.constants.insert(c.name, Value::String(constant.clone()));
+                }
+            }
+            let stream = pages(
+                context.client.clone(),
+                PageRequest { first, pagination, max_items: limit },
+                request_metrics.clone(),
+            );
+            let decoded = stream.map(move |page| -> Result<RecordBatch> {
+                let page = page.map_err(external)?;
+                let value: Value = serde_json::from_slice(&page.body).map_err(|e| {
+                    external(RestError::Decode { path: page.url.path().to_owned(), message: e.to_string() })
+                })?;
+                let results = value.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                let batch = decode(&columns, &batch_schema, results, &decode_context)?;
+                request_metrics.add_rows(batch.num_rows() as u64);
+                counters.update(&request_metrics);
+                Ok(batch)
+            });
+            Ok(decoded.boxed())
+        };
+        let stream = futures::stream::once(setup).try_flatten();
+        let limited = limit_rows(stream, limit);
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, limited)))
+    }
+}
+
+fn external(error: RestError) -> DataFusionError {
+    DataFusionError::External(Box::new(error))
+}
+
+/// Stops after `limit` rows (slicing the last batch), dropping the rest of the stream so no more pages are read.
+fn limit_rows(
+    stream: impl futures::Stream<Item = Result<RecordBatch>> + Send + 'static,
+    limit: Option<usize>,
+) -> futures::stream::BoxStream<'static, Result<RecordBatch>> {
+    let Some(limit) = limit else { return stream.boxed() };
+    futures::stream::unfold((stream.boxed(), limit), |(mut stream, remaining)| async move {
+        if remaining == 0 {
+            return None;
+        }
+        match stream.next().await? {
+            Ok(batch) if batch.num_rows() > remaining => Some((Ok(batch.slice(0, remaining)), (stream, 0))),
+            Ok(batch) => {
+                let left = remaining - batch.num_rows();
+                Some((Ok(batch), (stream, left)))
+            }
+            Err(e) => Some((Err(e), (stream, 0))),
+        }
+    })
+    .boxed()
+}
+
+/// The metrics a partition reports to `EXPLAIN ANALYZE`.
+struct PartitionCounters {
+    requests: datafusion::physical_plan::metrics::Count,
+    retries: datafusion::physical_plan::metrics::Count,
+    throttled: datafusion::physical_plan::metrics::Count,
+    bytes: datafusion::physical_plan::metrics::Count,
+    rows: datafusion::physical_plan::metrics::Count,
+    last: std::sync::Mutex<confluence_rest::MetricsSnapshot>,
+}
+
+impl PartitionCounters {
+    fn new(set: &ExecutionPlanMetricsSet, partition: usize) -> Self {
+        let counter = |name: &'static str| MetricBuilder::new(set).counter(name, partition);
+        PartitionCounters {
+            requests: counter("requests"),
+            retries: counter("retries"),
+            throttled: counter("throttled_429"),
+            bytes: counter("response_bytes"),
+            rows: MetricBuilder::new(set).output_rows(partition),
+            last: std::sync::Mutex::new(Default::default()),
+        }
+    }
+
+    fn update(&self, metrics: &RequestMetrics) {
+        let now = metrics.snapshot();
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        self.requests.add((now.requests - last.requests) as usize);
+        self.retries.add((now.retries - last.retries) as usize);
+        self.throttled.add((now.throttled - last.throttled) as usize);
+        self.bytes.add((now.bytes - last.bytes) as usize);
+        self.rows.add((now.rows - last.rows) as usize);
+        *last = now;
+    }
+}

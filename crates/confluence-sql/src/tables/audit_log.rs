@@ -1,0 +1,29 @@
+//! `audit_log`: the site's audit records, newest first, from `GET /wiki/rest/api/audit` (site admins only).
+
+use crate::columns::{col, Column, Kind};
+use crate::table::{Endpoint, TableSpec};
+
+const COLUMNS: &[Column] = &[
+    col("created_at", Kind::Time, &["creationDate"], "When it happened."),
+    col("author_id", Kind::Text, &["author", "accountId"], "Account id of who did it."),
+    col("author_name", Kind::Text, &["author", "displayName"], "Display name of who did it."),
+    col("remote_address", Kind::Text, &["remoteAddress"], "Client IP address."),
+    col("category", Kind::Text, &["category"], "Category, e.g. Permissions."),
+    col("summary", Kind::Text, &["summary"], "Summary."),
+    col("description", Kind::Text, &["description"], "Description."),
+    col("sys_admin", Kind::Bool, &["sysAdmin"], "Whether a system administrator did it."),
+    col("object_name", Kind::Text, &["affectedObject", "name"], "Name of the affected object."),
+    col("object_type", Kind::Text, &["affectedObject", "objectType"], "Type of the affected object."),
+];
+
+/// The `audit_log` table.
+pub static AUDIT_LOG: TableSpec = TableSpec {
+    name: "audit_log",
+    doc: "One row per audit record.",
+    columns: COLUMNS,
+    endpoint: Endpoint::V1 { path: "audit", max_limit: 1000 },
+    fixed_params: &[],
+    filters: &[],
+    variants: &[],
+    on_projection: None,
+};

@@ -1,0 +1,57 @@
+//! `pages`: pages of every space, from `GET /wiki/api/v2/pages` (one partition per space when several are asked
+//! for), with the space key joined in.
+
+use crate::columns::{col, Column, Kind, Source};
+use crate::table::{Endpoint, FilterRule, TableSpec};
+
+const COLUMNS: &[Column] = &[
+    col("id", Kind::Int, &["id"], "Page id."),
+    col("title", Kind::Text, &["title"], "Title (unique within its space)."),
+    col(
+        "status",
+        Kind::Text,
+        &["status"],
+        "current, archived, draft, trashed (lists return current and archived unless a status is given).",
+    ),
+    col("space_id", Kind::Int, &["spaceId"], "Id of the page's space."),
+    Column {
+        name: "space_key",
+        kind: Kind::Text,
+        source: Source::SpaceKeyOf(&["spaceId"]),
+        doc: "Key of the page's space.",
+    },
+    col("parent_id", Kind::Int, &["parentId"], "Id of the parent page (NULL at the top of the tree)."),
+    col("position", Kind::Int, &["position"], "Position among its siblings."),
+    col("author_id", Kind::Text, &["authorId"], "Account id of the creator."),
+    col("owner_id", Kind::Text, &["ownerId"], "Account id of the owner."),
+    col("created_at", Kind::Time, &["createdAt"], "Creation time."),
+    col("version", Kind::Int, &["version", "number"], "Current version number."),
+    col("version_message", Kind::Text, &["version", "message"], "Message of the current version."),
+    col("updated_at", Kind::Time, &["version", "createdAt"], "When the current version was saved."),
+    col("updated_by", Kind::Text, &["version", "authorId"], "Account id of the last editor."),
+    col(
+        "body_storage",
+        Kind::Text,
+        &["body", "storage", "value"],
+        "Body in storage format (XHTML), fetched only when selected.",
+    ),
+    col("web_path", Kind::Text, &["_links", "webui"], "Path of the page in the web UI, relative to the site's /wiki."),
+];
+
+/// The `pages` table.
+pub static PAGES: TableSpec = TableSpec {
+    name: "pages",
+    doc: "One row per page.",
+    columns: COLUMNS,
+    endpoint: Endpoint::V2 { path: "pages", max_limit: 250 },
+    fixed_params: &[],
+    filters: &[
+        FilterRule::exact("id", "id", 250),
+        FilterRule::exact("space_id", "space-id", 100).partitioned(),
+        FilterRule::space_key("space_key", "space-id", 100),
+        FilterRule::exact("status", "status", 6),
+        FilterRule::exact("title", "title", 1).inexact(),
+    ],
+    variants: &[],
+    on_projection: Some(("body_storage", "body-format", "storage")),
+};

@@ -1,0 +1,39 @@
+//! `spaces`: every space (global and personal, current and archived), from `GET /wiki/api/v2/spaces`.
+
+use crate::columns::{col, Column, Kind};
+use crate::table::{Endpoint, FilterRule, TableSpec};
+
+const COLUMNS: &[Column] = &[
+    col("id", Kind::Int, &["id"], "Space id."),
+    col("key", Kind::Text, &["key"], "Space key, e.g. ENG; personal spaces start with ~."),
+    col("name", Kind::Text, &["name"], "Space name."),
+    col("type", Kind::Text, &["type"], "global or personal (also collaboration, knowledge_base)."),
+    col("status", Kind::Text, &["status"], "current or archived."),
+    col("author_id", Kind::Text, &["authorId"], "Account id of the creator."),
+    col("created_at", Kind::Time, &["createdAt"], "Creation time."),
+    col("homepage_id", Kind::Int, &["homepageId"], "Id of the home page (NULL for a space without pages)."),
+    col(
+        "description",
+        Kind::Text,
+        &["description", "plain", "value"],
+        "Plain-text description (fetched only when selected).",
+    ),
+    col("web_path", Kind::Text, &["_links", "webui"], "Path of the space in the web UI, relative to the site's /wiki."),
+];
+
+/// The `spaces` table.
+pub static SPACES: TableSpec = TableSpec {
+    name: "spaces",
+    doc: "One row per space.",
+    columns: COLUMNS,
+    endpoint: Endpoint::V2 { path: "spaces", max_limit: 250 },
+    fixed_params: &[],
+    filters: &[
+        FilterRule::exact("id", "ids", 250),
+        FilterRule { restricts_spaces: true, ..FilterRule::exact("key", "keys", 250) },
+        FilterRule::exact("type", "type", 1),
+        FilterRule::exact("status", "status", 1),
+    ],
+    variants: &[],
+    on_projection: Some(("description", "description-format", "plain")),
+};

@@ -1,0 +1,128 @@
+//! SQL against the simulator: results match the data set, and queries make the fewest requests (read from the
+//! simulator's counters and request log).
+
+use confluence_sim::{DatasetSize, SimConfig, SimHandle, Simulator};
+use confluence_sql::Connection;
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+
+async fn setup(size: DatasetSize) -> (SimHandle, Connection) {
+    let sim = Simulator::start(SimConfig::cloud().with_size(size)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).expect("opens");
+    (sim, connection)
+}
+
+async fn query(connection: &Connection, sql: &str) -> Vec<RecordBatch> {
+    connection.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn rows(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(RecordBatch::num_rows).sum()
+}
+
+fn first_i64(batches: &[RecordBatch]) -> i64 {
+    batches.iter().find(|b| b.num_rows() > 0).map(|b| b.column(0).as_primitive::<Int64Type>().value(0)).unwrap_or(-1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_limit_makes_one_request() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let batches = query(&connection, "SELECT id FROM pages LIMIT 5").await;
+    assert_eq!(rows(&batches), 5);
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/pages"), 1);
+    let log = sim.request_log();
+    assert!(log[0].query.contains("limit=5"), "the page size follows the LIMIT: {}", log[0].query);
+    assert_eq!(sim.counters().total, 1, "no other request (no space directory when space_key is not used)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn count_star_reads_every_page_at_the_maximum_limit() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let batches = query(&connection, "SELECT count(*) FROM pages").await;
+    let data = sim.dataset();
+    let expected =
+        (0..data.page_count()).filter(|i| ["current", "archived"].contains(&data.page(*i).status.as_str())).count();
+    assert_eq!(first_i64(&batches), expected as i64);
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/pages") as usize, expected.div_ceil(250));
+    assert!(sim.request_log().iter().all(|r| r.query.contains("limit=250")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_space_filter_touches_no_other_space() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let eng = sim.dataset().space_by_key("ENG").expect("ENG").clone();
+    let batches = query(&connection, "SELECT id, space_key FROM pages WHERE space_key = 'ENG'").await;
+    let current_or_archived =
+        sim.dataset().space_page_range(eng.index).filter(|i| sim.dataset().page(*i).status != "trashed").count();
+    assert_eq!(rows(&batches), current_or_archived);
+    assert!(batches.iter().all(|b| (0..b.num_rows()).all(|i| b.column(1).as_string::<i32>().value(i) == "ENG")));
+    let page_requests: Vec<_> = sim.request_log().into_iter().filter(|r| r.endpoint == "/wiki/api/v2/pages").collect();
+    assert!(!page_requests.is_empty());
+    assert!(page_requests.iter().all(|r| r.query.contains(&format!("space-id={}", eng.id))), "{page_requests:?}");
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/spaces"), 1, "one request for the space directory");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_spaces_run_as_partitions() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let batches = query(&connection, "SELECT space_key, count(*) AS n FROM pages WHERE space_key IN ('ENG', 'DOCS', 'PROD') GROUP BY space_key ORDER BY space_key").await;
+    assert_eq!(rows(&batches), 3);
+    let ids: Vec<u64> =
+        ["ENG", "DOCS", "PROD"].iter().map(|k| sim.dataset().space_by_key(k).map(|s| s.id).unwrap_or(0)).collect();
+    let log = sim.request_log();
+    for id in ids {
+        let pair = format!("space-id={id}");
+        assert!(
+            log.iter().any(|r| r.endpoint == "/wiki/api/v2/pages" && r.query.split('&').any(|p| p == pair)),
+            "a request for space {id}"
+        );
+    }
+    let explain = pretty_format_batches(
+        &query(&connection, "EXPLAIN SELECT id FROM pages WHERE space_key IN ('ENG', 'DOCS')").await,
+    )
+    .map(|t| t.to_string())
+    .unwrap_or_default();
+    assert!(explain.contains("partitions=2"), "{explain}");
+    assert!(explain.contains("GET /wiki/api/v2/pages?space-id=<ENG>&limit=250"), "{explain}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_are_fetched_without_listing_the_site() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let a = sim.dataset().page(3).id;
+    let b = sim.dataset().page(700).id;
+    let batches = query(&connection, &format!("SELECT id, title FROM pages WHERE id IN ({a}, {b}) ORDER BY id")).await;
+    assert_eq!(rows(&batches), 2);
+    assert_eq!(first_i64(&batches), a as i64);
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/pages"), 1);
+    assert!(sim.request_log()[0].query.contains(&format!("id={a}%2C{b}")), "{}", sim.request_log()[0].query);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joins_aggregates_and_bodies() {
+    let (sim, connection) = setup(DatasetSize::TINY).await;
+    let batches = query(
+        &connection,
+        "SELECT s.key, count(p.id) AS pages FROM spaces s LEFT JOIN pages p ON p.space_id = s.id GROUP BY s.key ORDER BY s.key",
+    )
+    .await;
+    assert_eq!(rows(&batches), sim.dataset().space_count(), "every space, including the empty one");
+    let batches = query(&connection, "SELECT body_storage FROM pages WHERE id = 1000000001").await;
+    assert!(batches[0].column(0).as_string::<i32>().value(0).starts_with("<h2>"));
+    assert!(sim.request_log().last().is_some_and(|r| r.query.contains("body-format=storage")));
+    let batches = query(&connection, "SELECT kind, count(*) FROM comments GROUP BY kind ORDER BY kind").await;
+    assert_eq!(rows(&batches), 2);
+    let users = query(&connection, "SELECT count(*) FROM users").await;
+    assert_eq!(first_i64(&users), sim.dataset().user_count() as i64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_readable() {
+    let (_sim, connection) = setup(DatasetSize::TINY).await;
+    let error = connection.query("SELEC 1").await.expect_err("bad SQL").to_string();
+    assert!(error.contains("SQL"), "{error}");
+    let error = connection.query("SELECT nope FROM pages").await.expect_err("bad column").to_string();
+    assert!(error.contains("nope"), "{error}");
+}
