@@ -2,19 +2,52 @@
 //! command lives in its own module and the logic a library user would also need lives in the library crates.
 
 mod connstr_command;
+mod demo;
+mod output;
+mod repl;
+mod runner;
 mod sim_command;
+mod statements;
 mod text_table;
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use confluence_sql::Connection;
+
+use crate::output::ResultFormat;
+use crate::runner::{RunError, Runner};
 
 /// SQL over Atlassian Confluence (Cloud and Data Center).
+///
+/// `confluence-sql --demo` tries it on a built-in simulator; `confluence-sql "<connection string>"` opens a shell on
+/// your site (see connstr-spec.md for connection strings).
 #[derive(Debug, Parser)]
-#[command(name = "confluence-sql", version, about, long_about = None)]
+#[command(name = "confluence-sql", version, about, long_about, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The connection string (or -C, or the CONFLUENCE_SQL_CONNECTION environment variable).
+    connection: Option<String>,
+    /// The connection string.
+    #[arg(short = 'C', long = "connection", env = "CONFLUENCE_SQL_CONNECTION", hide_env_values = true)]
+    connection_option: Option<String>,
+    /// Run this SQL (statements separated by ;) and exit.
+    #[arg(short = 'c', long = "command")]
+    command_sql: Option<String>,
+    /// Run the SQL in this file and exit.
+    #[arg(short = 'f', long = "file")]
+    file: Option<std::path::PathBuf>,
+    /// How results print.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Table)]
+    format: ResultFormat,
+    /// Print time, requests and bytes after each statement.
+    #[arg(long)]
+    timing: bool,
+    /// Start the built-in Confluence simulator and connect to it (no Atlassian account needed).
+    #[arg(long, conflicts_with_all = ["connection", "connection_option"])]
+    demo: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +95,14 @@ pub enum OutputFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        None if cli.demo
+            || cli.connection.is_some()
+            || cli.connection_option.is_some()
+            || cli.command_sql.is_some()
+            || cli.file.is_some() =>
+        {
+            run_sql(cli)
+        }
         Some(Command::Connstr(ConnstrCommand::Check { connection, format, all })) => {
             connstr_command::check(connection, format, all)
         }
@@ -80,4 +121,74 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The query modes: `-c`, `-f`, or the shell; on a given connection or on the demo simulator.
+fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let (simulator, connection_string) = if cli.demo {
+        let (sim, connection) = runtime.block_on(demo::start())?;
+        (Some(sim), connection)
+    } else {
+        match cli.connection.or(cli.connection_option) {
+            Some(text) => (None, text),
+            None => {
+                eprintln!("error: no connection string: give it as an argument, with -C, or in CONFLUENCE_SQL_CONNECTION (or try --demo)");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    };
+    let connection = match Connection::open(&connection_string) {
+        Ok(connection) => connection,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for warning in connection.options().warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let runner = Runner { connection, format: cli.format, timing: cli.timing };
+    let script = match (&cli.command_sql, &cli.file) {
+        (Some(sql), _) => Some(sql.clone()),
+        (None, Some(path)) => {
+            Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)
+        }
+        (None, None) => None,
+    };
+    let code = match script {
+        Some(script) => {
+            let (mut statements, rest) = statements::split(&script);
+            if !rest.trim().is_empty() {
+                statements.push(rest.trim().to_owned());
+            }
+            let mut code = ExitCode::SUCCESS;
+            for statement in statements {
+                match runtime.block_on(runner.run(&statement)) {
+                    Ok(()) => {}
+                    Err(RunError::Cancelled) => {
+                        eprintln!("query cancelled");
+                        code = ExitCode::from(130);
+                        break;
+                    }
+                    Err(RunError::Failed(message)) => {
+                        eprintln!("error: {message}");
+                        code = ExitCode::FAILURE;
+                        break;
+                    }
+                }
+            }
+            code
+        }
+        None => {
+            if let Some(sim) = &simulator {
+                print!("{}", demo::banner(sim));
+            }
+            repl::run(&runtime, runner)?;
+            ExitCode::SUCCESS
+        }
+    };
+    drop(simulator);
+    Ok(code)
 }

@@ -174,6 +174,11 @@ impl ConfluenceClient {
         self.inner.metrics.snapshot()
     }
 
+    /// Counts rows decoded from this connection's responses (for the connection's metrics).
+    pub fn add_rows(&self, rows: u64) {
+        self.inner.metrics.add_rows(rows);
+    }
+
     /// `GET url`, retried on transient failures; `scan` also counts the request (per-partition metrics).
     pub async fn get(&self, url: Url, scan: Option<&RequestMetrics>) -> Result<Response, RestError> {
         self.send(Method::GET, url, None, scan).await

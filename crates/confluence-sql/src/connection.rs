@@ -66,6 +66,11 @@ impl Connection {
         &self.session
     }
 
+    /// The connection's REST client (cheap to clone; shares metrics and limits).
+    pub fn client(&self) -> &ConfluenceClient {
+        &self.client
+    }
+
     /// Requests, retries, 429s, bytes and rows so far on this connection.
     pub fn metrics(&self) -> MetricsSnapshot {
         self.client.metrics()

@@ -213,6 +213,7 @@ impl ExecutionPlan for ConfluenceScanExec {
                     decode_context.constants.insert(c.name, Value::String(constant.clone()));
                 }
             }
+            let client = context.client.clone();
             let stream = pages(
                 context.client.clone(),
                 PageRequest { first, pagination, max_items: limit },
@@ -226,6 +227,7 @@ impl ExecutionPlan for ConfluenceScanExec {
                 let results = value.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
                 let batch = decode(&columns, &batch_schema, results, &decode_context)?;
                 request_metrics.add_rows(batch.num_rows() as u64);
+                client.add_rows(batch.num_rows() as u64);
                 counters.update(&request_metrics);
                 Ok(batch)
             });

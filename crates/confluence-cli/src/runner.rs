@@ -1,0 +1,93 @@
+//! Runs statements for `-c`, `-f` and the REPL: executes, prints in the chosen format, optionally times, shows a
+//! progress line on a terminal for slow queries, and lets Ctrl-C cancel the running query (not the process).
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use confluence_sql::Connection;
+
+use crate::output::{render, ResultFormat};
+
+/// A connection with the REPL's settings.
+pub struct Runner {
+    /// The connection.
+    pub connection: Connection,
+    /// How results print.
+    pub format: ResultFormat,
+    /// Whether to print the elapsed time and requests after each statement.
+    pub timing: bool,
+}
+
+/// Why a statement did not print a result.
+#[derive(Debug)]
+pub enum RunError {
+    /// The statement failed; the message is for the user.
+    Failed(String),
+    /// Ctrl-C.
+    Cancelled,
+}
+
+impl Runner {
+    /// Runs one statement and prints its result to stdout.
+    pub async fn run(&self, sql: &str) -> Result<(), RunError> {
+        let started = Instant::now();
+        let before = self.connection.metrics();
+        let progress = self.start_progress();
+        let outcome = tokio::select! {
+            result = self.connection.query(sql) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        if let Some(progress) = progress {
+            progress.abort();
+            eprint!("\r\x1b[2K");
+        }
+        let batches = match outcome {
+            None => return Err(RunError::Cancelled),
+            Some(Err(e)) => return Err(RunError::Failed(e.to_string())),
+            Some(Ok(batches)) => batches,
+        };
+        let text = render(&batches, self.format).map_err(|e| RunError::Failed(e.to_string()))?;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+        if self.timing {
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            let after = self.connection.metrics();
+            eprintln!(
+                "{rows} row{} in {:.3} s, {} request{} ({} retried, {} throttled), {:.1} KB",
+                if rows == 1 { "" } else { "s" },
+                started.elapsed().as_secs_f64(),
+                after.requests - before.requests,
+                if after.requests - before.requests == 1 { "" } else { "s" },
+                after.retries - before.retries,
+                after.throttled - before.throttled,
+                (after.bytes - before.bytes) as f64 / 1024.0
+            );
+        }
+        Ok(())
+    }
+
+    /// On a terminal, a line on stderr showing requests and data so far, after the first half second.
+    fn start_progress(&self) -> Option<tokio::task::JoinHandle<()>> {
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let before = self.connection.metrics();
+        let metrics = self.connection.client().clone();
+        Some(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let started = Instant::now();
+            loop {
+                let now = metrics.metrics();
+                eprint!(
+                    "\r\x1b[2K{} requests, {:.1} MB, {} rows so far ({:.0} s; Ctrl-C cancels)",
+                    now.requests - before.requests,
+                    (now.bytes - before.bytes) as f64 / 1e6,
+                    now.rows - before.rows,
+                    started.elapsed().as_secs_f64() + 0.5
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }))
+    }
+}

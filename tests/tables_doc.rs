@@ -1,0 +1,85 @@
+//! Keeps `docs/tables.md` equal to the table declarations: every table, column, type and pushed-down filter.
+//! Regenerate with `UPDATE_DOCS=1 cargo test -p confluence-sql-tests --test tables_doc`.
+
+use confluence_sql::table::{Endpoint, ParamValue, TableSpec};
+use confluence_sql::tables::ALL;
+use confluence_sql_tests::repo_root;
+
+const HEADER: &str = "# Tables
+
+Every table of confluence-sql, its columns and what it sends to Confluence. Catalog `confluence`, schema `main`;
+unquoted names are case-insensitive (`SELECT Title FROM Pages` works). Generated from the table declarations in
+`crates/confluence-sql/src/tables/` (a test keeps this file in sync).
+
+Conventions:
+- Content, space, label and task ids are `Int64` (the API writes them as strings of digits); attachment ids are text
+  (`att<digits>`); account ids are text.
+- Timestamps are `Timestamp(Millisecond, \"UTC\")`.
+- Bodies (`body_storage`, space `description`) are fetched only when the column is selected.
+- **Pushed down** filters are sent to the server as query parameters: `exact` ones are not re-checked, `inexact` ones
+  are re-checked by the engine (the server's semantics differ, e.g. case). Every other filter is applied after reading.
+  Each of these tables is on Confluence Cloud; Data Center support for the REST v2 tables is to come.
+- `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
+  partition.
+";
+
+fn render_table(spec: &TableSpec) -> String {
+    let (api, path) = match spec.endpoint {
+        Endpoint::V2 { path, max_limit } => {
+            ("REST v2", format!("`GET /wiki/api/v2/{path}` (up to {max_limit} per request)"))
+        }
+        Endpoint::V1 { path, max_limit } => {
+            ("REST v1", format!("`GET /wiki/rest/api/{path}` (up to {max_limit} per request)"))
+        }
+    };
+    let mut out = format!("\n## `{}`\n\n{} Read with {api}: ", spec.name, spec.doc);
+    if spec.variants.is_empty() {
+        out.push_str(&path);
+    } else {
+        let parts: Vec<String> = spec.variants.iter().map(|(p, c)| format!("`GET /wiki/api/v2/{p}` (`{c}`)")).collect();
+        out.push_str(&parts.join(" and "));
+    }
+    out.push_str(".\n\n| column | type | description |\n| --- | --- | --- |\n");
+    for c in spec.columns {
+        out.push_str(&format!("| `{}` | {} | {} |\n", c.name, c.kind.data_type(), c.doc));
+    }
+    if spec.filters.is_empty() {
+        out.push_str("\nNo filter is pushed down; `LIMIT` stops the paging early.\n");
+    } else {
+        out.push_str("\nPushed down (and `LIMIT`, which sizes and stops the paging):\n\n");
+        for f in spec.filters {
+            let values =
+                if f.max_values > 1 { format!("`=` or `IN` (up to {})", f.max_values) } else { "`=`".to_owned() };
+            let how = match f.value {
+                ParamValue::AsIs => format!("`{}`", f.param),
+                ParamValue::SpaceKeyToId => format!("`{}` (keys resolved to ids)", f.param),
+            };
+            let mut notes = vec![if f.exact { "exact" } else { "inexact" }.to_owned()];
+            if f.partition {
+                notes.push("one partition per value".to_owned());
+            }
+            if f.restricts_spaces {
+                notes.push("restricted by the `Spaces` connection property".to_owned());
+            }
+            out.push_str(&format!("- `{}` {values} → {how}; {}\n", f.column, notes.join(", ")));
+        }
+    }
+    out
+}
+
+#[test]
+fn docs_tables_md_matches_the_declarations() {
+    let mut expected = HEADER.to_owned();
+    for spec in ALL {
+        expected.push_str(&render_table(spec));
+    }
+    let path = repo_root().join("docs/tables.md");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).expect("writes docs/tables.md");
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/tables.md is out of date: run UPDATE_DOCS=1 cargo test -p confluence-sql-tests --test tables_doc"
+    );
+}
