@@ -126,3 +126,45 @@ async fn errors_are_readable() {
     let error = connection.query("SELECT nope FROM pages").await.expect_err("bad column").to_string();
     assert!(error.contains("nope"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_lose_and_duplicate_nothing() {
+    use confluence_rest::{ConfluenceClient, RetryPolicy};
+    use confluence_sim::FaultRule;
+    use std::time::Duration;
+
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let options = connstr::ConnectionOptions::parse(&sim.info().connection_string).expect("valid");
+    let retry = RetryPolicy { max_attempts: 8, base_delay: Duration::from_millis(2), max_delay: Duration::from_millis(20) };
+    let client = ConfluenceClient::connect_with_retry(&options, retry).expect("client");
+    let connection = Connection::with_client(options, client).expect("connection");
+    let clean = query(&connection, "SELECT count(*), count(DISTINCT id), sum(id) FROM pages").await;
+    let clean = pretty_format_batches(&clean).map(|t| t.to_string()).unwrap_or_default();
+
+    sim.set_faults(vec![FaultRule {
+        burst_429: 3,
+        retry_after_secs: 0,
+        rate_5xx: 0.2,
+        truncated_rate: 0.15,
+        reset_rate: 0.1,
+        ..FaultRule::default()
+    }]);
+    let faulty = query(&connection, "SELECT count(*), count(DISTINCT id), sum(id) FROM pages").await;
+    let faulty = pretty_format_batches(&faulty).map(|t| t.to_string()).unwrap_or_default();
+    assert_eq!(faulty, clean, "the same rows, once each, despite 429s, 5xx and cut connections");
+    let m = connection.metrics();
+    assert!(m.retries >= 3 && m.throttled >= 3, "{m:?}");
+
+    sim.set_faults(vec![FaultRule { malformed_rate: 1.0, ..FaultRule::default() }]);
+    let error = connection.query("SELECT count(*) FROM pages").await.expect_err("malformed JSON is an error, not fewer rows");
+    assert!(error.to_string().contains("cannot be read"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_analyze_reports_requests_per_partition() {
+    let (_sim, connection) = setup(DatasetSize::SMALL).await;
+    let batches = query(&connection, "EXPLAIN ANALYZE SELECT count(*) FROM pages WHERE space_key IN ('ENG', 'DOCS')").await;
+    let text = pretty_format_batches(&batches).map(|t| t.to_string()).unwrap_or_default();
+    assert!(text.contains("ConfluenceScanExec"), "{text}");
+    assert!(text.contains("requests=") && text.contains("response_bytes="), "{text}");
+}
