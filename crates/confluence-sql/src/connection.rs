@@ -9,6 +9,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 
+use crate::cql_function::CqlFunction;
 use crate::directory::SpaceDirectory;
 use crate::error::SqlError;
 use crate::provider::ConfluenceTable;
@@ -53,6 +54,7 @@ impl Connection {
             let table = ConfluenceTable::new(spec, context.clone(), spaces.clone(), options.page_size);
             session.register_table(spec.name, Arc::new(table))?;
         }
+        session.register_udtf("cql", Arc::new(CqlFunction::new(context.clone(), spaces, options.page_size)));
         Ok(Connection { options, client, session })
     }
 

@@ -13,6 +13,7 @@
 
 pub mod columns;
 mod connection;
+pub mod cql_function;
 mod directory;
 mod error;
 pub mod provider;

@@ -23,6 +23,7 @@ pub struct ConfluenceTable {
     context: Arc<ScanContext>,
     spaces: Vec<String>,
     page_size: Option<u32>,
+    extra_params: Vec<(String, String)>,
 }
 
 impl ConfluenceTable {
@@ -33,7 +34,13 @@ impl ConfluenceTable {
         spaces: Vec<String>,
         page_size: Option<u32>,
     ) -> Self {
-        ConfluenceTable { spec, schema: schema_of(spec.columns), context, spaces, page_size }
+        ConfluenceTable { spec, schema: schema_of(spec.columns), context, spaces, page_size, extra_params: Vec::new() }
+    }
+
+    /// The same table with parameters added to every request (the `cql` table function's query).
+    pub fn with_params(mut self, params: Vec<(String, String)>) -> Self {
+        self.extra_params = params;
+        self
     }
 }
 
@@ -64,7 +71,7 @@ impl TableProvider for ConfluenceTable {
         };
         let schema = schema_of(&columns);
         let projected: Vec<&Column> = columns.iter().collect();
-        let plan = plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size);
+        let plan = plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params);
         Ok(Arc::new(ConfluenceScanExec::new(self.spec, columns, schema, plan, self.context.clone())))
     }
 }

@@ -233,6 +233,7 @@ pub fn plan_scan(
     limit: Option<usize>,
     restrict_spaces: &[String],
     page_size: Option<u32>,
+    extra_params: &[(String, String)],
 ) -> ScanPlan {
     let mut pinned: Vec<(&FilterRule, Vec<String>)> = Vec::new();
     let mut empty = false;
@@ -266,6 +267,7 @@ pub fn plan_scan(
     let page = limit.map_or(page, |l| l.clamp(1, page));
     let mut base: Vec<(String, String)> =
         spec.fixed_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    base.extend(extra_params.iter().cloned());
     if let Some((column, param, value)) = spec.on_projection {
         if projected.iter().any(|c| c.name == column) {
             base.push((param.to_owned(), value.to_owned()));
@@ -355,7 +357,7 @@ mod tests {
         let body = spec.columns.iter().find(|c| c.name == "body_storage").unwrap_or_else(|| unreachable!());
         let filters =
             vec![col("space_key").in_list(vec![lit("ENG"), lit("DOCS")], false), col("status").eq(lit("current"))];
-        let plan = plan_scan(spec, &filters, &[body], Some(10), &[], None);
+        let plan = plan_scan(spec, &filters, &[body], Some(10), &[], None, &[]);
         assert_eq!(plan.partitions.len(), 2);
         assert_eq!(plan.partitions[0].space_keys, Some(("space-id".to_owned(), vec!["ENG".to_owned()])));
         let params = &plan.partitions[1].params;
@@ -367,14 +369,14 @@ mod tests {
     #[test]
     fn the_spaces_property_restricts_and_contradictions_are_empty() {
         let spec = pages();
-        let plan = plan_scan(spec, &[], &[], None, &["ENG".to_owned(), "DOCS".to_owned()], None);
+        let plan = plan_scan(spec, &[], &[], None, &["ENG".to_owned(), "DOCS".to_owned()], None, &[]);
         assert_eq!(plan.partitions.len(), 2, "one partition per configured space");
         let filters = vec![col("space_key").eq(lit("HR"))];
-        let plan = plan_scan(spec, &filters, &[], None, &["ENG".to_owned()], None);
+        let plan = plan_scan(spec, &filters, &[], None, &["ENG".to_owned()], None, &[]);
         assert!(plan.empty, "HR is outside Spaces=ENG");
         let filters = vec![col("id").eq(lit(1i64)), col("id").eq(lit(2i64))];
-        assert!(plan_scan(spec, &filters, &[], None, &[], None).empty);
-        let plan = plan_scan(spec, &[], &[], None, &[], Some(100));
+        assert!(plan_scan(spec, &filters, &[], None, &[], None, &[]).empty);
+        let plan = plan_scan(spec, &[], &[], None, &[], Some(100), &[]);
         assert!(plan.partitions[0].params.contains(&("limit".to_owned(), "100".to_owned())));
     }
 }

@@ -135,7 +135,8 @@ async fn faults_lose_and_duplicate_nothing() {
 
     let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
     let options = connstr::ConnectionOptions::parse(&sim.info().connection_string).expect("valid");
-    let retry = RetryPolicy { max_attempts: 8, base_delay: Duration::from_millis(2), max_delay: Duration::from_millis(20) };
+    let retry =
+        RetryPolicy { max_attempts: 8, base_delay: Duration::from_millis(2), max_delay: Duration::from_millis(20) };
     let client = ConfluenceClient::connect_with_retry(&options, retry).expect("client");
     let connection = Connection::with_client(options, client).expect("connection");
     let clean = query(&connection, "SELECT count(*), count(DISTINCT id), sum(id) FROM pages").await;
@@ -156,15 +157,37 @@ async fn faults_lose_and_duplicate_nothing() {
     assert!(m.retries >= 3 && m.throttled >= 3, "{m:?}");
 
     sim.set_faults(vec![FaultRule { malformed_rate: 1.0, ..FaultRule::default() }]);
-    let error = connection.query("SELECT count(*) FROM pages").await.expect_err("malformed JSON is an error, not fewer rows");
+    let error =
+        connection.query("SELECT count(*) FROM pages").await.expect_err("malformed JSON is an error, not fewer rows");
     assert!(error.to_string().contains("cannot be read"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_analyze_reports_requests_per_partition() {
     let (_sim, connection) = setup(DatasetSize::SMALL).await;
-    let batches = query(&connection, "EXPLAIN ANALYZE SELECT count(*) FROM pages WHERE space_key IN ('ENG', 'DOCS')").await;
+    let batches =
+        query(&connection, "EXPLAIN ANALYZE SELECT count(*) FROM pages WHERE space_key IN ('ENG', 'DOCS')").await;
     let text = pretty_format_batches(&batches).map(|t| t.to_string()).unwrap_or_default();
     assert!(text.contains("ConfluenceScanExec"), "{text}");
     assert!(text.contains("requests=") && text.contains("response_bytes="), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cql_table_function_pages_and_respects_spaces() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&format!("{};Spaces=DOCS", sim.info().connection_string)).expect("opens");
+    let batches =
+        query(&connection, "SELECT id, space_key FROM cql('type = page ORDER BY created DESC') LIMIT 7").await;
+    assert_eq!(rows(&batches), 7);
+    assert!(batches.iter().all(|b| (0..b.num_rows()).all(|i| b.column(1).as_string::<i32>().value(i) == "DOCS")));
+    let log = sim.request_log();
+    assert_eq!(log.len(), 1, "one search request for a LIMIT below the page size");
+    assert!(log[0].query.contains("limit=7"), "{}", log[0].query);
+    assert!(
+        log[0].query.contains("space+IN+%28%22DOCS%22%29+AND+%28type+%3D+page%29+ORDER+BY+created+DESC"),
+        "{}",
+        log[0].query
+    );
+    let error = connection.query("SELECT * FROM cql('title = ')").await.expect_err("bad CQL").to_string();
+    assert!(error.contains("Could not parse cql"), "{error}");
 }

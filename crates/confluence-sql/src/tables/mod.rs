@@ -5,6 +5,7 @@ mod attachments;
 mod audit_log;
 mod blog_posts;
 mod comments;
+mod cql_search;
 mod groups;
 mod pages;
 mod spaces;
@@ -12,6 +13,8 @@ mod tasks;
 mod users;
 
 use crate::table::TableSpec;
+
+pub use cql_search::CQL_SEARCH;
 
 /// Every table, in the order `\dt` lists them.
 pub static ALL: &[&TableSpec] = &[
