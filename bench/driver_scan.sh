@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# A full scan through the driver: `SELECT count(*) FROM pages` over the simulator's million-page site. Prints the
+# elapsed time, the driver's peak resident memory (bounded: batches stream through, nothing holds the table) and
+# the number of requests the simulator served.
+#
+#   bash bench/driver_scan.sh [dataset=large] [sql="SELECT count(*) FROM pages"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dataset=${1:-large}
+sql=${2:-SELECT count(*) FROM pages}
+cargo build --release -q -p confluence-cli
+out=$(mktemp)
+./target/release/confluence-sql sim --format json --dataset "$dataset" >"$out" &
+sim=$!
+trap 'kill $sim 2>/dev/null; rm -f "$out"' EXIT
+until [ -s "$out" ]; do sleep 0.01; done
+url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out")
+connection=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["connection_string"])' "$out")
+curl -s -X DELETE "$url/__sim/counters" >/dev/null
+/usr/bin/time -f "elapsed %e s, peak resident memory %M KiB" \
+    ./target/release/confluence-sql "$connection" --format csv --timing -c "$sql"
+curl -s "$url/__sim/counters" | python3 -c 'import json,sys; c=json.load(sys.stdin); print("simulator served", c["total"], "requests:", c["endpoints"])'
