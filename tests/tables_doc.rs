@@ -18,7 +18,8 @@ Conventions:
 - Bodies (`body_storage`, space `description`) are fetched only when the column is selected.
 - **Pushed down** filters are sent to the server as query parameters: `exact` ones are not re-checked, `inexact` ones
   are re-checked by the engine (the server's semantics differ, e.g. case). Every other filter is applied after reading.
-  Each of these tables is on Confluence Cloud; Data Center support for the REST v2 tables is to come.
+  On Data Center, `spaces`, `pages`, `blog_posts`, `groups` and `cql()` read Data Center's REST API (same columns;
+  people are identified by user key); the other tables are Cloud-only for now.
 - `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
   partition.
 ";
@@ -63,6 +64,20 @@ fn render_table(spec: &TableSpec) -> String {
             }
             out.push_str(&format!("- `{}` {values} → {how}; {}\n", f.column, notes.join(", ")));
         }
+    }
+    match spec.data_center {
+        Some(dc) if !std::ptr::eq(dc, spec) => {
+            let Endpoint::V1 { path, max_limit } = dc.endpoint else { return out };
+            let fixed: Vec<String> = dc.fixed_params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let filters: Vec<String> = dc.filters.iter().map(|f| format!("`{}` → `{}`", f.column, f.param)).collect();
+            out.push_str(&format!(
+                "\nOn Data Center: `GET /rest/api/{path}?{}` (up to {max_limit} per request); pushed down: {}.\n",
+                fixed.join("&"),
+                filters.join(", ")
+            ));
+        }
+        Some(_) => out.push_str("\nOn Data Center: the same endpoint under `/rest/api/`.\n"),
+        None => out.push_str("\nCloud only for now.\n"),
     }
     out
 }

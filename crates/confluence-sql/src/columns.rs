@@ -47,6 +47,8 @@ pub enum Source {
     Constant,
     /// The value of the request parameter this row was fetched with (e.g. the page id of a per-page list).
     Parent,
+    /// A key of the last element of an array (e.g. the parent of a page is the last of its `ancestors`).
+    LastOf(&'static [&'static str], &'static str),
 }
 
 /// One column of a table.
@@ -127,6 +129,11 @@ pub fn decode(
                 }
                 Source::Constant => context.constants.get(column.name),
                 Source::Parent => context.parent.as_ref(),
+                Source::LastOf(path, key) => lookup(object, path)
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.last())
+                    .and_then(|v| v.get(key))
+                    .filter(|v| !v.is_null()),
             };
             append(builder, value, column)?;
         }

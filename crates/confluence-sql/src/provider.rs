@@ -34,7 +34,13 @@ impl ConfluenceTable {
         spaces: Vec<String>,
         page_size: Option<u32>,
     ) -> Self {
-        ConfluenceTable { spec, schema: schema_of(spec.columns), context, spaces, page_size, extra_params: Vec::new() }
+        // The schema is the table's; the requests and JSON paths are those of the connection's product.
+        let schema = schema_of(spec.columns);
+        let spec = match (context.client.dialect().is_cloud(), spec.data_center) {
+            (false, Some(data_center)) => data_center,
+            _ => spec,
+        };
+        ConfluenceTable { spec, schema, context, spaces, page_size, extra_params: Vec::new() }
     }
 
     /// The same table with parameters added to every request (the `cql` table function's query).

@@ -194,7 +194,8 @@ impl ExecutionPlan for ConfluenceScanExec {
                 Endpoint::V2 { .. } => {
                     if !dialect.is_cloud() {
                         return Err(DataFusionError::Plan(format!(
-                            "the {} table reads Confluence Cloud's REST v2 API and is not available on Data Center yet",
+                            "the {} table reads Confluence Cloud's REST v2 API and is not available on Data Center yet \
+                             (spaces, pages, blog_posts, groups and cql() are)",
                             spec.name
                         )));
                     }
@@ -202,6 +203,12 @@ impl ExecutionPlan for ConfluenceScanExec {
                 }
                 Endpoint::V1 { .. } => (dialect.v1(&part.path).map_err(external)?, Pagination::Offset),
             };
+            // Several `expand` parameters (fixed, and for a projected body) are sent as one list.
+            let expands: Vec<String> = params.iter().filter(|(k, _)| k == "expand").map(|(_, v)| v.clone()).collect();
+            params.retain(|(k, _)| k != "expand");
+            if !expands.is_empty() {
+                params.push(("expand".to_owned(), expands.join(",")));
+            }
             let mut first = base;
             first.query_pairs_mut().extend_pairs(params.iter());
             let mut decode_context = DecodeContext::default();

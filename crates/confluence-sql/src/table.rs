@@ -114,6 +114,9 @@ pub struct TableSpec {
     pub variants: &'static [(&'static str, &'static str)],
     /// A parameter sent only when a column is projected: (column, parameter, value), e.g. bodies.
     pub on_projection: Option<(&'static str, &'static str, &'static str)>,
+    /// How the table is read on Confluence Data Center: the same columns (names and types) read from that API's
+    /// objects, with its own endpoint and filters. `None` when Data Center has no equivalent yet.
+    pub data_center: Option<&'static TableSpec>,
 }
 
 /// A literal as request text (`None` for NULL or unsupported types).

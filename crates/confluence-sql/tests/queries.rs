@@ -191,3 +191,44 @@ async fn cql_table_function_pages_and_respects_spaces() {
     let error = connection.query("SELECT * FROM cql('title = ')").await.expect_err("bad CQL").to_string();
     assert!(error.contains("Could not parse cql"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_spaces_pages_and_blog_posts() {
+    let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).expect("opens");
+    let data = sim.dataset();
+    let spaces = query(&connection, "SELECT count(*) FROM spaces").await;
+    assert_eq!(first_i64(&spaces), data.space_count() as i64);
+    let eng = data.space_by_key("ENG").expect("ENG").clone();
+    let current = data.space_page_range(eng.index).filter(|i| data.page(*i).status == "current").count();
+    let pages = query(
+        &connection,
+        "SELECT count(*), count(parent_id), min(space_key), max(space_key) FROM pages WHERE space_key = 'ENG'",
+    )
+    .await;
+    assert_eq!(first_i64(&pages), current as i64);
+    let text = pretty_format_batches(&pages).map(|t| t.to_string()).unwrap_or_default();
+    assert!(text.contains("| ENG "), "{text}");
+    let log = sim.request_log();
+    assert!(
+        log.iter().filter(|r| r.endpoint == "/rest/api/content").all(|r| r.query.contains("spaceKey=ENG")),
+        "{log:?}"
+    );
+    // Page 1 is in ENG (the first space holds the first pages).
+    let title = data.page(1).title.replace('\'', "''");
+    let body =
+        query(&connection, &format!("SELECT body_storage FROM pages WHERE space_key = 'ENG' AND title = '{title}'"))
+            .await;
+    assert_eq!(rows(&body), 1);
+    assert!(
+        sim.request_log()
+            .last()
+            .is_some_and(|r| r.query.contains("expand=space%2Chistory%2Cversion%2Cancestors%2Cbody.storage")),
+        "{:?}",
+        sim.request_log().last()
+    );
+    let blogs = query(&connection, "SELECT count(*) FROM blog_posts WHERE space_key IN ('ENG', 'DOCS')").await;
+    assert!(first_i64(&blogs) > 0);
+    let error = connection.query("SELECT count(*) FROM tasks").await.expect_err("not on Data Center yet").to_string();
+    assert!(error.contains("not available on Data Center yet"), "{error}");
+}

@@ -33,4 +33,5 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: None,
+    data_center: None,
 };

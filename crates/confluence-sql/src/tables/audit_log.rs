@@ -26,4 +26,5 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    data_center: None,
 };

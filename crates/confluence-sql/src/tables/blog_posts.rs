@@ -44,4 +44,39 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    data_center: Some(&BLOG_POSTS_DATA_CENTER),
+};
+
+const CONTENT: [Column; 16] = super::pages::data_center_content_columns(false);
+/// The Data Center columns of blog posts: the content columns that `blog_posts` has, in its order.
+const DATA_CENTER_COLUMNS: [Column; 12] = [
+    CONTENT[0],
+    CONTENT[1],
+    CONTENT[2],
+    CONTENT[3],
+    CONTENT[4],
+    CONTENT[7],
+    CONTENT[9],
+    CONTENT[10],
+    CONTENT[12],
+    CONTENT[13],
+    CONTENT[14],
+    CONTENT[15],
+];
+
+/// `blog_posts` on Data Center: `GET /rest/api/content?type=blogpost`, one partition per space key.
+pub static BLOG_POSTS_DATA_CENTER: TableSpec = TableSpec {
+    name: "blog_posts",
+    doc: "One row per blog post.",
+    columns: &DATA_CENTER_COLUMNS,
+    endpoint: Endpoint::V1 { path: "content", max_limit: 100 },
+    fixed_params: &[("type", "blogpost"), ("expand", "space,history,version")],
+    filters: &[
+        FilterRule { restricts_spaces: true, ..FilterRule::exact("space_key", "spaceKey", 100).partitioned() },
+        FilterRule::exact("status", "status", 1),
+        FilterRule::exact("title", "title", 1).inexact(),
+    ],
+    variants: &[],
+    on_projection: Some(("body_storage", "expand", "body.storage")),
+    data_center: None,
 };

@@ -34,4 +34,5 @@ pub static COMMENTS: TableSpec = TableSpec {
     filters: &[],
     variants: &[("footer-comments", "footer"), ("inline-comments", "inline")],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    data_center: None,
 };

@@ -26,4 +26,5 @@ pub static CQL_SEARCH: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    data_center: Some(&CQL_SEARCH),
 };

@@ -16,4 +16,5 @@ pub static GROUPS: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    data_center: Some(&GROUPS),
 };

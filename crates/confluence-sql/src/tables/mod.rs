@@ -28,3 +28,20 @@ pub static ALL: &[&TableSpec] = &[
     &groups::GROUPS,
     &audit_log::AUDIT_LOG,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::schema_of;
+
+    /// A Data Center variant must have exactly the table's columns, so that the schema is the same on both.
+    #[test]
+    fn data_center_variants_have_the_same_schema() {
+        for spec in ALL.iter().copied().chain(std::iter::once(&CQL_SEARCH)) {
+            if let Some(dc) = spec.data_center {
+                assert_eq!(schema_of(dc.columns), schema_of(spec.columns), "{}", spec.name);
+                assert_eq!(dc.name, spec.name);
+            }
+        }
+    }
+}

@@ -54,4 +54,52 @@ pub static PAGES: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    data_center: Some(&PAGES_DATA_CENTER),
+};
+
+/// The content columns as Data Center's `/rest/api/content` returns them (same names and types as on Cloud;
+/// people are identified by their user key).
+pub(crate) const fn data_center_content_columns(page: bool) -> [Column; 16] {
+    [
+        col("id", Kind::Int, &["id"], ""),
+        col("title", Kind::Text, &["title"], ""),
+        col("status", Kind::Text, &["status"], ""),
+        col("space_id", Kind::Int, &["space", "id"], ""),
+        col("space_key", Kind::Text, &["space", "key"], ""),
+        Column {
+            name: "parent_id",
+            kind: Kind::Int,
+            source: if page { Source::LastOf(&["ancestors"], "id") } else { Source::Path(&["no-parent"]) },
+            doc: "",
+        },
+        col("position", Kind::Int, &["position"], ""),
+        col("author_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
+        col("owner_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
+        col("created_at", Kind::Time, &["history", "createdDate"], ""),
+        col("version", Kind::Int, &["version", "number"], ""),
+        col("version_message", Kind::Text, &["version", "message"], ""),
+        col("updated_at", Kind::Time, &["version", "when"], ""),
+        col("updated_by", Kind::Text, &["version", "by", "userKey"], ""),
+        col("body_storage", Kind::Text, &["body", "storage", "value"], ""),
+        col("web_path", Kind::Text, &["_links", "webui"], ""),
+    ]
+}
+
+const DATA_CENTER_COLUMNS: [Column; 16] = data_center_content_columns(true);
+
+/// `pages` on Data Center: `GET /rest/api/content?type=page`, one partition per space key.
+pub static PAGES_DATA_CENTER: TableSpec = TableSpec {
+    name: "pages",
+    doc: "One row per page.",
+    columns: &DATA_CENTER_COLUMNS,
+    endpoint: Endpoint::V1 { path: "content", max_limit: 100 },
+    fixed_params: &[("type", "page"), ("expand", "space,history,version,ancestors")],
+    filters: &[
+        FilterRule { restricts_spaces: true, ..FilterRule::exact("space_key", "spaceKey", 100).partitioned() },
+        FilterRule::exact("status", "status", 1),
+        FilterRule::exact("title", "title", 1).inexact(),
+    ],
+    variants: &[],
+    on_projection: Some(("body_storage", "expand", "body.storage")),
+    data_center: None,
 };

@@ -36,4 +36,35 @@ pub static SPACES: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("description", "description-format", "plain")),
+    data_center: Some(&SPACES_DATA_CENTER),
+};
+
+const DATA_CENTER_COLUMNS: &[Column] = &[
+    col("id", Kind::Int, &["id"], ""),
+    col("key", Kind::Text, &["key"], ""),
+    col("name", Kind::Text, &["name"], ""),
+    col("type", Kind::Text, &["type"], ""),
+    col("status", Kind::Text, &["status"], ""),
+    col("author_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
+    col("created_at", Kind::Time, &["history", "createdDate"], ""),
+    col("homepage_id", Kind::Int, &["homepage", "id"], ""),
+    col("description", Kind::Text, &["description", "plain", "value"], ""),
+    col("web_path", Kind::Text, &["_links", "webui"], ""),
+];
+
+/// `spaces` on Data Center: `GET /rest/api/space`.
+pub static SPACES_DATA_CENTER: TableSpec = TableSpec {
+    name: "spaces",
+    doc: "One row per space.",
+    columns: DATA_CENTER_COLUMNS,
+    endpoint: Endpoint::V1 { path: "space", max_limit: 250 },
+    fixed_params: &[("expand", "homepage")],
+    filters: &[
+        FilterRule { restricts_spaces: true, ..FilterRule::exact("key", "spaceKey", 250).partitioned() },
+        FilterRule::exact("type", "type", 1),
+        FilterRule::exact("status", "status", 1),
+    ],
+    variants: &[],
+    on_projection: Some(("description", "expand", "description.plain")),
+    data_center: None,
 };

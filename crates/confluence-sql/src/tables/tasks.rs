@@ -46,4 +46,5 @@ pub static TASKS: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    data_center: None,
 };

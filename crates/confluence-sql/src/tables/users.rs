@@ -24,4 +24,5 @@ pub static USERS: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    data_center: None,
 };
