@@ -44,7 +44,12 @@ fn render_table(spec: &TableSpec) -> String {
     for c in spec.columns {
         out.push_str(&format!("| `{}` | {} | {} |\n", c.name, c.kind.data_type(), c.doc));
     }
-    if spec.filters.is_empty() {
+    if let Some(parent) = spec.parent {
+        out.push_str(&format!(
+            "\nRead one `{parent}` at a time: the query must pin it with `{parent} = <id>` or `{parent} IN (<ids>)` \
+             (one partition per id; a join does not pin it), else it fails with a message saying so.\n"
+        ));
+    } else if spec.filters.is_empty() {
         out.push_str("\nNo filter is pushed down; `LIMIT` stops the paging early.\n");
     } else {
         out.push_str("\nPushed down (and `LIMIT`, which sizes and stops the paging):\n\n");

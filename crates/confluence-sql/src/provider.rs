@@ -78,6 +78,13 @@ impl TableProvider for ConfluenceTable {
         let schema = schema_of(&columns);
         let projected: Vec<&Column> = columns.iter().collect();
         let plan = plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params);
+        if let Some(column) = plan.missing_parent {
+            return Err(datafusion::error::DataFusionError::Plan(format!(
+                "the {table} table is read one {column} at a time: add WHERE {column} = <id> or {column} IN (<ids>) \
+                 to the query (ids written in the query; a join or subquery does not pin them)",
+                table = self.spec.name
+            )));
+        }
         Ok(Arc::new(ConfluenceScanExec::new(self.spec, columns, schema, plan, self.context.clone())))
     }
 }

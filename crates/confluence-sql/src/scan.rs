@@ -215,6 +215,10 @@ impl ExecutionPlan for ConfluenceScanExec {
             if let Some(index) = &index {
                 decode_context.space_keys = index.keys.clone();
             }
+            if let Some(parent) = &part.parent {
+                decode_context.parent =
+                    Some(parent.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(parent.clone())));
+            }
             if let Some(constant) = &part.constant {
                 for c in columns.iter().filter(|c| c.source == Source::Constant) {
                     decode_context.constants.insert(c.name, Value::String(constant.clone()));

@@ -114,6 +114,10 @@ pub struct TableSpec {
     pub variants: &'static [(&'static str, &'static str)],
     /// A parameter sent only when a column is projected: (column, parameter, value), e.g. bodies.
     pub on_projection: Option<(&'static str, &'static str, &'static str)>,
+    /// For tables read per parent (`pages/{id}/versions`): the column whose values fill `{id}` in the endpoint's
+    /// path. The query must pin it (`= v` or `IN (...)`, one partition per value): listing every parent would
+    /// cost a request per parent.
+    pub parent: Option<&'static str>,
     /// How the table is read on Confluence Data Center: the same columns (names and types) read from that API's
     /// objects, with its own endpoint and filters. `None` when Data Center has no equivalent yet.
     pub data_center: Option<&'static TableSpec>,
@@ -195,6 +199,11 @@ pub fn matching_rule<'a>(spec: &'a TableSpec, expr: &Expr) -> Option<(&'a Filter
 
 /// What DataFusion is told about a filter: `Exact` only where the server's semantics equal SQL's.
 pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
+    if let (Some(parent), Some((column, values))) = (spec.parent, column_values(expr)) {
+        if column == parent && !values.is_empty() && values.len() <= 250 {
+            return TableProviderFilterPushDown::Exact;
+        }
+    }
     match matching_rule(spec, expr) {
         Some((rule, _)) if rule.exact => TableProviderFilterPushDown::Exact,
         Some(_) => TableProviderFilterPushDown::Inexact,
@@ -213,6 +222,8 @@ pub struct PartitionPlan {
     pub params: Vec<(String, String)>,
     /// Space keys to resolve to ids and send as `param` before the first request.
     pub space_keys: Option<(String, Vec<String>)>,
+    /// For a per-parent table: the parent id of this partition (the value of its `Parent` column).
+    pub parent: Option<String>,
 }
 
 /// The requests a scan will make, decided without any I/O.
@@ -224,6 +235,8 @@ pub struct ScanPlan {
     pub limit: Option<usize>,
     /// When a filter contradicts itself (`id = 1 AND id = 2`): no request at all.
     pub empty: bool,
+    /// For a table read per parent whose parent column the query does not pin: the column to pin.
+    pub missing_parent: Option<&'static str>,
 }
 
 /// Plans a scan: pushed filters become parameters (intersected when repeated), a multi-valued partitioning filter
@@ -240,6 +253,25 @@ pub fn plan_scan(
 ) -> ScanPlan {
     let mut pinned: Vec<(&FilterRule, Vec<String>)> = Vec::new();
     let mut empty = false;
+    // Per-parent tables: the parent ids the query pins (intersected when pinned twice).
+    let mut parents: Option<Vec<String>> = None;
+    if let Some(parent) = spec.parent {
+        for (column, values) in filters.iter().filter_map(column_values) {
+            if column == parent && values.len() <= 250 {
+                parents = Some(match parents {
+                    None => values,
+                    Some(existing) => existing.into_iter().filter(|v| values.contains(v)).collect(),
+                });
+            }
+        }
+        match &parents {
+            None => return ScanPlan { partitions: Vec::new(), limit, empty: true, missing_parent: Some(parent) },
+            Some(values) if values.is_empty() => {
+                return ScanPlan { partitions: Vec::new(), limit, empty: true, missing_parent: None }
+            }
+            Some(_) => {}
+        }
+    }
     for expr in filters {
         if let Some((rule, values)) = matching_rule(spec, expr) {
             match pinned.iter_mut().find(|(r, _)| r.param == rule.param && r.value == rule.value) {
@@ -293,7 +325,7 @@ pub fn plan_scan(
         spec.variants.iter().map(|(path, constant)| (path.to_string(), Some(constant.to_string()))).collect()
     };
     let by_value: Vec<PartitionPlan> = match split {
-        None => vec![PartitionPlan { path: String::new(), constant: None, params: base, space_keys }],
+        None => vec![PartitionPlan { path: String::new(), constant: None, params: base, space_keys, parent: None }],
         Some((rule, values)) => values
             .into_iter()
             .map(|value| {
@@ -303,7 +335,7 @@ pub fn plan_scan(
                     ParamValue::SpaceKeyToId => keys = Some((rule.param.to_owned(), vec![value])),
                     ParamValue::AsIs => params.push((rule.param.to_owned(), value)),
                 }
-                PartitionPlan { path: String::new(), constant: None, params, space_keys: keys }
+                PartitionPlan { path: String::new(), constant: None, params, space_keys: keys, parent: None }
             })
             .collect(),
     };
@@ -314,10 +346,20 @@ pub fn plan_scan(
             p.path = path.clone();
             p.constant = constant.clone();
             p.params.push(("limit".to_owned(), page.to_string()));
-            partitions.push(p);
+            match &parents {
+                None => partitions.push(p),
+                Some(ids) => {
+                    for id in ids {
+                        let mut per_parent = p.clone();
+                        per_parent.path = path.replace("{id}", id);
+                        per_parent.parent = Some(id.clone());
+                        partitions.push(per_parent);
+                    }
+                }
+            }
         }
     }
-    ScanPlan { partitions, limit, empty }
+    ScanPlan { partitions, limit, empty, missing_parent: None }
 }
 
 #[cfg(test)]

@@ -232,3 +232,33 @@ async fn data_center_spaces_pages_and_blog_posts() {
     let error = connection.query("SELECT count(*) FROM tasks").await.expect_err("not on Data Center yet").to_string();
     assert!(error.contains("not available on Data Center yet"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_parent_tables_need_their_parent_and_read_one_partition_each() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let data = sim.dataset();
+    let (a, b) = (data.page(10), data.page(20));
+    let batches = query(
+        &connection,
+        &format!(
+            "SELECT page_id, count(*) FROM page_versions WHERE page_id IN ({}, {}) GROUP BY page_id ORDER BY page_id",
+            a.id, b.id
+        ),
+    )
+    .await;
+    let text = pretty_format_batches(&batches).map(|t| t.to_string()).unwrap_or_default();
+    assert!(text.contains(&format!("| {} | {}", a.id, a.version.number)), "{text}");
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/pages/{id}/versions"), 2, "one request per page");
+
+    let labels = query(&connection, &format!("SELECT name FROM labels WHERE page_id = {} ORDER BY name", a.id)).await;
+    assert_eq!(rows(&labels), a.labels.len());
+
+    let group = data.group(3);
+    let members =
+        query(&connection, &format!("SELECT count(*) FROM group_members WHERE group_id = '{}'", group.id)).await;
+    let expected = (0..data.user_count()).filter(|u| data.is_member(3, *u)).count();
+    assert_eq!(first_i64(&members), expected as i64);
+
+    let error = connection.query("SELECT * FROM page_versions").await.expect_err("needs page_id").to_string();
+    assert!(error.contains("WHERE page_id = <id>"), "{error}");
+}

@@ -33,5 +33,6 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: None,
+    parent: None,
     data_center: None,
 };

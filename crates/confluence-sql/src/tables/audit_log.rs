@@ -26,5 +26,6 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    parent: None,
     data_center: None,
 };

@@ -44,6 +44,7 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    parent: None,
     data_center: Some(&BLOG_POSTS_DATA_CENTER),
 };
 
@@ -78,5 +79,6 @@ pub static BLOG_POSTS_DATA_CENTER: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "expand", "body.storage")),
+    parent: None,
     data_center: None,
 };

@@ -34,5 +34,6 @@ pub static COMMENTS: TableSpec = TableSpec {
     filters: &[],
     variants: &[("footer-comments", "footer"), ("inline-comments", "inline")],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    parent: None,
     data_center: None,
 };

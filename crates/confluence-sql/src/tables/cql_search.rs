@@ -26,5 +26,6 @@ pub static CQL_SEARCH: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    parent: None,
     data_center: Some(&CQL_SEARCH),
 };

@@ -16,5 +16,6 @@ pub static GROUPS: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    parent: None,
     data_center: Some(&GROUPS),
 };

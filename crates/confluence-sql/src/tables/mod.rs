@@ -6,7 +6,10 @@ mod audit_log;
 mod blog_posts;
 mod comments;
 mod cql_search;
+mod group_members;
 mod groups;
+mod labels;
+mod page_versions;
 mod pages;
 mod spaces;
 mod tasks;
@@ -23,9 +26,12 @@ pub static ALL: &[&TableSpec] = &[
     &blog_posts::BLOG_POSTS,
     &comments::COMMENTS,
     &attachments::ATTACHMENTS,
+    &labels::LABELS,
+    &page_versions::PAGE_VERSIONS,
     &tasks::TASKS,
     &users::USERS,
     &groups::GROUPS,
+    &group_members::GROUP_MEMBERS,
     &audit_log::AUDIT_LOG,
 ];
 

@@ -54,6 +54,7 @@ pub static PAGES: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    parent: None,
     data_center: Some(&PAGES_DATA_CENTER),
 };
 
@@ -101,5 +102,6 @@ pub static PAGES_DATA_CENTER: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "expand", "body.storage")),
+    parent: None,
     data_center: None,
 };

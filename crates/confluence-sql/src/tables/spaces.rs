@@ -36,6 +36,7 @@ pub static SPACES: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("description", "description-format", "plain")),
+    parent: None,
     data_center: Some(&SPACES_DATA_CENTER),
 };
 
@@ -66,5 +67,6 @@ pub static SPACES_DATA_CENTER: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("description", "expand", "description.plain")),
+    parent: None,
     data_center: None,
 };

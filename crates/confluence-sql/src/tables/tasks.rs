@@ -46,5 +46,6 @@ pub static TASKS: TableSpec = TableSpec {
     ],
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    parent: None,
     data_center: None,
 };

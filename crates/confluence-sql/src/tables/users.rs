@@ -24,5 +24,6 @@ pub static USERS: TableSpec = TableSpec {
     filters: &[],
     variants: &[],
     on_projection: None,
+    parent: None,
     data_center: None,
 };

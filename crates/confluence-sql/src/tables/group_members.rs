@@ -1,0 +1,32 @@
+//! `group_members`: the members of the groups the query names, from
+//! `GET /wiki/rest/api/group/{id}/membersByGroupId` (one partition per group).
+
+use crate::columns::{col, Column, Kind, Source};
+use crate::table::{Endpoint, TableSpec};
+
+const COLUMNS: &[Column] = &[
+    Column {
+        name: "group_id",
+        kind: Kind::Text,
+        source: Source::Parent,
+        doc: "The group (required in WHERE: = or IN).",
+    },
+    col("account_id", Kind::Text, &["accountId"], "Member's account id."),
+    col("display_name", Kind::Text, &["displayName"], "Member's display name."),
+    col("email", Kind::Text, &["email"], "Member's email, when visible."),
+    col("account_type", Kind::Text, &["accountType"], "atlassian or app."),
+];
+
+/// The `group_members` table.
+pub static GROUP_MEMBERS: TableSpec = TableSpec {
+    name: "group_members",
+    doc: "One row per group membership; WHERE group_id = ... (or IN) is required.",
+    columns: COLUMNS,
+    endpoint: Endpoint::V1 { path: "group/{id}/membersByGroupId", max_limit: 200 },
+    fixed_params: &[],
+    filters: &[],
+    variants: &[],
+    on_projection: None,
+    parent: Some("group_id"),
+    data_center: None,
+};

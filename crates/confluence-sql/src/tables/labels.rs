@@ -1,0 +1,26 @@
+//! `labels`: one row per page/label pair for the pages the query names, from
+//! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page).
+
+use crate::columns::{col, Column, Kind, Source};
+use crate::table::{Endpoint, TableSpec};
+
+const COLUMNS: &[Column] = &[
+    Column { name: "page_id", kind: Kind::Int, source: Source::Parent, doc: "The page (required in WHERE: = or IN)." },
+    col("label_id", Kind::Int, &["id"], "Label id."),
+    col("name", Kind::Text, &["name"], "Label name."),
+    col("prefix", Kind::Text, &["prefix"], "global, my, team or system."),
+];
+
+/// The `labels` table.
+pub static LABELS: TableSpec = TableSpec {
+    name: "labels",
+    doc: "One row per page/label pair; WHERE page_id = ... (or IN) is required.",
+    columns: COLUMNS,
+    endpoint: Endpoint::V2 { path: "pages/{id}/labels", max_limit: 250 },
+    fixed_params: &[],
+    filters: &[],
+    variants: &[],
+    on_projection: None,
+    parent: Some("page_id"),
+    data_center: None,
+};
