@@ -208,22 +208,6 @@ impl Store {
         out
     }
 
-    /// Every page and blog post (for CQL), ids ascending, optionally only in some spaces.
-    pub fn all_content(&self, spaces: Option<&[usize]>, kinds: &[ContentKind]) -> Vec<Content> {
-        let mut out = Vec::new();
-        let filter = ContentFilter {
-            spaces: spaces.map(<[usize]>::to_vec),
-            statuses: vec!["any".to_owned()],
-            ..ContentFilter::default()
-        };
-        for kind in [ContentKind::Page, ContentKind::BlogPost] {
-            if kinds.contains(&kind) {
-                out.extend(self.scan_content(kind, &filter, None, usize::MAX));
-            }
-        }
-        out
-    }
-
     /// Creates a page or blog post; the title must be new in the space.
     pub fn create_content(&self, mut content: Content) -> Result<Content, WriteError> {
         if content.kind == ContentKind::Page && self.title_taken(content.space, &content.title, None) {

@@ -119,13 +119,19 @@ pub fn decode(
         .collect();
     for object in results {
         for (column, builder) in columns.iter().zip(builders.iter_mut()) {
-            let space_key: Option<Value>;
+            if let (Source::SpaceKeyOf(path), Builder::Text(text)) = (column.source, &mut *builder) {
+                // Appended straight from the directory: no string copy per row.
+                let id = lookup(object, path).and_then(as_i64);
+                text.append_option(id.and_then(|id| context.space_keys.get(&id)));
+                continue;
+            }
             let value: Option<&Value> = match column.source {
                 Source::Path(path) => lookup(object, path),
-                Source::SpaceKeyOf(path) => {
-                    let id = lookup(object, path).and_then(as_i64);
-                    space_key = id.and_then(|id| context.space_keys.get(&id)).map(|k| Value::String(k.clone()));
-                    space_key.as_ref()
+                Source::SpaceKeyOf(_) => {
+                    return Err(DataFusionError::Internal(format!(
+                        "{} reads a space key but is not a text column",
+                        column.name
+                    )))
                 }
                 Source::Constant => context.constants.get(column.name),
                 Source::Parent => context.parent.as_ref(),
