@@ -18,9 +18,11 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     /// The header value for the next request (marked sensitive, so it is never logged).
     async fn authorization(&self) -> Result<HeaderValue, RestError>;
 
-    /// Called once after a 401. Returns true when a fresh credential was obtained and the request is worth
-    /// retrying (an OAuth refresh); static credentials return false.
-    async fn refresh_after_unauthorized(&self) -> Result<bool, RestError> {
+    /// Called once after a 401 answered the request sent with `rejected`. Returns true when a fresh credential was
+    /// obtained and the request is worth retrying (an OAuth refresh, or a token another request already refreshed);
+    /// static credentials return false.
+    async fn refresh_after_unauthorized(&self, rejected: &HeaderValue) -> Result<bool, RestError> {
+        let _ = rejected;
         Ok(false)
     }
 
@@ -110,6 +112,6 @@ mod tests {
         assert!(!format!("{basic:?} {header:?}").contains("t0ken"));
         let bearer = BearerToken::new(Secret::new("p4t"), "PersonalAccessToken");
         assert!(!format!("{bearer:?}").contains("p4t"));
-        assert!(!bearer.refresh_after_unauthorized().await.unwrap_or(true));
+        assert!(!bearer.refresh_after_unauthorized(&header).await.unwrap_or(true));
     }
 }

@@ -44,7 +44,7 @@ impl Response {
 
 struct Inner {
     http: reqwest::Client,
-    dialect: Dialect,
+    dialect: std::sync::RwLock<Dialect>,
     auth: Arc<dyn TokenSource>,
     permits: Semaphore,
     max_concurrency: usize,
@@ -62,7 +62,7 @@ pub struct ConfluenceClient {
 impl fmt::Debug for ConfluenceClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConfluenceClient")
-            .field("dialect", &self.inner.dialect)
+            .field("dialect", &self.dialect())
             .field("auth", &self.inner.auth)
             .field("max_concurrency", &self.inner.max_concurrency)
             .finish()
@@ -78,51 +78,51 @@ impl ConfluenceClient {
 
     /// [`ConfluenceClient::connect`] with another retry policy (tests use short delays).
     pub fn connect_with_retry(options: &ConnectionOptions, retry: RetryPolicy) -> Result<ConfluenceClient, RestError> {
-        let (auth, dialect): (Arc<dyn TokenSource>, Dialect) = match options.auth_scheme {
-            AuthScheme::Basic => {
-                let (secret, hint) = match (&options.api_token, &options.password) {
-                    (Some(token), _) => (token.clone(), "User and APIToken"),
-                    (None, Some(password)) => (password.clone(), "User and Password"),
-                    (None, None) => {
-                        return Err(RestError::Config("Basic authentication needs APIToken or Password".to_owned()))
-                    }
-                };
-                let user = options.user.clone().unwrap_or_default();
-                (Arc::new(BasicAuth::new(user, secret, hint)), site_dialect(options))
-            }
-            AuthScheme::Pat => {
-                let token = options
-                    .personal_access_token
-                    .clone()
-                    .ok_or_else(|| RestError::Config("AuthScheme=PAT needs PersonalAccessToken".to_owned()))?;
-                (Arc::new(BearerToken::new(token, "PersonalAccessToken")), site_dialect(options))
-            }
-            AuthScheme::OAuth | AuthScheme::OAuthPkce => {
-                let oauth = &options.oauth;
-                match (&oauth.access_token, oauth.initiate, options.deployment) {
-                    (Some(token), InitiateOAuth::Off, Deployment::Cloud) => {
-                        let cloud_id = oauth.cloud_id.as_ref().ok_or_else(|| {
-                            RestError::Config(
+        let (auth, dialect): (Arc<dyn TokenSource>, Dialect) =
+            match options.auth_scheme {
+                AuthScheme::Basic => {
+                    let (secret, hint) = match (&options.api_token, &options.password) {
+                        (Some(token), _) => (token.clone(), "User and APIToken"),
+                        (None, Some(password)) => (password.clone(), "User and Password"),
+                        (None, None) => {
+                            return Err(RestError::Config("Basic authentication needs APIToken or Password".to_owned()))
+                        }
+                    };
+                    let user = options.user.clone().unwrap_or_default();
+                    (Arc::new(BasicAuth::new(user, secret, hint)), site_dialect(options))
+                }
+                AuthScheme::Pat => {
+                    let token = options
+                        .personal_access_token
+                        .clone()
+                        .ok_or_else(|| RestError::Config("AuthScheme=PAT needs PersonalAccessToken".to_owned()))?;
+                    (Arc::new(BearerToken::new(token, "PersonalAccessToken")), site_dialect(options))
+                }
+                AuthScheme::OAuth | AuthScheme::OAuthPkce => {
+                    let oauth = &options.oauth;
+                    match (&oauth.access_token, oauth.initiate, options.deployment) {
+                        (Some(token), InitiateOAuth::Off, Deployment::Cloud) => {
+                            let cloud_id = oauth.cloud_id.as_ref().ok_or_else(|| {
+                                RestError::Config(
                                 "an OAuth access token on Cloud needs CloudId (the site's id) to reach the API gateway"
                                     .to_owned(),
                             )
-                        })?;
-                        let api_base = gateway_base(&oauth.atlassian_api_url, cloud_id.as_str())?;
-                        (Arc::new(BearerToken::new(token.clone(), "OAuthAccessToken")), Dialect::Cloud { api_base })
-                    }
-                    (Some(token), InitiateOAuth::Off, Deployment::DataCenter) => {
-                        (Arc::new(BearerToken::new(token.clone(), "OAuthAccessToken")), site_dialect(options))
-                    }
-                    _ => {
-                        return Err(RestError::Config(
-                            "this build cannot run OAuth flows or refresh tokens yet: give OAuthAccessToken with \
-                             InitiateOAuth=OFF, or connect with an API token or personal access token"
+                            })?;
+                            let api_base = gateway_base(&oauth.atlassian_api_url, cloud_id.as_str())?;
+                            (Arc::new(BearerToken::new(token.clone(), "OAuthAccessToken")), Dialect::Cloud { api_base })
+                        }
+                        (Some(token), InitiateOAuth::Off, Deployment::DataCenter) => {
+                            (Arc::new(BearerToken::new(token.clone(), "OAuthAccessToken")), site_dialect(options))
+                        }
+                        _ => return Err(RestError::Config(
+                            "this client sends a given OAuthAccessToken only (InitiateOAuth=OFF); flows and refresh \
+                             come from atlassian_oauth::OAuthSession through ConfluenceClient::with_token_source \
+                             (confluence_sql::Connection::connect does this)"
                                 .to_owned(),
-                        ))
+                        )),
                     }
                 }
-            }
-        };
+            };
         ConfluenceClient::with_token_source(options, dialect, auth, retry)
     }
 
@@ -148,7 +148,7 @@ impl ConfluenceClient {
         Ok(ConfluenceClient {
             inner: Arc::new(Inner {
                 http,
-                dialect,
+                dialect: std::sync::RwLock::new(dialect),
                 auth,
                 permits: Semaphore::new(options.max_concurrency),
                 max_concurrency: options.max_concurrency,
@@ -160,8 +160,14 @@ impl ConfluenceClient {
     }
 
     /// Where the APIs live.
-    pub fn dialect(&self) -> &Dialect {
-        &self.inner.dialect
+    pub fn dialect(&self) -> Dialect {
+        self.inner.dialect.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Moves the connection to another API base: an OAuth connection learns its Cloud site id (and so its
+    /// gateway URL) only once it is authorized.
+    pub fn set_dialect(&self, dialect: Dialect) {
+        *self.inner.dialect.write().unwrap_or_else(|p| p.into_inner()) = dialect;
     }
 
     /// Requests in flight at most.
@@ -214,7 +220,8 @@ impl ConfluenceClient {
                 }
             }
             tracing::debug!(method = %method, url = %url, attempt, "request");
-            let mut request = inner.http.request(method.clone(), url.clone()).header(AUTHORIZATION, authorization);
+            let mut request =
+                inner.http.request(method.clone(), url.clone()).header(AUTHORIZATION, authorization.clone());
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -249,7 +256,7 @@ impl ConfluenceClient {
             let message = error_message(&bytes);
             match status.as_u16() {
                 401 => {
-                    if !refreshed && inner.auth.refresh_after_unauthorized().await? {
+                    if !refreshed && inner.auth.refresh_after_unauthorized(&authorization).await? {
                         refreshed = true;
                         attempt -= 1;
                         continue;

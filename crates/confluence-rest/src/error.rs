@@ -98,6 +98,9 @@ pub enum RestError {
         /// What is wrong with it.
         message: String,
     },
+    /// No credential could be obtained (an OAuth authorization or refresh failed); the message says what to do.
+    #[error("{0}")]
+    Authentication(String),
     /// The connection settings cannot be used (e.g. an authentication scheme this client does not provide).
     #[error("{0}")]
     Config(String),

@@ -1,10 +1,13 @@
 //! A connection: a validated connection string, one REST client, and a DataFusion session with the Confluence
 //! tables registered in catalog `confluence`, schema `main` (with `information_schema`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use confluence_rest::{ConfluenceClient, MetricsSnapshot};
-use connstr::ConnectionOptions;
+use atlassian_oauth::{OAuthSession, TokenSet};
+use confluence_rest::client::gateway_base;
+use confluence_rest::{ConfluenceClient, Dialect, MetricsSnapshot, RetryPolicy};
+use connstr::{ConnectionOptions, Deployment, InitiateOAuth};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
@@ -12,15 +15,22 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use crate::cql_function::CqlFunction;
 use crate::directory::SpaceDirectory;
 use crate::error::SqlError;
+use crate::procedures::oauth::{OAuthContext, SPECS};
+use crate::procedures::rewrite::rewrite;
 use crate::provider::ConfluenceTable;
 use crate::scan::ScanContext;
 use crate::tables::ALL;
+
+/// Stands in for a Cloud site id that OAuth has not discovered yet (never sent: `authorize` replaces it first).
+const UNKNOWN_CLOUD_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// An open connection to a Confluence site.
 pub struct Connection {
     options: ConnectionOptions,
     client: ConfluenceClient,
     session: SessionContext,
+    oauth: Option<Arc<OAuthSession>>,
+    authorized: AtomicBool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -35,14 +45,80 @@ impl Connection {
         Connection::with_options(ConnectionOptions::parse(connection_string)?)
     }
 
-    /// A connection from validated options.
+    /// Opens a connection and, for OAuth with `InitiateOAuth=GETANDREFRESH` or `REFRESH`, authorizes it now: stored
+    /// tokens, a refresh, or the browser flow. Without it the authorization happens at the first query.
+    pub async fn connect(connection_string: &str) -> Result<Connection, SqlError> {
+        let connection = Connection::open(connection_string)?;
+        connection.authorize_if_allowed().await?;
+        Ok(connection)
+    }
+
+    /// A connection from validated options. OAuth connections get an [`OAuthSession`] (system browser).
     pub fn with_options(options: ConnectionOptions) -> Result<Connection, SqlError> {
+        if options.auth_scheme.is_oauth() {
+            let session = Arc::new(OAuthSession::from_options(&options)?);
+            return Connection::with_oauth(options, session, RetryPolicy::default());
+        }
         let client = ConfluenceClient::connect(&options)?;
         Connection::with_client(options, client)
     }
 
+    /// An OAuth connection with a given session (another browser, or a shared session) and retry policy.
+    pub fn with_oauth(
+        options: ConnectionOptions,
+        session: Arc<OAuthSession>,
+        retry: RetryPolicy,
+    ) -> Result<Connection, SqlError> {
+        let dialect = match options.deployment {
+            Deployment::DataCenter => Dialect::DataCenter { base: options.url.clone() },
+            Deployment::Cloud => {
+                // The site's id is settled by `authorize` before any query; until then, the one known.
+                let cloud_id = session.known_cloud_id().unwrap_or_else(|| UNKNOWN_CLOUD_ID.to_owned());
+                Dialect::Cloud { api_base: gateway_base(&options.oauth.atlassian_api_url, &cloud_id)? }
+            }
+        };
+        let client = ConfluenceClient::with_token_source(&options, dialect, session.clone(), retry)?;
+        Connection::build(options, client, Some(session))
+    }
+
+    /// Authorizes an OAuth connection now (stored tokens, refresh, or the browser flow, as `InitiateOAuth`
+    /// allows) and points it at the site the tokens reach. Other connections have nothing to do.
+    pub async fn authorize(&self) -> Result<(), SqlError> {
+        let Some(session) = &self.oauth else { return Ok(()) };
+        let tokens = session.authorize().await?;
+        self.adopt(&tokens)?;
+        self.authorized.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn authorize_if_allowed(&self) -> Result<(), SqlError> {
+        match self.oauth.as_ref().map(|s| s.config().initiate) {
+            Some(InitiateOAuth::GetAndRefresh | InitiateOAuth::Refresh) => self.authorize().await,
+            _ => Ok(()),
+        }
+    }
+
+    fn adopt(&self, tokens: &TokenSet) -> Result<(), SqlError> {
+        OAuthContext::new(self.oauth.clone(), self.client.clone()).adopt(tokens)?;
+        Ok(())
+    }
+
+    fn register_procedures(&self) -> Result<(), SqlError> {
+        let context = OAuthContext::new(self.oauth.clone(), self.client.clone());
+        crate::procedures::register(&self.session, &context.procedures())?;
+        Ok(())
+    }
+
     /// A connection using a given client (custom token source or retry policy).
     pub fn with_client(options: ConnectionOptions, client: ConfluenceClient) -> Result<Connection, SqlError> {
+        Connection::build(options, client, None)
+    }
+
+    fn build(
+        options: ConnectionOptions,
+        client: ConfluenceClient,
+        oauth: Option<Arc<OAuthSession>>,
+    ) -> Result<Connection, SqlError> {
         let config = SessionConfig::new()
             .with_default_catalog_and_schema("confluence", "main")
             .with_information_schema(true)
@@ -55,7 +131,9 @@ impl Connection {
             session.register_table(spec.name, Arc::new(table))?;
         }
         session.register_udtf("cql", Arc::new(CqlFunction::new(context.clone(), spaces, options.page_size)));
-        Ok(Connection { options, client, session })
+        let connection = Connection { options, client, session, oauth, authorized: AtomicBool::new(false) };
+        connection.register_procedures()?;
+        Ok(connection)
     }
 
     /// The connection's settings.
@@ -78,9 +156,23 @@ impl Connection {
         self.client.metrics()
     }
 
-    /// Plans a statement.
+    /// The OAuth session, for OAuth connections.
+    pub fn oauth(&self) -> Option<&Arc<OAuthSession>> {
+        self.oauth.as_ref()
+    }
+
+    /// Plans a statement: `EXEC` and named procedure arguments are rewritten first, and an OAuth connection is
+    /// authorized before its first statement that is not a procedure call.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame, SqlError> {
-        Ok(self.session.sql(sql).await?)
+        let state = self.session.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let mut statement = state.sql_to_statement(sql, &dialect)?;
+        let calls_procedure = rewrite(&mut statement, SPECS)?;
+        if self.oauth.is_some() && !calls_procedure && !self.authorized.load(Ordering::Acquire) {
+            self.authorize().await?;
+        }
+        let plan = state.statement_to_plan(statement).await?;
+        Ok(self.session.execute_logical_plan(plan).await?)
     }
 
     /// Runs a statement and collects its result.

@@ -14,6 +14,9 @@ pub enum SqlError {
     /// Talking to Confluence failed.
     #[error("{0}")]
     Rest(#[from] RestError),
+    /// OAuth authorization failed (the message says how to authorize again).
+    #[error("{0}")]
+    OAuth(#[from] atlassian_oauth::OAuthError),
     /// The SQL is invalid, or planning or execution failed.
     #[error("{}", describe(.0))]
     Query(#[from] DataFusionError),

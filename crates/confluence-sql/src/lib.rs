@@ -16,6 +16,7 @@ mod connection;
 pub mod cql_function;
 mod directory;
 mod error;
+pub mod procedures;
 pub mod provider;
 pub mod scan;
 pub mod table;

@@ -75,7 +75,7 @@ impl ConfluenceScanExec {
 
     /// The planned requests, as `EXPLAIN` shows them.
     pub fn requests(&self) -> Vec<String> {
-        self.plan.partitions.iter().map(|p| describe_request(self.spec, self.context.client.dialect(), p)).collect()
+        self.plan.partitions.iter().map(|p| describe_request(self.spec, &self.context.client.dialect(), p)).collect()
     }
 }
 

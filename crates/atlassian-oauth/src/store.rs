@@ -1,0 +1,369 @@
+//! The token store at `OAuthSettingsLocation`: a JSON file ([`TokenFile`]) that survives the process, or
+//! `memory://` for this process only.
+//!
+//! The file is written atomically: a temporary file in the same directory, created with mode 0600, written,
+//! flushed to disk, then renamed over the old one (and the directory synced), so a reader sees the old tokens or
+//! the new ones, never half of either. Processes that refresh serialise on an exclusive lock on a sibling
+//! `<file>.lock` (the token file itself is replaced on every save, so it cannot carry the lock).
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use connstr::OAuthSettingsLocation;
+use serde::{Deserialize, Serialize};
+
+use crate::error::OAuthError;
+
+/// The version of the file format this build writes.
+pub const FORMAT: u32 = 1;
+
+/// The contents of the token store, as documented in `docs/auth.md`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFile {
+    /// The format version ([`FORMAT`]).
+    pub format: u32,
+    /// `Cloud` or `DataCenter`.
+    pub deployment: String,
+    /// The site the tokens are for (`Url`).
+    pub site_url: String,
+    /// The app the tokens were issued to (`OAuthClientId`).
+    pub client_id: String,
+    /// The Cloud site id the API calls go to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_id: Option<String>,
+    /// The scopes granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// The refresh token (rotated on every refresh on Cloud).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// When the access token expires, in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// When the file was last written, in seconds since the Unix epoch.
+    #[serde(default)]
+    pub updated_at: u64,
+    /// Web-flow authorizations in progress, by `state`: the PKCE verifier and callback to finish them with.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, PendingAuthorization>,
+}
+
+impl std::fmt::Debug for TokenFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mask = |v: &Option<String>| v.as_ref().map(|_| connstr::MASK);
+        f.debug_struct("TokenFile")
+            .field("deployment", &self.deployment)
+            .field("site_url", &self.site_url)
+            .field("client_id", &self.client_id)
+            .field("cloud_id", &self.cloud_id)
+            .field("scopes", &self.scopes)
+            .field("access_token", &mask(&self.access_token))
+            .field("refresh_token", &mask(&self.refresh_token))
+            .field("expires_at", &self.expires_at)
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
+/// A web-flow authorization waiting for its code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// The PKCE `code_verifier` (Data Center).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_verifier: Option<String>,
+    /// The redirect URL the authorization was started with.
+    pub callback_url: String,
+    /// When it was started, in seconds since the Unix epoch (pending entries expire after an hour).
+    pub created_at: u64,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Where tokens are kept.
+#[derive(Clone, Debug)]
+pub enum TokenStore {
+    /// In this process only.
+    Memory(Arc<Mutex<Option<TokenFile>>>),
+    /// A JSON file.
+    File(PathBuf),
+}
+
+/// An exclusive lock on the store, held while a refresh reads, exchanges and writes; released on drop.
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: Option<File>,
+}
+
+impl TokenStore {
+    /// The store at `location`.
+    pub fn open(location: &OAuthSettingsLocation) -> TokenStore {
+        match location {
+            OAuthSettingsLocation::Memory => TokenStore::Memory(Arc::default()),
+            OAuthSettingsLocation::File(path) => TokenStore::File(path.clone()),
+        }
+    }
+
+    /// The file, when the store is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            TokenStore::Memory(_) => None,
+            TokenStore::File(path) => Some(path),
+        }
+    }
+
+    /// Reads the store; `None` when nothing was saved yet.
+    pub fn load(&self) -> Result<Option<TokenFile>, OAuthError> {
+        let path = match self {
+            TokenStore::Memory(cell) => return Ok(cell.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+            TokenStore::File(path) => path,
+        };
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(store_error(path, format!("cannot be read: {e}"))),
+        };
+        warn_if_readable_by_others(path);
+        let file: TokenFile = serde_json::from_slice(&bytes).map_err(|e| {
+            store_error(path, format!("is not a valid token file ({e}); delete it and authorize again"))
+        })?;
+        if file.format > FORMAT {
+            return Err(store_error(
+                path,
+                format!("was written by a newer confluence-sql (format {}); upgrade, or delete it", file.format),
+            ));
+        }
+        Ok(Some(file))
+    }
+
+    /// Replaces the store's contents atomically (mode 0600).
+    pub fn save(&self, contents: &TokenFile) -> Result<(), OAuthError> {
+        let path = match self {
+            TokenStore::Memory(cell) => {
+                *cell.lock().unwrap_or_else(|p| p.into_inner()) = Some(contents.clone());
+                return Ok(());
+            }
+            TokenStore::File(path) => path,
+        };
+        let mut contents = contents.clone();
+        contents.format = FORMAT;
+        contents.updated_at = now_secs();
+        let mut text = serde_json::to_vec_pretty(&contents)
+            .map_err(|e| store_error(path, format!("cannot be serialised: {e}")))?;
+        text.push(b'\n');
+        write_atomically(path, &text).map_err(|e| store_error(path, format!("cannot be written: {e}")))
+    }
+
+    /// Deletes the saved tokens (`logout`). Returns whether there was anything to delete.
+    pub fn remove(&self) -> Result<bool, OAuthError> {
+        match self {
+            TokenStore::Memory(cell) => Ok(cell.lock().unwrap_or_else(|p| p.into_inner()).take().is_some()),
+            TokenStore::File(path) => match fs::remove_file(path) {
+                Ok(()) => {
+                    let _ = fs::remove_file(lock_path(path));
+                    Ok(true)
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(store_error(path, format!("cannot be deleted: {e}"))),
+            },
+        }
+    }
+
+    /// Takes the exclusive cross-process lock (waits for other processes to finish their refresh).
+    pub async fn lock(&self) -> Result<StoreLock, OAuthError> {
+        let path = match self {
+            TokenStore::Memory(_) => return Ok(StoreLock { _file: None }),
+            TokenStore::File(path) => path.clone(),
+        };
+        let lock = lock_path(&path);
+        let result = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
+            create_private_dir(lock.parent())?;
+            let file = private_options().read(true).write(true).truncate(false).open(&lock)?;
+            file.lock()?;
+            Ok(file)
+        })
+        .await;
+        match result {
+            Ok(Ok(file)) => Ok(StoreLock { _file: Some(file) }),
+            Ok(Err(e)) => Err(store_error(&path, format!("cannot be locked: {e}"))),
+            Err(e) => Err(store_error(&path, format!("cannot be locked: {e}"))),
+        }
+    }
+}
+
+fn store_error(path: &Path, message: String) -> OAuthError {
+    OAuthError::Store { path: path.to_owned(), message }
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Options that create a file readable and writable by its owner only.
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+fn create_private_dir(dir: Option<&Path>) -> std::io::Result<()> {
+    let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty()) else { return Ok(()) };
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Temp file (0600) in the same directory, write, fsync, rename over `path`, fsync the directory.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    create_private_dir(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut nonce = [0u8; 6];
+    let _ = getrandom::fill(&mut nonce);
+    let suffix: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let temp = path.with_file_name(format!(".{name}.{}.{suffix}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = private_options().write(true).truncate(true).open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, path)?;
+        #[cfg(unix)]
+        if let Some(dir) = dir {
+            // Make the rename itself durable.
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                "the OAuth token file can be read by other users; run `chmod 600` on it"
+            );
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TokenFile {
+        TokenFile {
+            format: FORMAT,
+            deployment: "Cloud".into(),
+            site_url: "https://acme.atlassian.net".into(),
+            client_id: "cid".into(),
+            access_token: Some("at-secret".into()),
+            refresh_token: Some("rt-secret".into()),
+            expires_at: Some(now_secs() + 3600),
+            ..TokenFile::default()
+        }
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("atlassian-oauth-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn saves_atomically_with_owner_only_mode_and_reads_back() {
+        let dir = temp_dir("store");
+        let path = dir.join("nested").join("tokens.json");
+        let store = TokenStore::File(path.clone());
+        assert!(store.load().unwrap().is_none());
+        store.save(&sample()).unwrap();
+        let back = store.load().unwrap().unwrap();
+        assert_eq!(back.access_token.as_deref(), Some("at-secret"));
+        assert!(back.updated_at > 0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+        // Overwrites leave no temporary files behind.
+        store.save(&sample()).unwrap();
+        let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        assert!(!format!("{back:?}").contains("secret"));
+        assert!(store.remove().unwrap());
+        assert!(!store.remove().unwrap());
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_corrupt_file_says_what_to_do() {
+        let dir = temp_dir("corrupt");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tokens.json");
+        fs::write(&path, "{not json").unwrap();
+        let message = TokenStore::File(path).load().unwrap_err().to_string();
+        assert!(message.contains("delete it and authorize again"), "{message}");
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_lock_is_exclusive_across_open_files() {
+        let dir = temp_dir("lock");
+        let store = TokenStore::File(dir.join("tokens.json"));
+        let held = store.lock().await.unwrap();
+        // A second open file description (as another process would have) cannot take it meanwhile.
+        let other = OpenOptions::new().read(true).write(true).open(lock_path(&dir.join("tokens.json"))).unwrap();
+        assert!(other.try_lock().is_err());
+        drop(held);
+        assert!(other.try_lock().is_ok());
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn memory_store_round_trips() {
+        let store = TokenStore::open(&OAuthSettingsLocation::Memory);
+        assert!(store.load().unwrap().is_none());
+        store.save(&sample()).unwrap();
+        assert!(store.load().unwrap().is_some());
+        assert!(store.path().is_none());
+    }
+}
