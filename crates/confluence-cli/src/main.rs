@@ -1,8 +1,10 @@
 //! `confluence-sql`: the command-line face of the driver. This file only parses arguments and dispatches; each
 //! command lives in its own module and the logic a library user would also need lives in the library crates.
 
+mod auth_command;
 mod connstr_command;
 mod demo;
+mod logging;
 mod output;
 mod repl;
 mod runner;
@@ -57,6 +59,29 @@ enum Command {
     Connstr(ConnstrCommand),
     /// Run the Confluence simulator (Cloud or Data Center, with its authorization server) for tests and demos.
     Sim(sim_command::SimArgs),
+    /// Authorize an OAuth connection in the browser now and save its tokens in OAuthSettingsLocation.
+    ///
+    /// Opens the authorization page (or prints its URL with --no-browser), waits for the redirect on the
+    /// CallbackURL's loopback port, and saves the tokens. Connections with InitiateOAuth=GETANDREFRESH or REFRESH
+    /// then use them without a browser.
+    Login {
+        /// The connection string (or -C, or the CONFLUENCE_SQL_CONNECTION environment variable).
+        connection: Option<String>,
+        /// The connection string.
+        #[arg(short = 'C', long = "connection", env = "CONFLUENCE_SQL_CONNECTION", hide_env_values = true)]
+        connection_option: Option<String>,
+        /// Print the authorization URL instead of opening a browser (SSH sessions, servers).
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Delete the OAuth tokens saved in the connection's OAuthSettingsLocation.
+    Logout {
+        /// The connection string (or -C, or the CONFLUENCE_SQL_CONNECTION environment variable).
+        connection: Option<String>,
+        /// The connection string.
+        #[arg(short = 'C', long = "connection", env = "CONFLUENCE_SQL_CONNECTION", hide_env_values = true)]
+        connection_option: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +133,12 @@ fn main() -> ExitCode {
         }
         Some(Command::Connstr(ConnstrCommand::Properties { format })) => connstr_command::properties(format),
         Some(Command::Sim(args)) => sim_command::run(args),
+        Some(Command::Login { connection, connection_option, no_browser }) => {
+            with_connection(connection.or(connection_option), |c| auth_command::login(c, no_browser))
+        }
+        Some(Command::Logout { connection, connection_option }) => {
+            with_connection(connection.or(connection_option), auth_command::logout)
+        }
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();
@@ -119,6 +150,19 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn with_connection(
+    connection: Option<String>,
+    command: impl FnOnce(&str) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    match connection {
+        Some(text) => command(&text),
+        None => {
+            eprintln!("error: no connection string: give it as an argument, with -C, or in CONFLUENCE_SQL_CONNECTION");
+            Ok(ExitCode::from(2))
         }
     }
 }
@@ -139,11 +183,19 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let connection = match Connection::open(&connection_string) {
+    if let Ok(options) = connstr::ConnectionOptions::parse(&connection_string) {
+        logging::init(options.log_level);
+    }
+    // OAuth connections authorize here: stored tokens, a refresh, or the browser, as InitiateOAuth allows.
+    let connection = match runtime.block_on(Connection::connect(&connection_string)) {
         Ok(connection) => connection,
-        Err(e) => {
+        Err(e @ confluence_sql::SqlError::ConnectionString(_)) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
+        }
+        Err(e) => {
+            eprintln!("error: cannot connect: {e}");
+            return Ok(ExitCode::FAILURE);
         }
     };
     for warning in connection.options().warnings() {

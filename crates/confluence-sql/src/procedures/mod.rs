@@ -40,7 +40,8 @@ pub struct ParamSpec {
     pub description: &'static str,
 }
 
-/// A result column of a procedure.
+/// A result column of a procedure. Names are the documented ones in lower case (`oauthaccesstoken`), so that
+/// `SELECT OAuthAccessToken FROM ...` works unquoted: DataFusion folds unquoted identifiers to lower case.
 #[derive(Debug)]
 pub struct ResultColumn {
     /// The name.

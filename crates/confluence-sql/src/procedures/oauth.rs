@@ -43,10 +43,10 @@ pub static GET_AUTHORIZATION_URL: ProcedureSpec = ProcedureSpec {
         },
     ],
     columns: &[
-        ResultColumn { name: "URL", data_type: DataType::Utf8, description: "the authorization URL" },
-        ResultColumn { name: "State", data_type: DataType::Utf8, description: "the state the callback must return" },
+        ResultColumn { name: "url", data_type: DataType::Utf8, description: "the authorization URL" },
+        ResultColumn { name: "state", data_type: DataType::Utf8, description: "the state the callback must return" },
         ResultColumn {
-            name: "CodeVerifier",
+            name: "codeverifier",
             data_type: DataType::Utf8,
             description: "Data Center: the PKCE code_verifier to pass to GetOAuthAccessToken (also kept in OAuthSettingsLocation under State)",
         },
@@ -101,23 +101,23 @@ pub static REFRESH_ACCESS_TOKEN: ProcedureSpec = ProcedureSpec {
 };
 
 const TOKEN_COLUMNS: [ResultColumn; 5] = [
-    ResultColumn { name: "OAuthAccessToken", data_type: DataType::Utf8, description: "the access token" },
+    ResultColumn { name: "oauthaccesstoken", data_type: DataType::Utf8, description: "the access token" },
     ResultColumn {
-        name: "OAuthRefreshToken",
+        name: "oauthrefreshtoken",
         data_type: DataType::Utf8,
         description: "the refresh token (keep the newest: each refresh replaces it)",
     },
     ResultColumn {
-        name: "ExpiresIn",
+        name: "expiresin",
         data_type: DataType::Int64,
         description: "seconds until the access token expires",
     },
     ResultColumn {
-        name: "CloudId",
+        name: "cloudid",
         data_type: DataType::Utf8,
         description: "Cloud: the site id API calls go to (the CloudId property)",
     },
-    ResultColumn { name: "Scope", data_type: DataType::Utf8, description: "the scopes granted, space-separated" },
+    ResultColumn { name: "scope", data_type: DataType::Utf8, description: "the scopes granted, space-separated" },
 ];
 
 /// Every OAuth procedure's declaration.

@@ -1,0 +1,201 @@
+//! OAuth through SQL, against the simulator: the web flow with the stored procedures in both syntaxes (table
+//! function with named arguments, and `EXEC`), on Cloud (then queries through the API gateway) and on Data Center
+//! (PKCE, the verifier kept in the store), a mismatched state and a wrong verifier refused, the procedure catalog,
+//! and a long scan that outlives its access token.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn fast() -> RetryPolicy {
+    RetryPolicy { max_attempts: 8, base_delay: Duration::from_millis(2), max_delay: Duration::from_millis(20) }
+}
+
+use atlassian_oauth::{OAuthConfig, OAuthSession, PrintUrl};
+use confluence_rest::RetryPolicy;
+use confluence_sim::{SimConfig, SimHandle, Simulator};
+use confluence_sql::Connection;
+use connstr::ConnectionOptions;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::arrow::record_batch::RecordBatch;
+use futures::StreamExt;
+
+const CALLBACK: &str = "http://127.0.0.1:45871/callback";
+
+fn oauth_connection(sim: &SimHandle, extra: &str) -> Connection {
+    let text =
+        format!("{};CallbackURL={CALLBACK};OAuthSettingsLocation=memory://{extra}", sim.info().oauth_connection_string);
+    let options = ConnectionOptions::parse(&text).unwrap();
+    let session =
+        OAuthSession::new(OAuthConfig::from_options(&options).unwrap()).unwrap().with_browser(Arc::new(PrintUrl));
+    Connection::with_oauth(options, Arc::new(session), fast()).unwrap()
+}
+
+fn cell(batches: &[RecordBatch], column: &str) -> Option<String> {
+    let batch = batches.iter().find(|b| b.num_rows() > 0)?;
+    let array = batch.column_by_name(column)?;
+    if array.is_null(0) {
+        return None;
+    }
+    Some(match array.data_type() {
+        datafusion::arrow::datatypes::DataType::Int64 => array.as_primitive::<Int64Type>().value(0).to_string(),
+        _ => array.as_string::<i32>().value(0).to_owned(),
+    })
+}
+
+/// What a browser whose user accepts would be redirected to (the simulator auto-approves).
+async fn consent(authorization_url: &str) -> String {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = http.get(authorization_url).send().await.unwrap();
+    assert_eq!(response.status(), 303, "the authorization server redirects back");
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn cloud_web_flow_with_named_arguments_then_exec_then_queries_through_the_gateway() {
+    let sim = Simulator::start(SimConfig::cloud().with_auto_approve()).await.unwrap();
+    let connection = oauth_connection(&sim, ";InitiateOAuth=OFF");
+
+    let step1 = connection
+        .query(&format!("SELECT * FROM GetOAuthAuthorizationURL(State => 'st-1', CallbackURL => '{CALLBACK}')"))
+        .await
+        .unwrap();
+    let url = cell(&step1, "url").unwrap();
+    assert!(url.contains("audience=api.atlassian.com") && url.contains("prompt=consent"), "{url}");
+    assert_eq!(cell(&step1, "state").as_deref(), Some("st-1"));
+    assert_eq!(cell(&step1, "codeverifier"), None, "Cloud does not use PKCE");
+    let callback = consent(&url).await;
+    assert!(callback.starts_with(CALLBACK) && callback.contains("state=st-1"), "{callback}");
+
+    // The callback's state must be the one this authorization sent.
+    let forged =
+        connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = 'other'")).await;
+    assert!(forged.unwrap_err().to_string().contains("state does not match"));
+
+    let step2 =
+        connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = 'st-1'")).await.unwrap();
+    assert!(cell(&step2, "oauthaccesstoken").unwrap().starts_with("sim-at-"));
+    assert!(cell(&step2, "oauthrefreshtoken").is_some());
+    assert_eq!(cell(&step2, "cloudid").as_deref(), Some(sim.info().cloud_id.as_str()));
+    assert!(cell(&step2, "expiresin").unwrap().parse::<u64>().unwrap() > 3000);
+
+    // The same connection now reads Confluence through the gateway.
+    sim.reset_counters();
+    let spaces = connection.query("SELECT count(*) AS n FROM spaces").await.unwrap();
+    assert!(cell(&spaces, "n").unwrap().parse::<u64>().unwrap() > 0);
+    assert!(sim.request_log().iter().all(|r| r.via_gateway), "OAuth calls go through /ex/confluence/{{cloudid}}");
+
+    // RefreshOAuthAccessToken rotates the refresh token.
+    let old = cell(&step2, "oauthrefreshtoken").unwrap();
+    let refreshed = connection
+        .query(&format!("SELECT * FROM RefreshOAuthAccessToken(OAuthRefreshToken => '{old}')"))
+        .await
+        .unwrap();
+    assert_ne!(cell(&refreshed, "oauthrefreshtoken").unwrap(), old);
+    assert_ne!(cell(&refreshed, "oauthaccesstoken"), cell(&step2, "oauthaccesstoken"));
+}
+
+#[tokio::test]
+async fn data_center_web_flow_keeps_the_pkce_verifier_and_refuses_a_wrong_one() {
+    let sim = Simulator::start(SimConfig::data_center().with_auto_approve()).await.unwrap();
+    let connection = oauth_connection(&sim, ";InitiateOAuth=OFF");
+
+    // A wrong verifier is refused.
+    let step1 = connection.query("EXEC GetOAuthAuthorizationURL").await.unwrap();
+    let url = cell(&step1, "url").unwrap();
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let verifier = cell(&step1, "codeverifier").unwrap();
+    assert!((43..=128).contains(&verifier.len()));
+    let callback = url::Url::parse(&consent(&url).await).unwrap();
+    let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let wrong = "x".repeat(43);
+    let error = connection
+        .query(&format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{code}', CodeVerifier => '{wrong}')"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("invalid_grant"), "{error}");
+
+    // With the state, the verifier is found in the store.
+    let step1 = connection.query("SELECT State, URL FROM GetOAuthAuthorizationURL()").await.unwrap();
+    let state = cell(&step1, "state").unwrap();
+    let callback = url::Url::parse(&consent(&cell(&step1, "url").unwrap()).await).unwrap();
+    let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let tokens = connection
+        .query(&format!("SELECT * FROM GetOAuthAccessToken('WEB', '{code}', NULL, '{state}')"))
+        .await
+        .unwrap();
+    assert!(cell(&tokens, "oauthaccesstoken").unwrap().starts_with("sim-dc-at-"));
+    assert_eq!(cell(&tokens, "cloudid"), None);
+    let spaces = connection.query("SELECT count(*) AS n FROM spaces").await.unwrap();
+    assert!(cell(&spaces, "n").unwrap().parse::<u64>().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn the_procedures_are_listed_and_need_an_oauth_connection() {
+    let sim = Simulator::start(SimConfig::cloud()).await.unwrap();
+    let basic = Connection::open(&sim.info().connection_string).unwrap();
+    let names = basic.query("SELECT procedure_name FROM sys_procedures ORDER BY procedure_name").await.unwrap();
+    let names: Vec<String> = names
+        .iter()
+        .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    assert_eq!(names, ["GetOAuthAccessToken", "GetOAuthAuthorizationURL", "RefreshOAuthAccessToken"]);
+    let inputs = basic
+        .query(
+            "SELECT count(*) AS n FROM sys_procedure_parameters WHERE procedure_name = 'GetOAuthAccessToken' AND \
+             direction = 'IN'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(cell(&inputs, "n").as_deref(), Some("5"));
+    let error = basic.query("EXEC GetOAuthAuthorizationURL").await.unwrap_err().to_string();
+    assert!(error.contains("need an OAuth connection"), "{error}");
+}
+
+#[tokio::test]
+async fn without_tokens_and_initiate_off_a_query_says_how_to_authorize() {
+    let sim = Simulator::start(SimConfig::cloud()).await.unwrap();
+    let connection = oauth_connection(&sim, ";InitiateOAuth=OFF");
+    let error = connection.query("SELECT * FROM spaces").await.unwrap_err().to_string();
+    assert!(error.contains("GetOAuthAuthorizationURL") && error.contains("GETANDREFRESH"), "{error}");
+}
+
+/// A scan that outlives its access token: the 401 triggers one refresh, the request is retried, and every row
+/// arrives exactly once.
+#[tokio::test]
+async fn a_long_scan_survives_token_expiry_without_losing_or_repeating_rows() {
+    let sim = Simulator::start(SimConfig::cloud()).await.unwrap();
+    let issued = sim.issue_oauth_tokens(&["read:page:confluence", "read:space:confluence", "offline_access"]);
+    let connection = oauth_connection(
+        &sim,
+        &format!(
+            ";InitiateOAuth=REFRESH;OAuthAccessToken={};OAuthRefreshToken={};PageSize=20",
+            issued.access_token,
+            issued.refresh_token.clone().unwrap()
+        ),
+    );
+    connection.authorize().await.unwrap();
+    let basic = Connection::open(&sim.info().connection_string).unwrap();
+    let expected: usize =
+        cell(&basic.query("SELECT count(*) AS n FROM pages").await.unwrap(), "n").unwrap().parse().unwrap();
+    sim.reset_counters();
+    let mut stream = connection.query_stream("SELECT id FROM pages").await.unwrap();
+    let mut ids = Vec::new();
+    let mut expired = false;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.unwrap();
+        ids.extend(batch.column(0).as_primitive::<Int64Type>().iter().flatten());
+        if !expired {
+            sim.expire_tokens();
+            expired = true;
+        }
+    }
+    let unique: HashSet<&i64> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "no row repeated");
+    assert_eq!(ids.len(), expected, "no row lost");
+    assert_eq!(sim.counters().get("POST /oauth/token"), 1, "one refresh");
+}
