@@ -6,6 +6,7 @@ mod connstr_command;
 mod demo;
 mod logging;
 mod output;
+mod profile;
 mod repl;
 mod runner;
 mod sim_command;
@@ -35,6 +36,9 @@ struct Cli {
     /// The connection string.
     #[arg(short = 'C', long = "connection", env = "CONFLUENCE_SQL_CONNECTION", hide_env_values = true)]
     connection_option: Option<String>,
+    /// Use the connection string saved as this profile: <config dir>/confluence-sql/profiles/<NAME>.conn.
+    #[arg(short = 'P', long, env = "CONFLUENCE_SQL_PROFILE")]
+    profile: Option<String>,
     /// Run this SQL (statements separated by ;) and exit.
     #[arg(short = 'c', long = "command")]
     command_sql: Option<String>,
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
         None if cli.demo
             || cli.connection.is_some()
             || cli.connection_option.is_some()
+            || cli.profile.is_some()
             || cli.command_sql.is_some()
             || cli.file.is_some() =>
         {
@@ -175,7 +180,18 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
         let (sim, connection) = runtime.block_on(demo::start())?;
         (Some(sim), connection)
     } else {
-        match cli.connection.or(cli.connection_option) {
+        let from_profile = match &cli.profile {
+            Some(name) => match profile::load(name) {
+                Ok(text) => Some(text),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            },
+            None => None,
+        };
+        // An explicit argument first, then the profile, then -C / CONFLUENCE_SQL_CONNECTION.
+        match cli.connection.or(from_profile).or(cli.connection_option) {
             Some(text) => (None, text),
             None => {
                 eprintln!("error: no connection string: give it as an argument, with -C, or in CONFLUENCE_SQL_CONNECTION (or try --demo)");
