@@ -18,7 +18,7 @@ Conventions:
 - Bodies (`body_storage`, space `description`) are fetched only when the column is selected.
 - **Pushed down** filters are sent to the server as query parameters: `exact` ones are not re-checked, `inexact` ones
   are re-checked by the engine (the server's semantics differ, e.g. case). Every other filter is applied after reading.
-  On Data Center, `spaces`, `pages`, `blog_posts`, `groups` and `cql()` read Data Center's REST API (same columns;
+  On Data Center, `spaces`, `pages`, `blog_posts`, `labels`, `groups` and `cql()` read Data Center's REST API (same columns;
   people are identified by user key); the other tables are Cloud-only for now.
 - `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
   partition.

@@ -193,10 +193,17 @@ impl ExecutionPlan for ConfluenceScanExec {
             let (base, pagination) = match spec.endpoint {
                 Endpoint::V2 { .. } => {
                     if !dialect.is_cloud() {
+                        let available: Vec<&str> = crate::tables::ALL
+                            .iter()
+                            .filter(|t| t.data_center.is_some())
+                            .map(|t| t.name)
+                            .chain(std::iter::once("cql()"))
+                            .collect();
                         return Err(DataFusionError::Plan(format!(
                             "the {} table reads Confluence Cloud's REST v2 API and is not available on Data Center yet \
-                             (spaces, pages, blog_posts, groups and cql() are)",
-                            spec.name
+                             ({} are)",
+                            spec.name,
+                            available.join(", ")
                         )));
                     }
                     (dialect.v2(&part.path).map_err(external)?, Pagination::Cursor)

@@ -229,6 +229,18 @@ async fn data_center_spaces_pages_and_blog_posts() {
     );
     let blogs = query(&connection, "SELECT count(*) FROM blog_posts WHERE space_key IN ('ENG', 'DOCS')").await;
     assert!(first_i64(&blogs) > 0);
+    // Labels per page, one request each, from /rest/api/content/{id}/label.
+    let (p1, p2) = (data.page(1), data.page(2));
+    let labels = query(
+        &connection,
+        &format!(
+            "SELECT page_id, name, prefix FROM labels WHERE page_id IN ({}, {}) ORDER BY page_id, name",
+            p1.id, p2.id
+        ),
+    )
+    .await;
+    assert_eq!(rows(&labels), p1.labels.len() + p2.labels.len());
+    assert_eq!(sim.counters().get("GET /rest/api/content/{id}/label"), 2);
     let error = connection.query("SELECT count(*) FROM tasks").await.expect_err("not on Data Center yet").to_string();
     assert!(error.contains("not available on Data Center yet"), "{error}");
 }

@@ -1,5 +1,5 @@
 //! `labels`: one row per page/label pair for the pages the query names, from
-//! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page).
+//! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page); on Data Center, `GET /rest/api/content/{id}/label`.
 
 use crate::columns::{col, Column, Kind, Source};
 use crate::table::{Endpoint, TableSpec};
@@ -17,6 +17,20 @@ pub static LABELS: TableSpec = TableSpec {
     doc: "One row per page/label pair; WHERE page_id = ... (or IN) is required.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages/{id}/labels", max_limit: 250 },
+    fixed_params: &[],
+    filters: &[],
+    variants: &[],
+    on_projection: None,
+    parent: Some("page_id"),
+    data_center: Some(&LABELS_DATA_CENTER),
+};
+
+/// `labels` on Data Center: `GET /rest/api/content/{id}/label` (the same label objects as Cloud's REST v1).
+pub static LABELS_DATA_CENTER: TableSpec = TableSpec {
+    name: "labels",
+    doc: "One row per page/label pair; WHERE page_id = ... (or IN) is required.",
+    columns: COLUMNS,
+    endpoint: Endpoint::V1 { path: "content/{id}/label", max_limit: 200 },
     fixed_params: &[],
     filters: &[],
     variants: &[],
