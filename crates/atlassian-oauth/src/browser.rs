@@ -13,16 +13,17 @@ pub trait Browser: Send + Sync + fmt::Debug {
     fn open(&self, url: &Url) -> Result<(), String>;
 }
 
-/// Opens the URL with the platform's opener, and prints it too (in case the browser opens on another screen).
+/// Opens the URL with the platform's opener, and prints it too (in case the browser opens on another screen). Without
+/// a graphical session it returns an error, and the caller prints the URL for the user to open.
 #[derive(Debug, Default)]
 pub struct SystemBrowser;
 
 impl Browser for SystemBrowser {
     fn open(&self, url: &Url) -> Result<(), String> {
-        eprintln!("Opening the authorization page in your browser. If it does not open, visit:\n  {url}");
         if !has_display() {
             return Err("no graphical session was found".to_owned());
         }
+        eprintln!("Opening the authorization page in your browser. If it does not open, visit:\n  {url}");
         let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
             ("open", vec![url.as_str()])
         } else if cfg!(windows) {
