@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use connstr::{AuthScheme, CloudId, ConnectionOptions, Deployment, InitiateOAuth, OAuthSettingsLocation, Secret};
+use connstr::{
+    AuthScheme, CloudId, ConnectionOptions, Deployment, InitiateOAuth, OAuthSettingsLocation, ProxyUrl, Secret,
+};
 use url::Url;
 
 use crate::error::OAuthError;
@@ -48,8 +50,8 @@ pub struct OAuthConfig {
     pub flow_timeout: Duration,
     /// Timeout of each HTTP request to the authorization server.
     pub http_timeout: Option<Duration>,
-    /// A proxy for the authorization server's requests.
-    pub proxy_url: Option<Url>,
+    /// A proxy for the authorization server's requests (its password masked in `Debug`).
+    pub proxy_url: Option<ProxyUrl>,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
@@ -102,7 +104,7 @@ impl OAuthConfig {
             refresh_margin: Duration::from_secs(60),
             flow_timeout: Duration::from_secs(300),
             http_timeout: options.timeout,
-            proxy_url: options.proxy_url.as_ref().map(|p| p.expose().clone()),
+            proxy_url: options.proxy_url.clone(),
             user_agent: options.user_agent.clone(),
         })
     }
@@ -143,6 +145,12 @@ mod tests {
         assert!(config.scopes.iter().any(|s| s == "offline_access"));
         assert!(!config.uses_pkce());
         assert!(!format!("{config:?}").contains("s3cr3t"));
+        let proxied = ConnectionOptions::parse(
+            "Url=https://acme.atlassian.net;AuthScheme=OAuth;OAuthClientId=cid;OAuthClientSecret=s3cr3t;\
+             ProxyUrl=http://me:pr0xypass@proxy:3128",
+        )
+        .unwrap();
+        assert!(!format!("{:?}", OAuthConfig::from_options(&proxied).unwrap()).contains("pr0xypass"));
 
         let dc = ConnectionOptions::parse(
             "Url=https://wiki.example.com/confluence;Deployment=DataCenter;AuthScheme=OAuthPKCE;OAuthClientId=cid;\

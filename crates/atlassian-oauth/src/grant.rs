@@ -91,7 +91,7 @@ impl Grants {
             builder = builder.timeout(timeout);
         }
         if let Some(proxy) = &config.proxy_url {
-            let proxy = reqwest::Proxy::all(proxy.as_str())
+            let proxy = reqwest::Proxy::all(proxy.expose().as_str())
                 .map_err(|e| OAuthError::Config(format!("invalid ProxyUrl: {e}")))?;
             builder = builder.proxy(proxy);
         }

@@ -112,7 +112,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, mut runner: Runner) -> anyhow::Res
                 buffer.push('\n');
                 let (statements, rest) = split(&buffer);
                 if !statements.is_empty() {
-                    let _ = editor.add_history_entry(buffer.trim());
+                    if keep_in_history(&buffer) {
+                        let _ = editor.add_history_entry(buffer.trim());
+                    }
                     for statement in statements {
                         match runtime.block_on(runner.run(&statement)) {
                             Ok(()) => {}
@@ -140,6 +142,13 @@ pub fn run(runtime: &tokio::runtime::Runtime, mut runner: Runner) -> anyhow::Res
     Ok(())
 }
 
+/// Statements that call the OAuth token procedures carry tokens or codes as arguments: they stay out of the
+/// history file.
+fn keep_in_history(statement: &str) -> bool {
+    let lower = statement.to_ascii_lowercase();
+    !["getoauthaccesstoken", "refreshoauthaccesstoken"].iter().any(|p| lower.contains(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +164,13 @@ mod tests {
         assert_eq!(Backslash::parse("\\x"), Backslash::Unknown("\\x".into()));
         assert!(describe("pages").contains("space_key"));
         assert!(describe("nope").starts_with("no table"));
+    }
+
+    #[test]
+    fn token_procedures_stay_out_of_history() {
+        assert!(!keep_in_history("SELECT * FROM RefreshOAuthAccessToken('rt-secret');"));
+        assert!(!keep_in_history("EXEC getoauthaccesstoken @Verifier = 'code';"));
+        assert!(keep_in_history("SELECT url FROM GetOAuthAuthorizationURL();"));
+        assert!(keep_in_history("SELECT * FROM pages;"));
     }
 }
