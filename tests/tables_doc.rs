@@ -1,7 +1,7 @@
 //! Keeps `docs/tables.md` equal to the table declarations: every table, column, type and pushed-down filter.
 //! Regenerate with `UPDATE_DOCS=1 cargo test -p confluence-sql-tests --test tables_doc`.
 
-use confluence_sql::table::{Endpoint, ParamValue, TableSpec};
+use confluence_sql::table::{CqlKind, Endpoint, ParamValue, TableSpec};
 use confluence_sql::tables::{ALL, CQL_SEARCH};
 use confluence_sql_tests::repo_root;
 
@@ -69,6 +69,26 @@ fn render_table(spec: &TableSpec) -> String {
             }
             out.push_str(&format!("- `{}` {values} → {how}; {}\n", f.column, notes.join(", ")));
         }
+    }
+    if let Some(route) = spec.cql_route {
+        let fields: Vec<String> = route
+            .fields
+            .iter()
+            .map(|f| match f.kind {
+                CqlKind::Equals => format!("`{}` (`=`, `IN`) → `{}`", f.column, f.field),
+                CqlKind::Time => format!("`{}` (`<`, `<=`, `>`, `>=`) → `{}`", f.column, f.field),
+            })
+            .collect();
+        out.push_str(&format!(
+            "\nFound through CQL (inexact; dates widened by a day, as CQL compares in the user's time zone): {}. \
+             Such a query searches `type = {}` with `GET /wiki/rest/api/search` (with the `id`, `space_key` and \
+             `Spaces` restrictions) for the current rows, fetches each page of results by id from the endpoint \
+             above, and lists archived rows as usual (CQL does not find them) unless the query pins \
+             `status = 'current'`. With another status, or a filter this route does not send, the plain list is \
+             used.\n",
+            fields.join(", "),
+            route.content_type
+        ));
     }
     match spec.data_center {
         Some(dc) if !std::ptr::eq(dc, spec) => {

@@ -13,7 +13,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::columns::{schema_of, Column};
 use crate::scan::{ConfluenceScanExec, ScanContext};
-use crate::table::{classify, plan_scan, TableSpec};
+use crate::table::{classify, plan_cql_scan, plan_scan, TableSpec};
 
 /// A Confluence table registered in a session.
 #[derive(Debug)]
@@ -77,7 +77,11 @@ impl TableProvider for ConfluenceTable {
         };
         let schema = schema_of(&columns);
         let projected: Vec<&Column> = columns.iter().collect();
-        let plan = plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params);
+        let plan =
+            plan_cql_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
+                .unwrap_or_else(|| {
+                    plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
+                });
         if let Some(column) = plan.missing_parent {
             return Err(datafusion::error::DataFusionError::Plan(format!(
                 "the {table} table is read one {column} at a time: add WHERE {column} = <id> or {column} IN (<ids>) \

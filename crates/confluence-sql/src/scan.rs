@@ -92,7 +92,25 @@ pub fn describe_request(spec: &TableSpec, dialect: &Dialect, partition: &Partiti
         params.push(format!("{param}=<{}>", keys.join(",")));
     }
     params.extend(partition.params.iter().map(|(k, v)| format!("{k}={v}")));
-    format!("GET {prefix}{}?{}", partition.path, params.join("&"))
+    match &partition.lookup {
+        None => format!("GET {prefix}{}?{}", partition.path, params.join("&")),
+        Some(lookup) => {
+            let fetch: Vec<String> = std::iter::once(format!("{}=<ids found>", lookup.id_param))
+                .chain(lookup.params.iter().map(|(k, v)| format!("{k}={v}")))
+                .collect();
+            let search = match dialect {
+                Dialect::Cloud { .. } => "/wiki/rest/api/",
+                Dialect::DataCenter { .. } => "/rest/api/",
+            };
+            format!(
+                "GET {search}{}?{} then per page GET {prefix}{}?{}",
+                partition.path,
+                params.join("&"),
+                lookup.path,
+                fetch.join("&")
+            )
+        }
+    }
 }
 
 impl DisplayAs for ConfluenceScanExec {
@@ -232,6 +250,48 @@ impl ExecutionPlan for ConfluenceScanExec {
                 }
             }
             let client = context.client.clone();
+            if let Some(lookup) = part.lookup.clone() {
+                let counters = Arc::new(counters);
+                // CQL search for ids (REST v1, offsets), then one fetch by id per page of results.
+                let mut search = dialect.v1(&part.path).map_err(external)?;
+                search.query_pairs_mut().extend_pairs(part.params.iter());
+                let mut fetch_base = match spec.endpoint {
+                    Endpoint::V2 { .. } => dialect.v2(&lookup.path),
+                    Endpoint::V1 { .. } => dialect.v1(&lookup.path),
+                }
+                .map_err(external)?;
+                fetch_base.query_pairs_mut().extend_pairs(lookup.params.iter());
+                let found = pages(
+                    context.client.clone(),
+                    PageRequest { first: search, pagination: Pagination::Offset, max_items: limit },
+                    request_metrics.clone(),
+                );
+                let fetched = found.then(move |page| {
+                    let (client, metrics, fetch_base, id_param) =
+                        (client.clone(), request_metrics.clone(), fetch_base.clone(), lookup.id_param.clone());
+                    let (columns, schema, decode_context, counters) =
+                        (columns.clone(), batch_schema.clone(), decode_context.clone(), counters.clone());
+                    async move {
+                        let page = page.map_err(external)?;
+                        let ids = found_ids(&page.body, page.url.path())?;
+                        if ids.is_empty() {
+                            return Ok(RecordBatch::new_empty(schema));
+                        }
+                        let mut url = fetch_base;
+                        url.query_pairs_mut().append_pair(&id_param, &ids.join(","));
+                        let response = client.get(url, Some(&metrics)).await.map_err(external)?;
+                        let value: Value = response.json().map_err(external)?;
+                        let results =
+                            value.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                        let batch = decode(&columns, &schema, results, &decode_context)?;
+                        metrics.add_rows(batch.num_rows() as u64);
+                        client.add_rows(batch.num_rows() as u64);
+                        counters.update(&metrics);
+                        Ok(batch)
+                    }
+                });
+                return Ok(fetched.boxed());
+            }
             let stream = pages(
                 context.client.clone(),
                 PageRequest { first, pagination, max_items: limit },
@@ -255,6 +315,26 @@ impl ExecutionPlan for ConfluenceScanExec {
         let limited = limit_rows(stream, limit);
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, limited)))
     }
+}
+
+/// The content ids in a page of CQL search results (`results[].content.id`).
+fn found_ids(body: &[u8], path: &str) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Results {
+        #[serde(default)]
+        results: Vec<Hit>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Hit {
+        content: Option<HitContent>,
+    }
+    #[derive(serde::Deserialize)]
+    struct HitContent {
+        id: String,
+    }
+    let page: Results = serde_json::from_slice(body)
+        .map_err(|e| external(RestError::Decode { path: path.to_owned(), message: e.to_string() }))?;
+    Ok(page.results.into_iter().filter_map(|h| h.content).map(|c| c.id).collect())
 }
 
 fn external(error: RestError) -> DataFusionError {

@@ -94,6 +94,38 @@ impl FilterRule {
     }
 }
 
+/// How a CQL field compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CqlKind {
+    /// `column = v` or `column IN (...)` → `field = "v"` / `field in (...)`.
+    Equals,
+    /// `column >`, `>=`, `<`, `<=` a timestamp → a date range on `field`, widened by a day on each side (CQL dates
+    /// are in the user's time zone), so the search finds a superset that the engine then filters exactly.
+    Time,
+}
+
+/// A column that only CQL can filter, and its CQL field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CqlField {
+    /// The column.
+    pub column: &'static str,
+    /// The CQL field (`creator`, `parent`, `created`, `lastmodified`).
+    pub field: &'static str,
+    /// How it compares.
+    pub kind: CqlKind,
+}
+
+/// Predicates a table's list endpoint cannot filter but CQL can: the scan searches with CQL for the ids of the
+/// matching current content, then fetches those rows from the table's own endpoint by id (so every column is the
+/// same as in a plain scan), and lists archived content separately (CQL finds current content only).
+#[derive(Clone, Copy, Debug)]
+pub struct CqlRoute {
+    /// The CQL content type (`page`, `blogpost`).
+    pub content_type: &'static str,
+    /// The columns CQL filters.
+    pub fields: &'static [CqlField],
+}
+
 /// A table: its name, columns, endpoint and pushdown rules.
 #[derive(Clone, Copy, Debug)]
 pub struct TableSpec {
@@ -118,6 +150,8 @@ pub struct TableSpec {
     /// path. The query must pin it (`= v` or `IN (...)`, one partition per value): listing every parent would
     /// cost a request per parent.
     pub parent: Option<&'static str>,
+    /// Predicates found through CQL (Cloud), when the list endpoint cannot filter them.
+    pub cql_route: Option<&'static CqlRoute>,
     /// How the table is read on Confluence Data Center: the same columns (names and types) read from that API's
     /// objects, with its own endpoint and filters. `None` when Data Center has no equivalent yet.
     pub data_center: Option<&'static TableSpec>,
@@ -207,9 +241,151 @@ pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
     match matching_rule(spec, expr) {
         Some((rule, _)) if rule.exact => TableProviderFilterPushDown::Exact,
         Some(_) => TableProviderFilterPushDown::Inexact,
+        None if spec.cql_route.is_some_and(|route| cql_condition(route, expr).is_some()) => {
+            TableProviderFilterPushDown::Inexact
+        }
         None => TableProviderFilterPushDown::Unsupported,
     }
 }
+
+/// A timestamp literal in milliseconds since the epoch.
+fn timestamp_ms(value: &ScalarValue) -> Option<i64> {
+    match value {
+        ScalarValue::TimestampSecond(Some(v), _) => v.checked_mul(1000),
+        ScalarValue::TimestampMillisecond(Some(v), _) => Some(*v),
+        ScalarValue::TimestampMicrosecond(Some(v), _) => Some(v.div_euclid(1000)),
+        ScalarValue::TimestampNanosecond(Some(v), _) => Some(v.div_euclid(1_000_000)),
+        ScalarValue::Date32(Some(days)) => i64::from(*days).checked_mul(86_400_000),
+        ScalarValue::Date64(Some(ms)) => Some(*ms),
+        _ => None,
+    }
+}
+
+/// `yyyy-MM-dd` (UTC) of `ms` moved by `days`.
+fn cql_date(ms: i64, days: i64) -> Option<String> {
+    let shifted = ms.checked_add(days.checked_mul(86_400_000)?)?;
+    chrono::DateTime::from_timestamp_millis(shifted).map(|t| t.format("%Y-%m-%d").to_string())
+}
+
+/// The CQL condition for `expr`, when it filters a column of `route`.
+pub fn cql_condition(route: &CqlRoute, expr: &Expr) -> Option<String> {
+    if let Some((column, values)) = column_values(expr) {
+        let field = route.fields.iter().find(|f| f.column == column && f.kind == CqlKind::Equals)?;
+        let quoted: Vec<String> = values.iter().map(|v| confluence_rest::cql::quote(v)).collect();
+        return match quoted.as_slice() {
+            [] => None,
+            [one] => Some(format!("{} = {one}", field.field)),
+            many => Some(format!("{} in ({})", field.field, many.join(", "))),
+        };
+    }
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = expr else { return None };
+    let (column, value, op) = match (unwrap_cast(left), unwrap_cast(right)) {
+        (Expr::Column(c), Expr::Literal(v, _)) => (c, v, *op),
+        (Expr::Literal(v, _), Expr::Column(c)) => (c, v, op.swap()?),
+        _ => return None,
+    };
+    let field = route.fields.iter().find(|f| f.column == column.name && f.kind == CqlKind::Time)?;
+    let ms = timestamp_ms(value)?;
+    match op {
+        // After `ms`: from the day before (any time zone is within a day of UTC).
+        Operator::Gt | Operator::GtEq => Some(format!("{} >= \"{}\"", field.field, cql_date(ms, -1)?)),
+        // Before `ms`: up to the end of the day after.
+        Operator::Lt | Operator::LtEq => Some(format!("{} < \"{}\"", field.field, cql_date(ms, 2)?)),
+        _ => None,
+    }
+}
+
+/// Plans a scan through the table's CQL route, when the filters include a predicate only CQL can apply and
+/// nothing the route cannot honour: one partition searches the ids of the matching current rows (then fetches
+/// them by id, `status=current`), and, unless the query pins `status = 'current'`, the archived rows are listed
+/// as in a plain scan. `None` means a plain scan.
+pub fn plan_cql_scan(
+    spec: &TableSpec,
+    filters: &[Expr],
+    projected: &[&Column],
+    limit: Option<usize>,
+    restrict_spaces: &[String],
+    page_size: Option<u32>,
+    extra_params: &[(String, String)],
+) -> Option<ScanPlan> {
+    let route = spec.cql_route?;
+    let conditions: Vec<String> = filters.iter().filter_map(|f| cql_condition(route, f)).collect();
+    if conditions.is_empty() || spec.parent.is_some() {
+        return None;
+    }
+    let intersect = |pinned: &mut Option<Vec<String>>, values: Vec<String>| {
+        *pinned = Some(match pinned.take() {
+            None => values,
+            Some(existing) => existing.into_iter().filter(|v| values.contains(v)).collect(),
+        });
+    };
+    let (mut statuses, mut spaces, mut ids) = (None, None, None);
+    for (column, values) in filters.iter().filter_map(column_values) {
+        match column.as_str() {
+            "status" => intersect(&mut statuses, values),
+            "space_key" => intersect(&mut spaces, values),
+            "id" => intersect(&mut ids, values),
+            // Pushed by the plain scan as exact filters that this route does not send: keep the plain scan.
+            other if spec.filters.iter().any(|r| r.column == other && r.exact) => return None,
+            _ => {}
+        }
+    }
+    let statuses = statuses.unwrap_or_else(|| vec!["current".to_owned(), "archived".to_owned()]);
+    if statuses.iter().any(|s| s != "current" && s != "archived") || !statuses.iter().any(|s| s == "current") {
+        return None;
+    }
+    if !restrict_spaces.is_empty() {
+        intersect(&mut spaces, restrict_spaces.to_vec());
+    }
+    if spaces.as_ref().is_some_and(Vec::is_empty) || ids.as_ref().is_some_and(Vec::is_empty) {
+        return Some(ScanPlan { partitions: Vec::new(), limit, empty: true, missing_parent: None });
+    }
+    let mut query = confluence_rest::cql::CqlQuery::new().clause("type", "=", route.content_type);
+    if let Some(spaces) = &spaces {
+        query = query.any_of("space", spaces, false);
+    }
+    if let Some(ids) = &ids {
+        query = query.any_of("id", ids, false);
+    }
+    for condition in conditions {
+        query = query.raw(&condition);
+    }
+    // The plain scan's parameters (fixed, projection, extra) for the fetch by id, without its filters.
+    let plain = plan_scan(spec, &[], projected, None, &[], None, extra_params);
+    let mut fetch: Vec<(String, String)> = plain.partitions.first()?.params.clone();
+    fetch.retain(|(k, _)| k != "limit");
+    fetch.push(("status".to_owned(), "current".to_owned()));
+    let search_page = page_size.map_or(CQL_SEARCH_LIMIT, |p| (p as usize).clamp(1, CQL_SEARCH_LIMIT));
+    let search_page = limit.map_or(search_page, |l| l.clamp(1, search_page));
+    let endpoint_path = match spec.endpoint {
+        Endpoint::V2 { path, .. } | Endpoint::V1 { path, .. } => path,
+    };
+    fetch.push(("limit".to_owned(), CQL_SEARCH_LIMIT.to_string()));
+    let mut partitions = vec![PartitionPlan {
+        path: "search".to_owned(),
+        constant: None,
+        params: vec![
+            ("cql".to_owned(), query.to_string()),
+            ("includeArchivedSpaces".to_owned(), "true".to_owned()),
+            ("limit".to_owned(), search_page.to_string()),
+        ],
+        space_keys: None,
+        parent: None,
+        lookup: Some(IdLookup { path: endpoint_path.to_owned(), id_param: "id".to_owned(), params: fetch }),
+    }];
+    if statuses.iter().any(|s| s == "archived") {
+        let mut archived_filters = filters.to_vec();
+        archived_filters.push(datafusion::prelude::col("status").eq(datafusion::prelude::lit("archived")));
+        let archived = plan_scan(spec, &archived_filters, projected, limit, restrict_spaces, page_size, extra_params);
+        if !archived.empty {
+            partitions.extend(archived.partitions);
+        }
+    }
+    Some(ScanPlan { partitions, limit, empty: false, missing_parent: None })
+}
+
+/// Results per CQL search request (the site search's maximum).
+pub const CQL_SEARCH_LIMIT: usize = 100;
 
 /// One partition's requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -224,6 +400,20 @@ pub struct PartitionPlan {
     pub space_keys: Option<(String, Vec<String>)>,
     /// For a per-parent table: the parent id of this partition (the value of its `Parent` column).
     pub parent: Option<String>,
+    /// For a CQL search partition (`path` is `search`, under REST v1): how the ids found are fetched.
+    pub lookup: Option<IdLookup>,
+}
+
+/// The second step of a CQL partition: each page of search results becomes one request to the table's own
+/// endpoint with the ids found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdLookup {
+    /// The endpoint path (the table's).
+    pub path: String,
+    /// The parameter that takes the ids.
+    pub id_param: String,
+    /// The other parameters (fixed, projection, `status`, `limit`).
+    pub params: Vec<(String, String)>,
 }
 
 /// The requests a scan will make, decided without any I/O.
@@ -325,7 +515,14 @@ pub fn plan_scan(
         spec.variants.iter().map(|(path, constant)| (path.to_string(), Some(constant.to_string()))).collect()
     };
     let by_value: Vec<PartitionPlan> = match split {
-        None => vec![PartitionPlan { path: String::new(), constant: None, params: base, space_keys, parent: None }],
+        None => vec![PartitionPlan {
+            path: String::new(),
+            constant: None,
+            params: base,
+            space_keys,
+            parent: None,
+            lookup: None,
+        }],
         Some((rule, values)) => values
             .into_iter()
             .map(|value| {
@@ -335,7 +532,14 @@ pub fn plan_scan(
                     ParamValue::SpaceKeyToId => keys = Some((rule.param.to_owned(), vec![value])),
                     ParamValue::AsIs => params.push((rule.param.to_owned(), value)),
                 }
-                PartitionPlan { path: String::new(), constant: None, params, space_keys: keys, parent: None }
+                PartitionPlan {
+                    path: String::new(),
+                    constant: None,
+                    params,
+                    space_keys: keys,
+                    parent: None,
+                    lookup: None,
+                }
             })
             .collect(),
     };
@@ -409,6 +613,38 @@ mod tests {
         assert!(params.contains(&("body-format".to_owned(), "storage".to_owned())));
         assert!(params.contains(&("status".to_owned(), "current".to_owned())));
         assert!(params.contains(&("limit".to_owned(), "10".to_owned())), "{params:?}");
+    }
+
+    #[test]
+    fn cql_conditions_for_what_the_list_cannot_filter() {
+        let spec = pages();
+        let route = spec.cql_route.unwrap_or_else(|| unreachable!());
+        assert_eq!(cql_condition(route, &col("author_id").eq(lit("a\"b"))), Some("creator = \"a\\\"b\"".to_owned()));
+        assert_eq!(
+            cql_condition(route, &col("parent_id").in_list(vec![lit(1i64), lit(2i64)], false)),
+            Some("parent in (\"1\", \"2\")".to_owned())
+        );
+        // 2024-03-10T12:00:00Z: after it → from the 9th; before it → before the 12th (a day of margin each way).
+        let t = lit(ScalarValue::TimestampMillisecond(Some(1_710_072_000_000), Some("UTC".into())));
+        assert_eq!(cql_condition(route, &col("created_at").gt_eq(t.clone())), Some("created >= \"2024-03-09\"".into()));
+        assert_eq!(
+            cql_condition(route, &t.clone().gt(col("updated_at"))),
+            Some("lastmodified < \"2024-03-12\"".into())
+        );
+        assert_eq!(cql_condition(route, &col("created_at").not_eq(t)), None);
+        assert_eq!(cql_condition(route, &col("title").eq(lit("x"))), None);
+        assert_eq!(classify(spec, &col("author_id").eq(lit("x"))), TableProviderFilterPushDown::Inexact);
+
+        let by_author = vec![col("author_id").eq(lit("x")), col("space_key").eq(lit("ENG"))];
+        let plan = plan_cql_scan(spec, &by_author, &[], None, &[], None, &[]).unwrap_or_else(|| unreachable!());
+        assert_eq!(plan.partitions.len(), 2, "the search, and the archived pages of ENG");
+        let cql = &plan.partitions[0].params[0].1;
+        assert_eq!(cql, "type = \"page\" AND space = \"ENG\" AND (creator = \"x\")");
+        let current_only = vec![col("author_id").eq(lit("x")), col("status").eq(lit("current"))];
+        assert_eq!(plan_cql_scan(spec, &current_only, &[], None, &[], None, &[]).map(|p| p.partitions.len()), Some(1));
+        let space_id = vec![col("author_id").eq(lit("x")), col("space_id").eq(lit(5i64))];
+        assert!(plan_cql_scan(spec, &space_id, &[], None, &[], None, &[]).is_none(), "space_id is not sent to CQL");
+        assert!(plan_cql_scan(spec, &[col("id").eq(lit(1i64))], &[], None, &[], None, &[]).is_none());
     }
 
     #[test]

@@ -274,3 +274,77 @@ async fn per_parent_tables_need_their_parent_and_read_one_partition_each() {
     let error = connection.query("SELECT * FROM page_versions").await.expect_err("needs page_id").to_string();
     assert!(error.contains("WHERE page_id = <id>"), "{error}");
 }
+
+fn text_of(batches: &[RecordBatch]) -> String {
+    pretty_format_batches(batches).map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// Author, parent and time ranges are found through CQL (the v2 page list cannot filter them): the rows are the
+/// same as without pushdown, and the requests are far fewer than a full listing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cql_finds_what_the_page_list_cannot_filter() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let sample = query(
+        &connection,
+        "SELECT author_id, CAST(created_at AS VARCHAR) AS c, CAST(updated_at AS VARCHAR) AS u FROM pages \
+         WHERE parent_id IS NOT NULL AND status = 'current' ORDER BY id LIMIT 1 OFFSET 40",
+    )
+    .await;
+    let column = |name: &str| {
+        let batch = sample.iter().find(|b| b.num_rows() > 0).expect("a sample page");
+        datafusion::arrow::util::display::array_value_to_string(batch.column_by_name(name).expect("column"), 0)
+            .expect("text")
+    };
+    let (author, created, updated) = (column("author_id"), column("c"), column("u"));
+    let parent = first_i64(
+        &query(&connection, "SELECT parent_id FROM pages WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1 OFFSET 40")
+            .await,
+    );
+    let full_scan = sim.dataset().page_count().div_ceil(250);
+    let cases = [
+        (format!("author_id = '{author}'"), format!("concat(author_id, '') = '{author}'")),
+        (format!("parent_id = {parent}"), format!("parent_id + 0 = {parent}")),
+        (
+            format!("created_at >= TIMESTAMP '{created}' - INTERVAL '20 days' AND created_at < TIMESTAMP '{created}'"),
+            format!(
+                "CAST(created_at AS VARCHAR) >= CAST(TIMESTAMP '{created}' - INTERVAL '20 days' AS VARCHAR) AND \
+                 CAST(created_at AS VARCHAR) < '{created}'"
+            ),
+        ),
+        (
+            format!("updated_at > TIMESTAMP '{updated}' AND author_id = '{author}'"),
+            format!("CAST(updated_at AS VARCHAR) > '{updated}' AND concat(author_id, '') = '{author}'"),
+        ),
+    ];
+    for (pushed, plain) in cases {
+        let select = "SELECT id, title, status, space_key, author_id, parent_id, created_at FROM pages";
+        sim.reset_counters();
+        let found = query(&connection, &format!("{select} WHERE {pushed} ORDER BY id")).await;
+        let counters = sim.counters();
+        let searches = counters.get("GET /wiki/rest/api/search");
+        let lists = counters.get("GET /wiki/api/v2/pages");
+        assert!(searches >= 1, "{pushed}: CQL search used: {counters:?}");
+        assert!(lists < full_scan, "{pushed}: {lists} page requests, a full scan is {full_scan}");
+        let expected = query(&connection, &format!("{select} WHERE {plain} ORDER BY id")).await;
+        assert!(rows(&expected) > 0, "{plain}: the case selects something");
+        assert_eq!(text_of(&found), text_of(&expected), "{pushed}");
+    }
+
+    // EXPLAIN shows the search and the fetch by id; status = 'current' needs no listing of archived pages.
+    let plan = text_of(
+        &query(
+            &connection,
+            &format!("EXPLAIN SELECT id FROM pages WHERE author_id = '{author}' AND status = 'current'"),
+        )
+        .await,
+    );
+    assert!(plan.contains("GET /wiki/rest/api/search?cql=type = \"page\" AND (creator = "), "{plan}");
+    assert!(plan.contains("then per page GET /wiki/api/v2/pages?id=<ids found>"), "{plan}");
+    assert!(plan.contains("partitions=1"), "{plan}");
+    // Another status than current and archived keeps the plain list.
+    let plan = text_of(
+        &query(&connection, &format!("EXPLAIN SELECT id FROM pages WHERE author_id = '{author}' AND status = 'draft'"))
+            .await,
+    );
+    assert!(!plan.contains("search?cql"), "{plan}");
+}

@@ -34,5 +34,6 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: None,
+    cql_route: None,
     data_center: None,
 };

@@ -27,5 +27,6 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: None,
+    cql_route: None,
     data_center: None,
 };

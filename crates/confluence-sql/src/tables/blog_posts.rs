@@ -1,7 +1,7 @@
 //! `blog_posts`: blog posts of every space, from `GET /wiki/api/v2/blogposts`.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, FilterRule, TableSpec};
+use crate::table::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Blog post id."),
@@ -28,6 +28,16 @@ const COLUMNS: &[Column] = &[
     col("web_path", Kind::Text, &["_links", "webui"], "Path in the web UI, relative to the site's /wiki."),
 ];
 
+/// What CQL finds for `blog_posts` that the v2 list cannot filter.
+static BLOG_POSTS_CQL: CqlRoute = CqlRoute {
+    content_type: "blogpost",
+    fields: &[
+        CqlField { column: "author_id", field: "creator", kind: CqlKind::Equals },
+        CqlField { column: "created_at", field: "created", kind: CqlKind::Time },
+        CqlField { column: "updated_at", field: "lastmodified", kind: CqlKind::Time },
+    ],
+};
+
 /// The `blog_posts` table.
 pub static BLOG_POSTS: TableSpec = TableSpec {
     name: "blog_posts",
@@ -45,6 +55,7 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
+    cql_route: Some(&BLOG_POSTS_CQL),
     data_center: Some(&BLOG_POSTS_DATA_CENTER),
 };
 
@@ -80,5 +91,6 @@ pub static BLOG_POSTS_DATA_CENTER: TableSpec = TableSpec {
     variants: &[],
     on_projection: Some(("body_storage", "expand", "body.storage")),
     parent: None,
+    cql_route: None,
     data_center: None,
 };

@@ -35,5 +35,6 @@ pub static COMMENTS: TableSpec = TableSpec {
     variants: &[("footer-comments", "footer"), ("inline-comments", "inline")],
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
+    cql_route: None,
     data_center: None,
 };

@@ -27,5 +27,6 @@ pub static CQL_SEARCH: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: None,
+    cql_route: None,
     data_center: Some(&CQL_SEARCH),
 };

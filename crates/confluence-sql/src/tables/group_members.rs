@@ -28,5 +28,6 @@ pub static GROUP_MEMBERS: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: Some("group_id"),
+    cql_route: None,
     data_center: None,
 };

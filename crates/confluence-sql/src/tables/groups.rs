@@ -17,5 +17,6 @@ pub static GROUPS: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: None,
+    cql_route: None,
     data_center: Some(&GROUPS),
 };

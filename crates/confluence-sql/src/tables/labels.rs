@@ -22,6 +22,7 @@ pub static LABELS: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: Some("page_id"),
+    cql_route: None,
     data_center: Some(&LABELS_DATA_CENTER),
 };
 
@@ -36,5 +37,6 @@ pub static LABELS_DATA_CENTER: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: Some("page_id"),
+    cql_route: None,
     data_center: None,
 };

@@ -24,5 +24,6 @@ pub static PAGE_VERSIONS: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: Some("page_id"),
+    cql_route: None,
     data_center: None,
 };

@@ -2,7 +2,7 @@
 //! for), with the space key joined in.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, FilterRule, TableSpec};
+use crate::table::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Page id."),
@@ -38,6 +38,17 @@ const COLUMNS: &[Column] = &[
     col("web_path", Kind::Text, &["_links", "webui"], "Path of the page in the web UI, relative to the site's /wiki."),
 ];
 
+/// What CQL finds for `pages` that the v2 list cannot filter.
+static PAGES_CQL: CqlRoute = CqlRoute {
+    content_type: "page",
+    fields: &[
+        CqlField { column: "author_id", field: "creator", kind: CqlKind::Equals },
+        CqlField { column: "parent_id", field: "parent", kind: CqlKind::Equals },
+        CqlField { column: "created_at", field: "created", kind: CqlKind::Time },
+        CqlField { column: "updated_at", field: "lastmodified", kind: CqlKind::Time },
+    ],
+};
+
 /// The `pages` table.
 pub static PAGES: TableSpec = TableSpec {
     name: "pages",
@@ -55,6 +66,7 @@ pub static PAGES: TableSpec = TableSpec {
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
+    cql_route: Some(&PAGES_CQL),
     data_center: Some(&PAGES_DATA_CENTER),
 };
 
@@ -103,5 +115,6 @@ pub static PAGES_DATA_CENTER: TableSpec = TableSpec {
     variants: &[],
     on_projection: Some(("body_storage", "expand", "body.storage")),
     parent: None,
+    cql_route: None,
     data_center: None,
 };

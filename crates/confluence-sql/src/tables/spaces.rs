@@ -37,6 +37,7 @@ pub static SPACES: TableSpec = TableSpec {
     variants: &[],
     on_projection: Some(("description", "description-format", "plain")),
     parent: None,
+    cql_route: None,
     data_center: Some(&SPACES_DATA_CENTER),
 };
 
@@ -68,5 +69,6 @@ pub static SPACES_DATA_CENTER: TableSpec = TableSpec {
     variants: &[],
     on_projection: Some(("description", "expand", "description.plain")),
     parent: None,
+    cql_route: None,
     data_center: None,
 };

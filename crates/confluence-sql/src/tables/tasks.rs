@@ -47,5 +47,6 @@ pub static TASKS: TableSpec = TableSpec {
     variants: &[],
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
+    cql_route: None,
     data_center: None,
 };

@@ -25,5 +25,6 @@ pub static USERS: TableSpec = TableSpec {
     variants: &[],
     on_projection: None,
     parent: None,
+    cql_route: None,
     data_center: None,
 };
