@@ -217,8 +217,7 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
     for warning in connection.options().warnings() {
         eprintln!("warning: {warning}");
     }
-    runner::watch_interrupts();
-    let runner = Runner { connection: std::sync::Arc::new(connection), format: cli.format, timing: cli.timing };
+    let runner = Runner { connection, format: cli.format, timing: cli.timing };
     let script = match (&cli.command_sql, &cli.file) {
         (Some(sql), _) => Some(sql.clone()),
         (None, Some(path)) => {

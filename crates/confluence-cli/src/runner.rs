@@ -2,49 +2,20 @@
 //! progress line on a terminal for slow queries, and lets Ctrl-C cancel the running query (not the process).
 
 use std::io::{IsTerminal, Write};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use confluence_sql::Connection;
-use tokio::sync::Notify;
 
 use crate::output::{render, ResultFormat};
 
 /// A connection with the REPL's settings.
 pub struct Runner {
-    /// The connection (shared with the task that runs each query).
-    pub connection: Arc<Connection>,
+    /// The connection.
+    pub connection: Connection,
     /// How results print.
     pub format: ResultFormat,
     /// Whether to print the elapsed time and requests after each statement.
     pub timing: bool,
-}
-
-/// Starts watching Ctrl-C for the statements to come (from then on Ctrl-C cancels a query instead of ending the
-/// process). Call it once connected: an OAuth browser flow while connecting should stay interruptible.
-pub fn watch_interrupts() {
-    let _ = interrupts();
-}
-
-/// Wakes waiters on every Ctrl-C. The signal is awaited on a dedicated thread with its own small runtime, so it
-/// is noticed even when the query runtime's workers are all busy computing.
-fn interrupts() -> Arc<Notify> {
-    static INTERRUPTS: OnceLock<Arc<Notify>> = OnceLock::new();
-    INTERRUPTS
-        .get_or_init(|| {
-            let notify = Arc::new(Notify::new());
-            let waker = notify.clone();
-            let _ = std::thread::Builder::new().name("ctrl-c".to_owned()).spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-                runtime.block_on(async {
-                    while tokio::signal::ctrl_c().await.is_ok() {
-                        waker.notify_waiters();
-                    }
-                });
-            });
-            notify
-        })
-        .clone()
 }
 
 /// Why a statement did not print a result.
@@ -62,21 +33,9 @@ impl Runner {
         let started = Instant::now();
         let before = self.connection.metrics();
         let progress = self.start_progress();
-        // The query runs as its own task and Ctrl-C is watched from a thread of its own, so the interrupt is
-        // seen at once even while the engine keeps every worker busy; the cancelled task is dropped.
-        let interrupts = interrupts();
-        let interrupted = interrupts.notified();
-        tokio::pin!(interrupted);
-        interrupted.as_mut().enable();
-        let connection = self.connection.clone();
-        let statement = sql.to_owned();
-        let mut query = tokio::spawn(async move { connection.query(&statement).await });
         let outcome = tokio::select! {
-            result = &mut query => Some(result),
-            _ = interrupted => {
-                query.abort();
-                None
-            }
+            result = self.connection.query(sql) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
         };
         if let Some(progress) = progress {
             progress.abort();
@@ -84,9 +43,8 @@ impl Runner {
         }
         let batches = match outcome {
             None => return Err(RunError::Cancelled),
-            Some(Err(e)) => return Err(RunError::Failed(format!("the query stopped: {e}"))),
-            Some(Ok(Err(e))) => return Err(RunError::Failed(e.to_string())),
-            Some(Ok(Ok(batches))) => batches,
+            Some(Err(e)) => return Err(RunError::Failed(e.to_string())),
+            Some(Ok(batches)) => batches,
         };
         let text = render(&batches, self.format).map_err(|e| RunError::Failed(e.to_string()))?;
         let mut stdout = std::io::stdout().lock();
