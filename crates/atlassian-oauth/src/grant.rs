@@ -229,7 +229,7 @@ impl Grants {
         grant: &'static str,
         hint: &str,
     ) -> OAuthError {
-        let url = redact(&self.config.token_url);
+        let url = confluence_rest::client::redact_query(&self.config.token_url);
         match error {
             RequestTokenError::ServerResponse(response) => OAuthError::Refused {
                 grant,
@@ -287,14 +287,6 @@ impl Grants {
 pub(crate) fn join(base: &Url, path: &str) -> Result<Url, OAuthError> {
     let text = format!("{}/{}", base.as_str().trim_end_matches('/'), path.trim_start_matches('/'));
     Url::parse(&text).map_err(|e| OAuthError::Config(format!("invalid URL {text}: {e}")))
-}
-
-/// Scheme, host, port and path: where, without a query.
-pub(crate) fn redact(url: &Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    let _ = shown.set_password(None);
-    shown.to_string()
 }
 
 #[cfg(test)]

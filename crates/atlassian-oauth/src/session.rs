@@ -62,6 +62,16 @@ impl Current {
         })
     }
 
+    fn granted(granted: GrantedTokens, cloud_id: Option<String>) -> Current {
+        Current {
+            access: granted.access_token,
+            refresh: granted.refresh_token,
+            expires_at: granted.expires_in.map(|s| now_secs() + s),
+            cloud_id,
+            scopes: granted.scopes,
+        }
+    }
+
     fn fresh(&self, margin: Duration) -> bool {
         self.expires_at.is_none_or(|at| at > now_secs() + margin.as_secs())
     }
@@ -246,18 +256,29 @@ impl OAuthSession {
         if self.config.deployment != Deployment::Cloud || current.cloud_id.is_some() {
             return Ok(current);
         }
-        if let Some(given) = &self.config.cloud_id {
-            current.cloud_id = Some(given.to_string());
-        } else {
-            let sites = self.grants.accessible_sites(&current.access).await?;
-            current.cloud_id = Some(choose_site(&sites, &self.config)?.id.clone());
-        }
+        current.cloud_id = Some(self.cloud_id_for(&current.access).await?);
         if current.refresh.is_some() || self.config.access_token.is_none() {
-            let _lock = self.store.lock().await?;
-            let previous = self.store.load()?;
-            self.store.save(&self.file_for(&current, previous))?;
+            self.persist(&current).await?;
         }
         Ok(current)
+    }
+
+    /// The site id: `CloudId` when given, else the accessible site that matches `Url`.
+    async fn cloud_id_for(&self, access: &Secret) -> Result<String, OAuthError> {
+        match &self.config.cloud_id {
+            Some(given) => Ok(given.to_string()),
+            None => {
+                let sites = self.grants.accessible_sites(access).await?;
+                Ok(choose_site(&sites, &self.config)?.id.clone())
+            }
+        }
+    }
+
+    /// Saves `current` in the store, under its lock.
+    async fn persist(&self, current: &Current) -> Result<(), OAuthError> {
+        let _lock = self.store.lock().await?;
+        let previous = self.store.load()?;
+        self.store.save(&self.file_for(current, previous))
     }
 
     /// A usable access token, refreshed first when it is about to expire.
@@ -331,13 +352,7 @@ impl OAuthSession {
             }
             Err(error) => return Err(error),
         };
-        let refreshed = Current {
-            access: granted.access_token,
-            refresh: granted.refresh_token,
-            expires_at: granted.expires_in.map(|s| now_secs() + s),
-            cloud_id,
-            scopes: granted.scopes,
-        };
+        let refreshed = Current::granted(granted, cloud_id);
         // Persist the rotated refresh token before anything uses the new access token.
         self.store.save(&self.file_for(&refreshed, stored))?;
         tracing::debug!("OAuth tokens refreshed and saved");
@@ -388,25 +403,11 @@ impl OAuthSession {
     }
 
     async fn save_granted(&self, granted: GrantedTokens, cloud_id: Option<String>) -> Result<Current, OAuthError> {
-        let mut current = Current {
-            access: granted.access_token,
-            refresh: granted.refresh_token,
-            expires_at: granted.expires_in.map(|s| now_secs() + s),
-            cloud_id,
-            scopes: granted.scopes,
-        };
+        let mut current = Current::granted(granted, cloud_id);
         if self.config.deployment == Deployment::Cloud && current.cloud_id.is_none() {
-            current.cloud_id = match &self.config.cloud_id {
-                Some(given) => Some(given.to_string()),
-                None => {
-                    let sites = self.grants.accessible_sites(&current.access).await?;
-                    Some(choose_site(&sites, &self.config)?.id.clone())
-                }
-            };
+            current.cloud_id = Some(self.cloud_id_for(&current.access).await?);
         }
-        let _lock = self.store.lock().await?;
-        let previous = self.store.load()?;
-        self.store.save(&self.file_for(&current, previous))?;
+        self.persist(&current).await?;
         Ok(current)
     }
 

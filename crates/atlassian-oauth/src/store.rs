@@ -265,21 +265,25 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-#[cfg(unix)]
-fn warn_if_readable_by_others(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(
-                path = %path.display(),
-                "the OAuth token file can be read by other users; run `chmod 600` on it"
-            );
-        }
+/// Whether users other than the owner may read `path` (it then should be `chmod 600`: it holds secrets).
+pub fn readable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
     }
 }
 
-#[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &Path) {}
+fn warn_if_readable_by_others(path: &Path) {
+    if readable_by_others(path) {
+        tracing::warn!(path = %path.display(), "the OAuth token file can be read by other users; run `chmod 600` on it");
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -45,16 +45,11 @@ pub fn parse(text: &str) -> String {
         .join(";")
 }
 
-#[cfg(unix)]
 fn warn_if_readable_by_others(path: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+    if atlassian_oauth::store::readable_by_others(path) {
         eprintln!("warning: {} can be read by other users and may hold secrets; run chmod 600 on it", path.display());
     }
 }
-
-#[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &std::path::Path) {}
 
 #[cfg(test)]
 mod tests {

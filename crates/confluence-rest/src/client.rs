@@ -323,7 +323,7 @@ fn transport_message(error: &reqwest::Error) -> String {
     }
 }
 
-/// Scheme, host and path: enough to say where, without query strings.
-fn redact_query(url: &Url) -> String {
+/// Scheme, host and path: enough to say where, without query strings or credentials (for error messages).
+pub fn redact_query(url: &Url) -> String {
     format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or_default(), url.path())
 }

@@ -271,12 +271,8 @@ fn cql_date(ms: i64, days: i64) -> Option<String> {
 pub fn cql_condition(route: &CqlRoute, expr: &Expr) -> Option<String> {
     if let Some((column, values)) = column_values(expr) {
         let field = route.fields.iter().find(|f| f.column == column && f.kind == CqlKind::Equals)?;
-        let quoted: Vec<String> = values.iter().map(|v| confluence_rest::cql::quote(v)).collect();
-        return match quoted.as_slice() {
-            [] => None,
-            [one] => Some(format!("{} = {one}", field.field)),
-            many => Some(format!("{} in ({})", field.field, many.join(", "))),
-        };
+        return (!values.is_empty())
+            .then(|| confluence_rest::cql::CqlQuery::new().any_of(field.field, &values, false).to_string());
     }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = expr else { return None };
     let (column, value, op) = match (unwrap_cast(left), unwrap_cast(right)) {
@@ -622,7 +618,7 @@ mod tests {
         assert_eq!(cql_condition(route, &col("author_id").eq(lit("a\"b"))), Some("creator = \"a\\\"b\"".to_owned()));
         assert_eq!(
             cql_condition(route, &col("parent_id").in_list(vec![lit(1i64), lit(2i64)], false)),
-            Some("parent in (\"1\", \"2\")".to_owned())
+            Some("parent IN (\"1\", \"2\")".to_owned())
         );
         // 2024-03-10T12:00:00Z: after it → from the 9th; before it → before the 12th (a day of margin each way).
         let t = lit(ScalarValue::TimestampMillisecond(Some(1_710_072_000_000), Some("UTC".into())));
