@@ -4,6 +4,7 @@
 mod auth_command;
 mod connstr_command;
 mod demo;
+mod interrupt;
 mod logging;
 mod output;
 mod profile;
@@ -217,7 +218,9 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
     for warning in connection.options().warnings() {
         eprintln!("warning: {warning}");
     }
-    let runner = Runner { connection, format: cli.format, timing: cli.timing };
+    // From here on Ctrl-C cancels the running query rather than ending the process.
+    interrupt::Interrupts::install();
+    let runner = Runner { connection: std::sync::Arc::new(connection), format: cli.format, timing: cli.timing };
     let script = match (&cli.command_sql, &cli.file) {
         (Some(sql), _) => Some(sql.clone()),
         (None, Some(path)) => {

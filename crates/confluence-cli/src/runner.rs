@@ -2,16 +2,19 @@
 //! progress line on a terminal for slow queries, and lets Ctrl-C cancel the running query (not the process).
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use confluence_sql::Connection;
+use confluence_sql::{Connection, SqlError};
+use datafusion::arrow::record_batch::RecordBatch;
 
+use crate::interrupt::Interrupts;
 use crate::output::{render, ResultFormat};
 
 /// A connection with the REPL's settings.
 pub struct Runner {
-    /// The connection.
-    pub connection: Connection,
+    /// The connection (shared with the task that runs each query).
+    pub connection: Arc<Connection>,
     /// How results print.
     pub format: ResultFormat,
     /// Whether to print the elapsed time and requests after each statement.
@@ -33,18 +36,16 @@ impl Runner {
         let started = Instant::now();
         let before = self.connection.metrics();
         let progress = self.start_progress();
-        let outcome = tokio::select! {
-            result = self.connection.query(sql) => Some(result),
-            _ = tokio::signal::ctrl_c() => None,
-        };
+        let outcome = self.query_until_interrupted(sql).await;
         if let Some(progress) = progress {
             progress.abort();
             eprint!("\r\x1b[2K");
         }
         let batches = match outcome {
             None => return Err(RunError::Cancelled),
-            Some(Err(e)) => return Err(RunError::Failed(e.to_string())),
-            Some(Ok(batches)) => batches,
+            Some(Err(e)) => return Err(RunError::Failed(format!("the query stopped unexpectedly: {e}"))),
+            Some(Ok(Err(e))) => return Err(RunError::Failed(e.to_string())),
+            Some(Ok(Ok(batches))) => batches,
         };
         let text = render(&batches, self.format).map_err(|e| RunError::Failed(e.to_string()))?;
         let mut stdout = std::io::stdout().lock();
@@ -65,6 +66,30 @@ impl Runner {
             );
         }
         Ok(())
+    }
+
+    /// Runs the query, or gives `None` on Ctrl-C. While it runs Ctrl-C cancels it; afterwards (printing is not a
+    /// query) Ctrl-C ends the process, as it would by default.
+    async fn query_until_interrupted(
+        &self,
+        sql: &str,
+    ) -> Option<Result<Result<Vec<RecordBatch>, SqlError>, tokio::task::JoinError>> {
+        // The query runs as a task of its own, so this future stays free to notice Ctrl-C (watched from a thread
+        // of its own) even while the plan keeps every worker busy; the cancelled task is aborted.
+        let guard = Interrupts::install().listen();
+        let interrupted = guard.interrupted();
+        tokio::pin!(interrupted);
+        interrupted.as_mut().enable();
+        let connection = self.connection.clone();
+        let statement = sql.to_owned();
+        let mut query = tokio::spawn(async move { connection.query(&statement).await });
+        tokio::select! {
+            result = &mut query => Some(result),
+            _ = interrupted => {
+                query.abort();
+                None
+            }
+        }
     }
 
     /// On a terminal, a line on stderr showing requests and data so far, after the first half second.
