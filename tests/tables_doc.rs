@@ -1,6 +1,7 @@
 //! Keeps `docs/tables.md` equal to the table declarations: every table, column, type and pushed-down filter.
 //! Regenerate with `UPDATE_DOCS=1 cargo test -p confluence-sql-tests --test tables_doc`.
 
+use confluence_sql::columns::Source;
 use confluence_sql::table::{CqlKind, Endpoint, ParamValue, TableSpec};
 use confluence_sql::tables::{ALL, CQL_SEARCH};
 use confluence_sql_tests::repo_root;
@@ -18,8 +19,8 @@ Conventions:
 - Bodies (`body_storage`, space `description`) are fetched only when the column is selected.
 - **Pushed down** filters are sent to the server as query parameters: `exact` ones are not re-checked, `inexact` ones
   are re-checked by the engine (the server's semantics differ, e.g. case). Every other filter is applied after reading.
-  On Data Center, `spaces`, `pages`, `blog_posts`, `labels`, `groups` and `cql()` read Data Center's REST API (same columns;
-  people are identified by user key); the other tables are Cloud-only for now.
+  On Data Center, these read Data Center's REST API (same columns; people are identified by user key):
+  DATA_CENTER_TABLES and `cql()`. The other tables are Cloud-only for now.
 - `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
   partition.
 ";
@@ -59,6 +60,7 @@ fn render_table(spec: &TableSpec) -> String {
             let how = match f.value {
                 ParamValue::AsIs => format!("`{}`", f.param),
                 ParamValue::SpaceKeyToId => format!("`{}` (keys resolved to ids)", f.param),
+                ParamValue::Cql => format!("CQL `{}`", f.param),
             };
             let mut notes = vec![if f.exact { "exact" } else { "inexact" }.to_owned()];
             if f.partition {
@@ -94,12 +96,33 @@ fn render_table(spec: &TableSpec) -> String {
         Some(dc) if !std::ptr::eq(dc, spec) => {
             let Endpoint::V1 { path, max_limit } = dc.endpoint else { return out };
             let fixed: Vec<String> = dc.fixed_params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let filters: Vec<String> = dc.filters.iter().map(|f| format!("`{}` → `{}`", f.column, f.param)).collect();
+            let filters: Vec<String> = dc
+                .filters
+                .iter()
+                .filter(|f| dc.columns.iter().any(|c| c.name == f.column))
+                .map(|f| match f.value {
+                    ParamValue::Cql => format!("`{}` → CQL `{}`", f.column, f.param),
+                    _ => format!("`{}` → `{}`", f.column, f.param),
+                })
+                .collect();
+            let pushed = if filters.is_empty() { "nothing".to_owned() } else { filters.join(", ") };
             out.push_str(&format!(
-                "\nOn Data Center: `GET /rest/api/{path}?{}` (up to {max_limit} per request); pushed down: {}.\n",
-                fixed.join("&"),
-                filters.join(", ")
+                "\nOn Data Center: `GET /rest/api/{path}{}` (up to {max_limit} per request); pushed down: {pushed}.",
+                if fixed.is_empty() { String::new() } else { format!("?{}", fixed.join("&")) },
             ));
+            if dc.filters.iter().any(|f| f.restricts_spaces && dc.columns.iter().all(|c| c.name != f.column)) {
+                out.push_str(" The `Spaces` property adds a CQL `space` clause, one partition per space.");
+            }
+            let nulls: Vec<String> = dc
+                .columns
+                .iter()
+                .filter(|c| matches!(c.source, Source::Path(p) if p.first().is_some_and(|k| k.starts_with("no-"))))
+                .map(|c| format!("`{}`", c.name))
+                .collect();
+            if !nulls.is_empty() {
+                out.push_str(&format!(" Always NULL there (Data Center has no such field): {}.", nulls.join(", ")));
+            }
+            out.push('\n');
         }
         Some(_) => out.push_str("\nOn Data Center: the same endpoint under `/rest/api/`.\n"),
         None => out.push_str("\nCloud only for now.\n"),
@@ -109,7 +132,9 @@ fn render_table(spec: &TableSpec) -> String {
 
 #[test]
 fn docs_tables_md_matches_the_declarations() {
-    let mut expected = HEADER.to_owned();
+    let on_data_center: Vec<String> =
+        ALL.iter().filter(|t| t.data_center.is_some()).map(|t| format!("`{}`", t.name)).collect();
+    let mut expected = HEADER.replace("DATA_CENTER_TABLES", &on_data_center.join(", "));
     for spec in ALL {
         expected.push_str(&render_table(spec));
     }

@@ -211,6 +211,15 @@ def data_center():
     walk_v1("/wiki/rest/api/content/search", "/rest/api/content/search", 100, params={"cql": f"space = {first['key']} and type = page"},
             expected=first["pages_current"])
     walk_v1("/wiki/rest/api/search", "/rest/api/search", 100, params={"cql": "type = blogpost"})
+    # Comments and attachments, which the content list does not return, through CQL with their expansions.
+    walk_v1("/wiki/rest/api/content/search", "/rest/api/content/search", 100,
+            params={"cql": "type = comment", "includeArchivedSpaces": "true",
+                    "expand": "container,history,version,ancestors,extensions.resolution,body.storage"},
+            expected=DATASET["footer_comments"] + DATASET["inline_comments"])
+    walk_v1("/wiki/rest/api/content/search", "/rest/api/content/search", 100,
+            params={"cql": "type = attachment", "includeArchivedSpaces": "true", "expand": "container,history,version,metadata"},
+            expected=DATASET["attachments"])
+    walk_v1("/wiki/rest/api/audit", "/rest/api/audit", 1000, expected=DATASET["audit_records"])
     walk_v1("/wiki/rest/api/group", "/rest/api/group", 200, expected=len(DATASET["groups"]))
     walk_v1("/wiki/rest/api/group/{groupId}/membersByGroupId", "/rest/api/group/confluence-users/member", 200,
             expected=DATASET["groups"][0]["members"])

@@ -134,6 +134,11 @@ impl CqlDoc for Doc<'_> {
                 Hit::Comment(c) => vec![c.container_id.to_string()],
                 Hit::Attachment(a) => vec![a.page_id.to_string()],
             },
+            Field::Container => match self.hit {
+                Hit::Content(_) => Vec::new(),
+                Hit::Comment(c) => vec![c.container_id.to_string()],
+                Hit::Attachment(a) => vec![a.page_id.to_string()],
+            },
             Field::Ancestor => {
                 let mut out = Vec::new();
                 let mut parent = match self.hit {
@@ -208,8 +213,16 @@ pub fn search(state: &SimState, query: &CqlQuery, include_archived_spaces: bool)
                     .extend(state.store.scan_content(kind, &filter, None, usize::MAX).into_iter().map(Hit::Content));
             }
         }
+        // With spaces pinned, comments and attachments are read per page and blog post of those spaces (of any
+        // status: a comment is found by the space its container is in).
         let pages: Option<Vec<u64>> = spaces.as_ref().map(|_| {
-            state.store.scan_content(ContentKind::Page, &filter, None, usize::MAX).iter().map(|p| p.id).collect()
+            let any =
+                ContentFilter { spaces: spaces.clone(), statuses: vec!["any".to_owned()], ..ContentFilter::default() };
+            [ContentKind::Page, ContentKind::BlogPost]
+                .into_iter()
+                .flat_map(|kind| state.store.scan_content(kind, &any, None, usize::MAX))
+                .map(|c| c.id)
+                .collect()
         });
         let containers: Vec<Option<u64>> = match &pages {
             Some(pages) => pages.iter().map(|p| Some(*p)).collect(),

@@ -49,6 +49,9 @@ pub enum Source {
     Parent,
     /// A key of the last element of an array (e.g. the parent of a page is the last of its `ancestors`).
     LastOf(&'static [&'static str], &'static str),
+    /// The value at the first path when the text at the second equals the third (e.g. a comment's container id is
+    /// its `page_id` when the container's `type` is `page`).
+    PathIf(&'static [&'static str], &'static [&'static str], &'static str),
 }
 
 /// One column of a table.
@@ -140,6 +143,10 @@ pub fn decode(
                     .and_then(|a| a.last())
                     .and_then(|v| v.get(key))
                     .filter(|v| !v.is_null()),
+                Source::PathIf(path, test, equals) => lookup(object, test)
+                    .and_then(Value::as_str)
+                    .filter(|t| *t == equals)
+                    .and_then(|_| lookup(object, path)),
             };
             append(builder, value, column)?;
         }
@@ -231,6 +238,31 @@ mod tests {
         assert_eq!(batch.column(3).as_primitive::<TimestampMillisecondType>().value(0), 1_706_697_000_000);
         assert_eq!(batch.column(5).as_string::<i32>().value(0), "ENG");
         assert!(batch.column(5).is_null(1), "unknown space id");
+    }
+
+    #[test]
+    fn conditional_paths() {
+        const ON: &[Column] = &[
+            Column {
+                name: "page_id",
+                kind: Kind::Int,
+                source: Source::PathIf(&["c", "id"], &["c", "type"], "page"),
+                doc: "",
+            },
+            Column {
+                name: "post_id",
+                kind: Kind::Int,
+                source: Source::PathIf(&["c", "id"], &["c", "type"], "blogpost"),
+                doc: "",
+            },
+        ];
+        let rows =
+            vec![json!({"c": {"id": "5", "type": "page"}}), json!({"c": {"id": "6", "type": "blogpost"}}), json!({})];
+        let batch = decode(ON, &schema_of(ON), &rows, &DecodeContext::default()).unwrap_or_else(|e| panic!("{e}"));
+        let page = batch.column(0).as_primitive::<Int64Type>();
+        let post = batch.column(1).as_primitive::<Int64Type>();
+        assert_eq!((page.value(0), page.is_null(1), page.is_null(2)), (5, true, true));
+        assert_eq!((post.is_null(0), post.value(1), post.is_null(2)), (true, 6, true));
     }
 
     #[test]

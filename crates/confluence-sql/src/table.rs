@@ -34,6 +34,10 @@ pub enum ParamValue {
     AsIs,
     /// A space key that the scan resolves to a space id (`space-id` parameters).
     SpaceKeyToId,
+    /// A CQL clause, `param = "v"` or `param IN (...)` (the parameter names the CQL field), joined with `AND` to
+    /// the request's `cql` parameter: for tables read through a CQL search (comments and attachments on Data
+    /// Center).
+    Cql,
 }
 
 /// A predicate a table can send to the server: `column = value` or `column IN (...)` as a query parameter.
@@ -67,6 +71,11 @@ impl FilterRule {
             partition: false,
             restricts_spaces: false,
         }
+    }
+
+    /// `column = v` or `column IN (...)` (up to `max_values`) as a clause on the CQL `field`, exact.
+    pub const fn cql(column: &'static str, field: &'static str, max_values: usize) -> FilterRule {
+        FilterRule { value: ParamValue::Cql, ..FilterRule::exact(column, field, max_values) }
     }
 
     /// The same rule, `Inexact` (DataFusion re-checks the rows).
@@ -502,7 +511,7 @@ pub fn plan_scan(
         } else if rule.value == ParamValue::SpaceKeyToId {
             space_keys = Some((rule.param.to_owned(), values.clone()));
         } else {
-            base.push((rule.param.to_owned(), values.join(",")));
+            add_filter(&mut base, rule, values);
         }
     }
     let variants: Vec<(String, Option<String>)> = if spec.variants.is_empty() {
@@ -526,7 +535,7 @@ pub fn plan_scan(
                 let mut keys = space_keys.clone();
                 match rule.value {
                     ParamValue::SpaceKeyToId => keys = Some((rule.param.to_owned(), vec![value])),
-                    ParamValue::AsIs => params.push((rule.param.to_owned(), value)),
+                    ParamValue::AsIs | ParamValue::Cql => add_filter(&mut params, rule, &[value]),
                 }
                 PartitionPlan {
                     path: String::new(),
@@ -551,7 +560,7 @@ pub fn plan_scan(
                 Some(ids) => {
                     for id in ids {
                         let mut per_parent = p.clone();
-                        per_parent.path = path.replace("{id}", id);
+                        per_parent.path = path.replace("{id}", &path_segment(id));
                         per_parent.parent = Some(id.clone());
                         partitions.push(per_parent);
                     }
@@ -560,6 +569,31 @@ pub fn plan_scan(
         }
     }
     ScanPlan { partitions, limit, empty, missing_parent: None }
+}
+
+/// `text` as one URL path segment: everything but unreserved characters percent-encoded (a Data Center group
+/// name may hold spaces, `/`, `?` or `#`).
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Sends a pushed filter: as a parameter (values comma-separated), or as a CQL clause joined to `cql`.
+fn add_filter(params: &mut Vec<(String, String)>, rule: &FilterRule, values: &[String]) {
+    if rule.value != ParamValue::Cql {
+        params.push((rule.param.to_owned(), values.join(",")));
+        return;
+    }
+    let clause = confluence_rest::cql::CqlQuery::new().any_of(rule.param, values, false).to_string();
+    match params.iter_mut().find(|(k, _)| k == "cql") {
+        Some((_, cql)) if cql.to_ascii_lowercase().contains(" or ") => *cql = format!("({cql}) AND {clause}"),
+        Some((_, cql)) => *cql = format!("{cql} AND {clause}"),
+        None => params.push(("cql".to_owned(), clause)),
+    }
 }
 
 #[cfg(test)]
@@ -641,6 +675,27 @@ mod tests {
         let space_id = vec![col("author_id").eq(lit("x")), col("space_id").eq(lit(5i64))];
         assert!(plan_cql_scan(spec, &space_id, &[], None, &[], None, &[]).is_none(), "space_id is not sent to CQL");
         assert!(plan_cql_scan(spec, &[col("id").eq(lit(1i64))], &[], None, &[], None, &[]).is_none());
+    }
+
+    #[test]
+    fn cql_filters_join_the_search_and_spaces_split_it() {
+        let comments = ALL.iter().find(|t| t.name == "comments").and_then(|t| t.data_center);
+        let spec = comments.unwrap_or_else(|| unreachable!());
+        let cql_of = |p: &PartitionPlan| p.params.iter().find(|(k, _)| k == "cql").map(|(_, v)| v.clone());
+        let filters = vec![col("page_id").in_list(vec![lit(5i64), lit(6i64)], false)];
+        let plan = plan_scan(spec, &filters, &[], None, &["ENG".to_owned(), "DOCS".to_owned()], None, &[]);
+        assert_eq!(plan.partitions.len(), 2, "one partition per space");
+        assert_eq!(
+            cql_of(&plan.partitions[0]).as_deref(),
+            Some("type = comment AND container IN (\"5\", \"6\") AND space = \"ENG\"")
+        );
+        assert_eq!(cql_of(&plan.partitions[1]).as_deref().map(|c| c.ends_with("space = \"DOCS\"")), Some(true));
+        assert_eq!(classify(spec, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Inexact);
+        // A query that already has an OR keeps its meaning.
+        let mut params = vec![("cql".to_owned(), "type = page OR type = blogpost".to_owned())];
+        add_filter(&mut params, &FilterRule::cql("space_key", "space", 10), &["A".to_owned()]);
+        assert_eq!(params[0].1, "(type = page OR type = blogpost) AND space = \"A\"");
+        assert_eq!(path_segment("a b/c?d#é"), "a%20b%2Fc%3Fd%23%C3%A9");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Confluence Data Center REST (`/rest/api`): content lists and gets with `expand`, CQL search, spaces, users,
-//! groups, and content and label writes. Offset pagination; `limit` is capped at 100, or 50 when bodies are
-//! expanded.
+//! Confluence Data Center REST (`/rest/api`): content lists and gets with `expand`, CQL search (which also finds
+//! comments and attachments), spaces, users, groups, the audit log, and content and label writes. Offset
+//! pagination; `limit` is capped at 100, or 50 when bodies are expanded.
 
 use std::sync::Arc;
 
@@ -42,6 +42,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/rest/api/user/current", get(current_user))
         .route("/rest/api/group", get(list_groups))
         .route("/rest/api/group/{name}/member", get(group_members))
+        .route("/rest/api/audit", get(crate::api::v1::audit))
 }
 
 async fn list_content(State(st): Shared, uri: OriginalUri) -> ApiResult {

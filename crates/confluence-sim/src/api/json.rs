@@ -454,8 +454,6 @@ pub fn v1_content(state: &SimState, c: &Content, expand: &Expand) -> Value {
             "tinyui": format!("/x/{}", tiny_link(c.id)),
         },
     });
-    let author = state.store.data.user(c.author);
-    let last = state.store.data.user(c.version.author);
     let mut add = |key: &str, wanted: bool, value: &dyn Fn() -> Value| {
         if wanted {
             v[key] = value();
@@ -464,23 +462,8 @@ pub fn v1_content(state: &SimState, c: &Content, expand: &Expand) -> Value {
         }
     };
     add("space", expand.has("space"), &|| v1_space(state, space, &Expand::default()));
-    add("history", expand.has("history"), &|| {
-        json!({
-            "latest": true,
-            "createdBy": v1_user(state, author),
-            "createdDate": iso(c.created_ms),
-            "lastUpdated": {"by": v1_user(state, last), "when": iso(c.version.created_ms), "number": c.version.number, "message": c.version.message, "minorEdit": c.version.minor_edit},
-        })
-    });
-    add("version", expand.has("version"), &|| {
-        json!({
-            "by": v1_user(state, last),
-            "when": iso(c.version.created_ms),
-            "number": c.version.number,
-            "message": c.version.message,
-            "minorEdit": c.version.minor_edit,
-        })
-    });
+    add("history", expand.has("history"), &|| v1_history(state, c.author, c.created_ms, &c.version));
+    add("version", expand.has("version"), &|| v1_version(state, &c.version));
     add("ancestors", expand.has("ancestors"), &|| {
         let mut chain = Vec::new();
         let mut parent = c.parent_id;
@@ -523,23 +506,135 @@ pub fn v1_content(state: &SimState, c: &Content, expand: &Expand) -> Value {
     v
 }
 
-/// A v1 content object for a comment.
-pub fn v1_comment(state: &SimState, c: &Comment) -> Value {
+/// A v1 `version` object.
+pub fn v1_version(state: &SimState, v: &Version) -> Value {
     json!({
-        "id": c.id.to_string(),
+        "by": v1_user(state, state.store.data.user(v.author)),
+        "when": iso(v.created_ms),
+        "number": v.number,
+        "message": v.message,
+        "minorEdit": v.minor_edit,
+    })
+}
+
+/// A v1 `history` object: who created the content and when, and its latest version.
+pub fn v1_history(state: &SimState, author: usize, created_ms: i64, latest: &Version) -> Value {
+    json!({
+        "latest": true,
+        "createdBy": v1_user(state, state.store.data.user(author)),
+        "createdDate": iso(created_ms),
+        "lastUpdated": v1_version(state, latest),
+    })
+}
+
+/// The short form of the page or blog post a comment or attachment is in (its `container`).
+fn v1_container(state: &SimState, id: u64) -> Value {
+    match state.store.content(id) {
+        Some(c) => json!({"id": c.id.to_string(), "type": c.kind.cql_type(), "status": c.status, "title": c.title}),
+        None => json!({"id": id.to_string(), "type": "page", "status": "current"}),
+    }
+}
+
+/// Adds the expansions that comments and attachments share (`container`, `history`, `version`), or lists them as
+/// expandable.
+fn v1_child_expansions(
+    state: &SimState,
+    v: &mut Value,
+    expand: &Expand,
+    id: &str,
+    container_id: u64,
+    history: (usize, i64, &Version),
+) {
+    let ctx = v1_context(state);
+    let mut expandable = Map::new();
+    for key in ["container", "history", "version"] {
+        if !expand.has(key) {
+            expandable.insert(key.to_owned(), json!(format!("{ctx}/rest/api/content/{id}/{key}")));
+            continue;
+        }
+        v[key] = match key {
+            "container" => v1_container(state, container_id),
+            "history" => v1_history(state, history.0, history.1, history.2),
+            _ => v1_version(state, history.2),
+        };
+    }
+    v["_expandable"] = Value::Object(expandable);
+}
+
+/// A v1 content object for a comment. `extensions.location` says footer or inline; an inline comment's
+/// `extensions.resolution` comes with `expand=extensions.resolution`; `ancestors` are the comments it replies to.
+pub fn v1_comment(state: &SimState, c: &Comment, expand: &Expand) -> Value {
+    let id = c.id.to_string();
+    let inline = c.kind == ContentKind::InlineComment;
+    let mut v = json!({
+        "id": id,
         "type": "comment",
         "status": c.status,
         "title": c.title,
-        "_links": {"webui": format!("/pages/viewpage.action?pageId={}&focusedCommentId={}", c.container_id, c.id)},
-        "_expandable": {"container": format!("{}/rest/api/content/{}", v1_context(state), c.container_id)},
-    })
+        "extensions": {"location": if inline { "inline" } else { "footer" }},
+        "_links": {
+            "webui": format!("/pages/viewpage.action?pageId={}&focusedCommentId={}", c.container_id, c.id),
+            "self": format!("{}{}/rest/api/content/{}", state.base_url, v1_context(state), c.id),
+        },
+    });
+    if inline {
+        v["extensions"]["inlineProperties"] =
+            json!({"markerRef": format!("marker-{}", c.id), "originalSelection": c.title});
+        if let Some(status) = c.resolution.filter(|_| expand.has("extensions.resolution")) {
+            v["extensions"]["resolution"] = json!({"status": status, "lastModifier": v1_user(state, state.store.data.user(c.version.author)), "lastModifiedDate": iso(c.version.created_ms)});
+        }
+    }
+    v1_child_expansions(state, &mut v, expand, &id, c.container_id, (c.author, c.created_ms, &c.version));
+    if expand.has("ancestors") {
+        let mut chain = Vec::new();
+        let mut parent = c.parent_comment_id;
+        while let Some(pid) = parent {
+            match state.store.comment(pid) {
+                Some(p) => {
+                    parent = p.parent_comment_id;
+                    chain
+                        .push(json!({"id": p.id.to_string(), "type": "comment", "status": p.status, "title": p.title}));
+                }
+                None => break,
+            }
+        }
+        chain.reverse();
+        v["ancestors"] = Value::Array(chain);
+    }
+    if expand.body_formats().iter().any(|f| f == "storage") {
+        v["body"] = json!({"storage": body_value("storage", body::storage(&c.body))});
+    }
+    v
+}
+
+/// A v1 content object for an attachment: the file's media type, size and comment in `extensions`, its
+/// download path in `_links.download`.
+pub fn v1_attachment(state: &SimState, a: &Attachment, expand: &Expand) -> Value {
+    let id = format!("att{}", a.id);
+    let mut v = json!({
+        "id": id,
+        "type": "attachment",
+        "status": a.status,
+        "title": a.title,
+        "extensions": {"mediaType": a.media_type, "fileSize": a.file_size, "comment": a.comment},
+        "_links": {
+            "webui": format!("/pages/viewpageattachments.action?pageId={}&preview=/{}/{}/{}", a.page_id, a.page_id, a.id, a.title),
+            "download": format!("/download/attachments/{}/{}?version={}&api=v2", a.page_id, a.title, a.version.number),
+            "self": format!("{}{}/rest/api/content/{id}", state.base_url, v1_context(state)),
+        },
+    });
+    if expand.has("metadata") {
+        v["metadata"] = json!({"mediaType": a.media_type, "comment": a.comment});
+    }
+    v1_child_expansions(state, &mut v, expand, &id, a.page_id, (a.version.author, a.created_ms, &a.version));
+    v
 }
 
 /// A v1 audit record.
 pub fn v1_audit(state: &SimState, r: &AuditRecord) -> Value {
     let author = state.store.data.user(r.author);
-    json!({
-        "author": {
+    let author = match state.config.deployment {
+        SimDeployment::Cloud => json!({
             "type": "user",
             "displayName": author.display_name,
             "operations": Value::Null,
@@ -550,7 +645,17 @@ pub fn v1_audit(state: &SimState, r: &AuditRecord) -> Value {
             "externalCollaborator": false,
             "isExternalCollaborator": false,
             "publicName": author.display_name,
-        },
+        }),
+        SimDeployment::DataCenter => json!({
+            "type": "user",
+            "displayName": author.display_name,
+            "operations": Value::Null,
+            "username": author.username,
+            "userKey": author.user_key,
+        }),
+    };
+    json!({
+        "author": author,
         "remoteAddress": r.remote_address,
         "creationDate": r.created_ms,
         "summary": r.summary,

@@ -13,7 +13,9 @@ use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
 use crate::api::common::{json_body, no_content, path_id, site_path};
-use crate::api::json::{iso, v1_audit, v1_comment, v1_content, v1_context, v1_group, v1_space, v1_user, Expand};
+use crate::api::json::{
+    iso, v1_attachment, v1_audit, v1_comment, v1_content, v1_context, v1_group, v1_space, v1_user, Expand,
+};
 use crate::auth::Caller;
 use crate::cql::{CqlContext, CqlQuery, Field};
 use crate::errors::{ApiError, ErrorStyle};
@@ -96,8 +98,8 @@ pub fn search_response(
         .map(|hit| {
             let content = match hit {
                 Hit::Content(c) => v1_content(st, c, &expand),
-                Hit::Comment(c) => v1_comment(st, c),
-                Hit::Attachment(a) => json!({"id": format!("att{}", a.id), "type": "attachment", "status": a.status, "title": a.title, "_links": {"webui": format!("/pages/viewpageattachments.action?pageId={}", a.page_id)}}),
+                Hit::Comment(c) => v1_comment(st, c, &expand),
+                Hit::Attachment(a) => v1_attachment(st, a, &expand),
             };
             if content_only {
                 return content;
@@ -284,7 +286,8 @@ fn audit_date(params: &Params, name: &str, style: ErrorStyle) -> Result<Option<i
         .ok_or_else(|| ApiError::bad_request(style, format!("Invalid {name} '{text}': use yyyy-MM-dd")))
 }
 
-async fn audit(State(st): Shared, uri: OriginalUri) -> ApiResult {
+/// The audit log, newest first (shared with Data Center, which has the same resource).
+pub async fn audit(State(st): Shared, uri: OriginalUri) -> ApiResult {
     let params = Params::parse(uri.query());
     let (start, limit) = v1_window(&params, 1000, 1000, STYLE)?;
     let from = audit_date(&params, "startDate", STYLE)?;

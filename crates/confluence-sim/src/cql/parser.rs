@@ -41,6 +41,8 @@ pub enum Field {
     UserFullname,
     /// `user.accountid` (user search)
     UserAccountId,
+    /// `container`: the page or blog post a comment or attachment is in
+    Container,
 }
 
 impl Field {
@@ -58,6 +60,7 @@ impl Field {
             "lastmodified" => Field::LastModified,
             "label" => Field::Label,
             "parent" => Field::Parent,
+            "container" => Field::Container,
             "ancestor" => Field::Ancestor,
             "user" => Field::User,
             "user.fullname" => Field::UserFullname,

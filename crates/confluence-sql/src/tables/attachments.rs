@@ -1,6 +1,7 @@
-//! `attachments`: files attached to pages and blog posts, from `GET /wiki/api/v2/attachments`.
+//! `attachments`: files attached to pages and blog posts, from `GET /wiki/api/v2/attachments`. On Data Center, a
+//! CQL search for `type = attachment` (one partition per space when spaces are named).
 
-use crate::columns::{col, Column, Kind};
+use crate::columns::{col, Column, Kind, Source};
 use crate::table::{Endpoint, FilterRule, TableSpec};
 
 const COLUMNS: &[Column] = &[
@@ -30,6 +31,54 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
         FilterRule::exact("status", "status", 3),
         FilterRule::exact("media_type", "mediaType", 1),
         FilterRule::exact("title", "filename", 1),
+    ],
+    variants: &[],
+    on_projection: None,
+    parent: None,
+    cql_route: None,
+    data_center: Some(&ATTACHMENTS_DATA_CENTER),
+};
+
+/// An attachment's page or blog post, from the `container` of a Data Center content object.
+const fn on(content_type: &'static str) -> Source {
+    Source::PathIf(&["container", "id"], &["container", "type"], content_type)
+}
+
+const DATA_CENTER_COLUMNS: &[Column] = &[
+    col("id", Kind::Text, &["id"], ""),
+    col("title", Kind::Text, &["title"], ""),
+    col("status", Kind::Text, &["status"], ""),
+    Column { name: "page_id", kind: Kind::Int, source: on("page"), doc: "" },
+    Column { name: "blog_post_id", kind: Kind::Int, source: on("blogpost"), doc: "" },
+    col("media_type", Kind::Text, &["extensions", "mediaType"], ""),
+    col("file_size", Kind::Int, &["extensions", "fileSize"], ""),
+    col("comment", Kind::Text, &["extensions", "comment"], ""),
+    // Data Center keeps files itself: there is no media-services id.
+    col("file_id", Kind::Text, &["no-file-id"], ""),
+    col("created_at", Kind::Time, &["history", "createdDate"], ""),
+    col("version", Kind::Int, &["version", "number"], ""),
+    col("author_id", Kind::Text, &["version", "by", "userKey"], ""),
+    col("download_path", Kind::Text, &["_links", "download"], ""),
+];
+
+/// `attachments` on Data Center: `GET /rest/api/content/search?cql=type = attachment` with the container,
+/// history and version expanded; spaces, pages and file names become CQL clauses.
+pub static ATTACHMENTS_DATA_CENTER: TableSpec = TableSpec {
+    name: "attachments",
+    doc: "One row per attachment.",
+    columns: DATA_CENTER_COLUMNS,
+    endpoint: Endpoint::V1 { path: "content/search", max_limit: 100 },
+    fixed_params: &[
+        ("cql", "type = attachment"),
+        ("includeArchivedSpaces", "true"),
+        ("expand", "container,history,version"),
+    ],
+    filters: &[
+        // The table has no space column: this rule carries the `Spaces` restriction, one partition per space.
+        FilterRule { restricts_spaces: true, ..FilterRule::cql("space_key", "space", 100).partitioned() },
+        // CQL's `container` is the page or the blog post: the engine keeps the rows of the right kind.
+        FilterRule::cql("page_id", "container", 100).inexact(),
+        FilterRule::cql("blog_post_id", "container", 100).inexact(),
     ],
     variants: &[],
     on_projection: None,

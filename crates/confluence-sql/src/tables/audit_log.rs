@@ -1,4 +1,5 @@
-//! `audit_log`: the site's audit records, newest first, from `GET /wiki/rest/api/audit` (site admins only).
+//! `audit_log`: the site's audit records, newest first, from `GET /wiki/rest/api/audit` (site admins only); on
+//! Data Center, `GET /rest/api/audit` (system administrators), whose authors are identified by user key.
 
 use crate::columns::{col, Column, Kind};
 use crate::table::{Endpoint, TableSpec};
@@ -21,6 +22,34 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     name: "audit_log",
     doc: "One row per audit record.",
     columns: COLUMNS,
+    endpoint: Endpoint::V1 { path: "audit", max_limit: 1000 },
+    fixed_params: &[],
+    filters: &[],
+    variants: &[],
+    on_projection: None,
+    parent: None,
+    cql_route: None,
+    data_center: Some(&AUDIT_LOG_DATA_CENTER),
+};
+
+const DATA_CENTER_COLUMNS: &[Column] = &[
+    col("created_at", Kind::Time, &["creationDate"], ""),
+    col("author_id", Kind::Text, &["author", "userKey"], ""),
+    col("author_name", Kind::Text, &["author", "displayName"], ""),
+    col("remote_address", Kind::Text, &["remoteAddress"], ""),
+    col("category", Kind::Text, &["category"], ""),
+    col("summary", Kind::Text, &["summary"], ""),
+    col("description", Kind::Text, &["description"], ""),
+    col("sys_admin", Kind::Bool, &["sysAdmin"], ""),
+    col("object_name", Kind::Text, &["affectedObject", "name"], ""),
+    col("object_type", Kind::Text, &["affectedObject", "objectType"], ""),
+];
+
+/// `audit_log` on Data Center: the same records from `GET /rest/api/audit`, the author as a user key.
+pub static AUDIT_LOG_DATA_CENTER: TableSpec = TableSpec {
+    name: "audit_log",
+    doc: "One row per audit record.",
+    columns: DATA_CENTER_COLUMNS,
     endpoint: Endpoint::V1 { path: "audit", max_limit: 1000 },
     fixed_params: &[],
     filters: &[],

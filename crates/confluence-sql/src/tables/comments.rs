@@ -1,8 +1,9 @@
 //! `comments`: footer and inline comments, from `GET /wiki/api/v2/footer-comments` and `inline-comments` (two
-//! partitions), with a `kind` column.
+//! partitions), with a `kind` column. On Data Center, a CQL search for `type = comment` (one partition per space
+//! when spaces are named), since its `content` list does not list comments.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, TableSpec};
+use crate::table::{Endpoint, FilterRule, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Comment id."),
@@ -34,6 +35,52 @@ pub static COMMENTS: TableSpec = TableSpec {
     filters: &[],
     variants: &[("footer-comments", "footer"), ("inline-comments", "inline")],
     on_projection: Some(("body_storage", "body-format", "storage")),
+    parent: None,
+    cql_route: None,
+    data_center: Some(&COMMENTS_DATA_CENTER),
+};
+
+/// A comment's page or blog post, from the `container` of a Data Center content object.
+const fn on(content_type: &'static str) -> Source {
+    Source::PathIf(&["container", "id"], &["container", "type"], content_type)
+}
+
+const DATA_CENTER_COLUMNS: &[Column] = &[
+    col("id", Kind::Int, &["id"], ""),
+    col("kind", Kind::Text, &["extensions", "location"], ""),
+    col("status", Kind::Text, &["status"], ""),
+    col("title", Kind::Text, &["title"], ""),
+    Column { name: "page_id", kind: Kind::Int, source: on("page"), doc: "" },
+    Column { name: "blog_post_id", kind: Kind::Int, source: on("blogpost"), doc: "" },
+    Column { name: "parent_comment_id", kind: Kind::Int, source: Source::LastOf(&["ancestors"], "id"), doc: "" },
+    col("author_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
+    col("created_at", Kind::Time, &["history", "createdDate"], ""),
+    col("version", Kind::Int, &["version", "number"], ""),
+    col("resolution_status", Kind::Text, &["extensions", "resolution", "status"], ""),
+    col("body_storage", Kind::Text, &["body", "storage", "value"], ""),
+];
+
+/// `comments` on Data Center: `GET /rest/api/content/search?cql=type = comment` with the container, history,
+/// version, reply chain and inline resolution expanded; spaces and pages become CQL clauses.
+pub static COMMENTS_DATA_CENTER: TableSpec = TableSpec {
+    name: "comments",
+    doc: "One row per footer or inline comment.",
+    columns: DATA_CENTER_COLUMNS,
+    endpoint: Endpoint::V1 { path: "content/search", max_limit: 100 },
+    fixed_params: &[
+        ("cql", "type = comment"),
+        ("includeArchivedSpaces", "true"),
+        ("expand", "container,history,version,ancestors,extensions.resolution"),
+    ],
+    filters: &[
+        // The table has no space column: this rule carries the `Spaces` restriction, one partition per space.
+        FilterRule { restricts_spaces: true, ..FilterRule::cql("space_key", "space", 100).partitioned() },
+        // CQL's `container` is the page or the blog post: the engine keeps the rows of the right kind.
+        FilterRule::cql("page_id", "container", 100).inexact(),
+        FilterRule::cql("blog_post_id", "container", 100).inexact(),
+    ],
+    variants: &[],
+    on_projection: Some(("body_storage", "expand", "body.storage")),
     parent: None,
     cql_route: None,
     data_center: None,

@@ -1,5 +1,6 @@
 //! `group_members`: the members of the groups the query names, from
-//! `GET /wiki/rest/api/group/{id}/membersByGroupId` (one partition per group).
+//! `GET /wiki/rest/api/group/{id}/membersByGroupId` (one partition per group); on Data Center, where the group's
+//! name is its id, `GET /rest/api/group/{name}/member`.
 
 use crate::columns::{col, Column, Kind, Source};
 use crate::table::{Endpoint, TableSpec};
@@ -29,5 +30,22 @@ pub static GROUP_MEMBERS: TableSpec = TableSpec {
     on_projection: None,
     parent: Some("group_id"),
     cql_route: None,
+    data_center: Some(&GROUP_MEMBERS_DATA_CENTER),
+};
+
+const DATA_CENTER_COLUMNS: &[Column] = &[
+    Column { name: "group_id", kind: Kind::Text, source: Source::Parent, doc: "" },
+    col("account_id", Kind::Text, &["userKey"], ""),
+    col("display_name", Kind::Text, &["displayName"], ""),
+    col("email", Kind::Text, &["email"], ""),
+    // Data Center users have no account type.
+    col("account_type", Kind::Text, &["no-account-type"], ""),
+];
+
+/// `group_members` on Data Center: `GET /rest/api/group/{name}/member`, members identified by user key.
+pub static GROUP_MEMBERS_DATA_CENTER: TableSpec = TableSpec {
+    columns: DATA_CENTER_COLUMNS,
+    endpoint: Endpoint::V1 { path: "group/{id}/member", max_limit: 200 },
     data_center: None,
+    ..GROUP_MEMBERS
 };
