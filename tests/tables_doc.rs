@@ -50,6 +50,20 @@ fn render_table(spec: &TableSpec) -> String {
             "\nRead one `{parent}` at a time: the query must pin it with `{parent} = <id>` or `{parent} IN (<ids>)` \
              (one partition per id; a join does not pin it), else it fails with a message saying so.\n"
         ));
+        if let Some(search) = spec.child_search {
+            out.push_str(&format!(
+                "\nOr pin `{column}` instead (`=` or `IN`): one CQL search, `GET /wiki/rest/api/{path}?cql=type = \
+                 {kind} AND {field} = ...&expand={expand}` ({max} per request; one partition per space of `Spaces`), \
+                 finds the {kind}s and returns each with all its rows (inexact: the engine keeps the matching ones). \
+                 CQL finds current content only: the rows of archived {kind}s need `{parent}`.\n",
+                column = search.column,
+                path = search.path,
+                kind = search.content_type,
+                field = search.field,
+                expand = search.expand,
+                max = search.max_limit,
+            ));
+        }
     } else if spec.filters.is_empty() {
         out.push_str("\nNo filter is pushed down; `LIMIT` stops the paging early.\n");
     } else {

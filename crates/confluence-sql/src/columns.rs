@@ -77,7 +77,8 @@ pub fn schema_of(columns: &[Column]) -> SchemaRef {
     Arc::new(Schema::new(columns.iter().map(|c| Field::new(c.name, c.kind.data_type(), true)).collect::<Vec<_>>()))
 }
 
-fn lookup<'a>(object: &'a Value, path: &[&str]) -> Option<&'a Value> {
+/// The value at `path` in `object` (`None` when absent or null).
+pub fn lookup<'a>(object: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(object, |v, key| v.get(key)).filter(|v| !v.is_null())
 }
 
@@ -102,6 +103,9 @@ pub struct DecodeContext {
     pub constants: HashMap<&'static str, Value>,
     /// The value for `Parent` columns.
     pub parent: Option<Value>,
+    /// The value for `Parent` columns row by row, when the rows come from several parents (a child search);
+    /// takes precedence over `parent`.
+    pub row_parents: Option<Vec<Value>>,
 }
 
 /// Decodes `results` (API objects) into a batch with the given columns.
@@ -120,7 +124,7 @@ pub fn decode(
             Kind::Time => Builder::Time(TimestampMillisecondBuilder::with_capacity(results.len()).with_timezone("UTC")),
         })
         .collect();
-    for object in results {
+    for (row, object) in results.iter().enumerate() {
         for (column, builder) in columns.iter().zip(builders.iter_mut()) {
             if let (Source::SpaceKeyOf(path), Builder::Text(text)) = (column.source, &mut *builder) {
                 // Appended straight from the directory: no string copy per row.
@@ -137,7 +141,10 @@ pub fn decode(
                     )))
                 }
                 Source::Constant => context.constants.get(column.name),
-                Source::Parent => context.parent.as_ref(),
+                Source::Parent => match &context.row_parents {
+                    Some(parents) => parents.get(row).filter(|v| !v.is_null()),
+                    None => context.parent.as_ref(),
+                },
                 Source::LastOf(path, key) => lookup(object, path)
                     .and_then(Value::as_array)
                     .and_then(|a| a.last())

@@ -13,7 +13,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::columns::{schema_of, Column};
 use crate::scan::{ConfluenceScanExec, ScanContext};
-use crate::table::{classify, plan_cql_scan, plan_scan, TableSpec};
+use crate::table::{classify, plan_child_search, plan_cql_scan, plan_scan, TableSpec};
 
 /// A Confluence table registered in a session.
 #[derive(Debug)]
@@ -82,10 +82,20 @@ impl TableProvider for ConfluenceTable {
                 .unwrap_or_else(|| {
                     plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
                 });
+        let plan = match plan.missing_parent {
+            Some(_) => plan_child_search(self.spec, filters, &self.spaces, self.page_size).unwrap_or(plan),
+            None => plan,
+        };
         if let Some(column) = plan.missing_parent {
+            let or_search = match self.spec.child_search {
+                Some(search) => {
+                    format!(", or WHERE {} = '<value>' (found through CQL {})", search.column, search.field)
+                }
+                None => String::new(),
+            };
             return Err(datafusion::error::DataFusionError::Plan(format!(
                 "the {table} table is read one {column} at a time: add WHERE {column} = <id> or {column} IN (<ids>) \
-                 to the query (ids written in the query; a join or subquery does not pin them)",
+                 to the query (ids written in the query; a join or subquery does not pin them){or_search}",
                 table = self.spec.name
             )));
         }

@@ -21,7 +21,7 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Par
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use crate::columns::{decode, Column, DecodeContext, Source};
+use crate::columns::{decode, lookup, Column, DecodeContext, Source};
 use crate::directory::SpaceDirectory;
 use crate::table::{Endpoint, PartitionPlan, ScanPlan, TableSpec};
 
@@ -83,6 +83,7 @@ impl ConfluenceScanExec {
 /// resolved to ids).
 pub fn describe_request(spec: &TableSpec, dialect: &Dialect, partition: &PartitionPlan) -> String {
     let prefix = match (spec.endpoint, dialect) {
+        (_, Dialect::Cloud { .. }) if partition.explode.is_some() => "/wiki/rest/api/",
         (Endpoint::V2 { .. }, _) => "/wiki/api/v2/",
         (Endpoint::V1 { .. }, Dialect::Cloud { .. }) => "/wiki/rest/api/",
         (Endpoint::V1 { .. }, Dialect::DataCenter { .. }) => "/rest/api/",
@@ -209,6 +210,8 @@ impl ExecutionPlan for ConfluenceScanExec {
             }
             let dialect = context.client.dialect();
             let (base, pagination) = match spec.endpoint {
+                // A child search is a CQL search, under REST v1 on both products.
+                _ if part.explode.is_some() => (dialect.v1(&part.path).map_err(external)?, Pagination::Offset),
                 Endpoint::V2 { .. } => {
                     if !dialect.is_cloud() {
                         let available: Vec<&str> = crate::tables::ALL
@@ -303,7 +306,29 @@ impl ExecutionPlan for ConfluenceScanExec {
                     external(RestError::Decode { path: page.url.path().to_owned(), message: e.to_string() })
                 })?;
                 let results = value.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-                let batch = decode(&columns, &batch_schema, results, &decode_context)?;
+                let batch = match part.explode {
+                    None => decode(&columns, &batch_schema, results, &decode_context)?,
+                    Some(explode) => {
+                        // Each result holds several rows (its children), all with the result's id as parent.
+                        let mut rows = Vec::new();
+                        let mut parents = Vec::new();
+                        for result in results {
+                            let parent = lookup(result, explode.parent_id).cloned().unwrap_or(Value::Null);
+                            let parent = match &parent {
+                                Value::String(text) => text.parse::<i64>().map(Value::from).unwrap_or(parent),
+                                _ => parent,
+                            };
+                            for child in
+                                lookup(result, explode.children).and_then(Value::as_array).into_iter().flatten()
+                            {
+                                rows.push(child.clone());
+                                parents.push(parent.clone());
+                            }
+                        }
+                        let context = DecodeContext { row_parents: Some(parents), ..decode_context.clone() };
+                        decode(&columns, &batch_schema, &rows, &context)?
+                    }
+                };
                 request_metrics.add_rows(batch.num_rows() as u64);
                 client.add_rows(batch.num_rows() as u64);
                 counters.update(&request_metrics);

@@ -135,6 +135,39 @@ pub struct CqlRoute {
     pub fields: &'static [CqlField],
 }
 
+/// How a per-parent table is read when the query does not pin its parent but filters a column CQL can search:
+/// one CQL search for the parents, with their children expanded in each result, each child a row (e.g. the pages
+/// labelled `release`, each with its labels, from one paginated search instead of a request per page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildSearch {
+    /// The column whose `=` / `IN` values become the CQL clause (`name`).
+    pub column: &'static str,
+    /// The CQL field (`label`).
+    pub field: &'static str,
+    /// The CQL type of the parents (`page`).
+    pub content_type: &'static str,
+    /// The search endpoint under REST v1 (`search` on Cloud, `content/search` on Data Center).
+    pub path: &'static str,
+    /// Results per request at most.
+    pub max_limit: usize,
+    /// The `expand` that brings the children.
+    pub expand: &'static str,
+    /// Where the children are in a result.
+    pub children: &'static [&'static str],
+    /// Where the parent's id is in a result.
+    pub parent_id: &'static [&'static str],
+}
+
+/// A partition whose results each hold several rows: the rows are the array at `children`, each with the
+/// result's value at `parent_id` as its `Parent` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Explode {
+    /// Where the rows are in a result.
+    pub children: &'static [&'static str],
+    /// Where the parent's id is in a result.
+    pub parent_id: &'static [&'static str],
+}
+
 /// A table: its name, columns, endpoint and pushdown rules.
 #[derive(Clone, Copy, Debug)]
 pub struct TableSpec {
@@ -161,6 +194,8 @@ pub struct TableSpec {
     pub parent: Option<&'static str>,
     /// Predicates found through CQL (Cloud), when the list endpoint cannot filter them.
     pub cql_route: Option<&'static CqlRoute>,
+    /// For a per-parent table: how it is read through CQL when the parent is not pinned.
+    pub child_search: Option<&'static ChildSearch>,
     /// How the table is read on Confluence Data Center: the same columns (names and types) read from that API's
     /// objects, with its own endpoint and filters. `None` when Data Center has no equivalent yet.
     pub data_center: Option<&'static TableSpec>,
@@ -245,6 +280,10 @@ pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
     if let (Some(parent), Some((column, values))) = (spec.parent, column_values(expr)) {
         if column == parent && !values.is_empty() && values.len() <= 250 {
             return TableProviderFilterPushDown::Exact;
+        }
+        // Found by a child search, which returns every child of the parents found: the engine keeps the rows.
+        if spec.child_search.is_some_and(|search| search.column == column && !values.is_empty()) {
+            return TableProviderFilterPushDown::Inexact;
         }
     }
     match matching_rule(spec, expr) {
@@ -377,6 +416,7 @@ pub fn plan_cql_scan(
         space_keys: None,
         parent: None,
         lookup: Some(IdLookup { path: endpoint_path.to_owned(), id_param: "id".to_owned(), params: fetch }),
+        explode: None,
     }];
     if statuses.iter().any(|s| s == "archived") {
         let mut archived_filters = filters.to_vec();
@@ -387,6 +427,60 @@ pub fn plan_cql_scan(
         }
     }
     Some(ScanPlan { partitions, limit, empty: false, missing_parent: None })
+}
+
+/// Plans a per-parent table whose parent the query does not pin through its [`ChildSearch`], when the filters
+/// pin the searched column: one search (one partition per space of `Spaces`) whose results' children are the
+/// rows. `None` when the table has no child search or the filters do not pin its column.
+pub fn plan_child_search(
+    spec: &TableSpec,
+    filters: &[Expr],
+    restrict_spaces: &[String],
+    page_size: Option<u32>,
+) -> Option<ScanPlan> {
+    let search = spec.child_search?;
+    let mut values: Option<Vec<String>> = None;
+    for (column, found) in filters.iter().filter_map(column_values) {
+        if column == search.column {
+            values = Some(match values {
+                None => found,
+                Some(existing) => existing.into_iter().filter(|v| found.contains(v)).collect(),
+            });
+        }
+    }
+    let values = values?;
+    if values.is_empty() {
+        return Some(ScanPlan { partitions: Vec::new(), limit: None, empty: true, missing_parent: None });
+    }
+    let query = confluence_rest::cql::CqlQuery::new().clause("type", "=", search.content_type).any_of(
+        search.field,
+        &values,
+        false,
+    );
+    let page = page_size.map_or(search.max_limit, |p| (p as usize).clamp(1, search.max_limit));
+    let partition = |cql: String| PartitionPlan {
+        path: search.path.to_owned(),
+        constant: None,
+        params: vec![
+            ("cql".to_owned(), cql),
+            ("includeArchivedSpaces".to_owned(), "true".to_owned()),
+            ("expand".to_owned(), search.expand.to_owned()),
+            ("limit".to_owned(), page.to_string()),
+        ],
+        space_keys: None,
+        parent: None,
+        lookup: None,
+        explode: Some(Explode { children: search.children, parent_id: search.parent_id }),
+    };
+    let partitions = if restrict_spaces.is_empty() {
+        vec![partition(query.to_string())]
+    } else {
+        restrict_spaces
+            .iter()
+            .map(|space| partition(query.clone().any_of("space", std::slice::from_ref(space), false).to_string()))
+            .collect()
+    };
+    Some(ScanPlan { partitions, limit: None, empty: false, missing_parent: None })
 }
 
 /// Results per CQL search request (the site search's maximum).
@@ -407,6 +501,8 @@ pub struct PartitionPlan {
     pub parent: Option<String>,
     /// For a CQL search partition (`path` is `search`, under REST v1): how the ids found are fetched.
     pub lookup: Option<IdLookup>,
+    /// For a child search: where each result's rows are.
+    pub explode: Option<Explode>,
 }
 
 /// The second step of a CQL partition: each page of search results becomes one request to the table's own
@@ -527,6 +623,7 @@ pub fn plan_scan(
             space_keys,
             parent: None,
             lookup: None,
+            explode: None,
         }],
         Some((rule, values)) => values
             .into_iter()
@@ -544,6 +641,7 @@ pub fn plan_scan(
                     space_keys: keys,
                     parent: None,
                     lookup: None,
+                    explode: None,
                 }
             })
             .collect(),
@@ -696,6 +794,22 @@ mod tests {
         add_filter(&mut params, &FilterRule::cql("space_key", "space", 10), &["A".to_owned()]);
         assert_eq!(params[0].1, "(type = page OR type = blogpost) AND space = \"A\"");
         assert_eq!(path_segment("a b/c?d#é"), "a%20b%2Fc%3Fd%23%C3%A9");
+    }
+
+    #[test]
+    fn a_child_search_finds_the_parents_by_cql() {
+        let labels = ALL.iter().find(|t| t.name == "labels").copied().unwrap_or_else(|| unreachable!());
+        let by_name = vec![col("name").in_list(vec![lit("a"), lit("b")], false)];
+        assert_eq!(classify(labels, &by_name[0]), TableProviderFilterPushDown::Inexact);
+        let plan = plan_child_search(labels, &by_name, &["ENG".to_owned(), "DOCS".to_owned()], None)
+            .unwrap_or_else(|| unreachable!());
+        assert_eq!(plan.partitions.len(), 2, "one search per space of Spaces");
+        assert_eq!(plan.partitions[0].params[0].1, "type = \"page\" AND label IN (\"a\", \"b\") AND space = \"ENG\"");
+        assert!(plan.partitions[1].params[0].1.ends_with("space = \"DOCS\""));
+        assert!(plan.partitions.iter().all(|p| p.explode.is_some() && p.path == "search"));
+        let contradiction = vec![col("name").eq(lit("a")), col("name").eq(lit("b"))];
+        assert!(plan_child_search(labels, &contradiction, &[], None).is_some_and(|p| p.empty));
+        assert!(plan_child_search(labels, &[col("prefix").eq(lit("global"))], &[], None).is_none());
     }
 
     #[test]

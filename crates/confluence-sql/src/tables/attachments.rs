@@ -36,6 +36,7 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
     on_projection: None,
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: Some(&ATTACHMENTS_DATA_CENTER),
 };
 
@@ -84,5 +85,6 @@ pub static ATTACHMENTS_DATA_CENTER: TableSpec = TableSpec {
     on_projection: None,
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

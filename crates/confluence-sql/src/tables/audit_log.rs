@@ -29,6 +29,7 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     on_projection: None,
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: Some(&AUDIT_LOG_DATA_CENTER),
 };
 
@@ -57,5 +58,6 @@ pub static AUDIT_LOG_DATA_CENTER: TableSpec = TableSpec {
     on_projection: None,
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

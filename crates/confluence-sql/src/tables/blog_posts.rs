@@ -56,6 +56,7 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
     cql_route: Some(&BLOG_POSTS_CQL),
+    child_search: None,
     data_center: Some(&BLOG_POSTS_DATA_CENTER),
 };
 
@@ -92,5 +93,6 @@ pub static BLOG_POSTS_DATA_CENTER: TableSpec = TableSpec {
     on_projection: Some(("body_storage", "expand", "body.storage")),
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

@@ -37,6 +37,7 @@ pub static COMMENTS: TableSpec = TableSpec {
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: Some(&COMMENTS_DATA_CENTER),
 };
 
@@ -83,5 +84,6 @@ pub static COMMENTS_DATA_CENTER: TableSpec = TableSpec {
     on_projection: Some(("body_storage", "expand", "body.storage")),
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

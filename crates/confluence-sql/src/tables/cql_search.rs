@@ -28,5 +28,6 @@ pub static CQL_SEARCH: TableSpec = TableSpec {
     on_projection: None,
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: Some(&CQL_SEARCH),
 };

@@ -30,6 +30,7 @@ pub static GROUP_MEMBERS: TableSpec = TableSpec {
     on_projection: None,
     parent: Some("group_id"),
     cql_route: None,
+    child_search: None,
     data_center: Some(&GROUP_MEMBERS_DATA_CENTER),
 };
 

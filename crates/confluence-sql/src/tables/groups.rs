@@ -21,6 +21,7 @@ pub static GROUPS: TableSpec = TableSpec {
     on_projection: None,
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: Some(&GROUPS_DATA_CENTER),
 };
 

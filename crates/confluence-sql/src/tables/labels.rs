@@ -1,8 +1,10 @@
 //! `labels`: one row per page/label pair for the pages the query names, from
 //! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page); on Data Center, `GET /rest/api/content/{id}/label`.
+//! For the pages that carry a label (`WHERE name = 'release'`), one CQL search for `label = "release"` with each
+//! page's labels expanded, instead of a request per page.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, TableSpec};
+use crate::table::{ChildSearch, Endpoint, TableSpec};
 
 const COLUMNS: &[Column] = &[
     Column { name: "page_id", kind: Kind::Int, source: Source::Parent, doc: "The page (required in WHERE: = or IN)." },
@@ -14,7 +16,7 @@ const COLUMNS: &[Column] = &[
 /// The `labels` table.
 pub static LABELS: TableSpec = TableSpec {
     name: "labels",
-    doc: "One row per page/label pair; WHERE page_id = ... (or IN) is required.",
+    doc: "One row per page/label pair; WHERE page_id = ... (or IN), or name = ... (or IN), is required.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages/{id}/labels", max_limit: 250 },
     fixed_params: &[],
@@ -23,13 +25,14 @@ pub static LABELS: TableSpec = TableSpec {
     on_projection: None,
     parent: Some("page_id"),
     cql_route: None,
+    child_search: Some(&BY_LABEL),
     data_center: Some(&LABELS_DATA_CENTER),
 };
 
 /// `labels` on Data Center: `GET /rest/api/content/{id}/label` (the same label objects as Cloud's REST v1).
 pub static LABELS_DATA_CENTER: TableSpec = TableSpec {
     name: "labels",
-    doc: "One row per page/label pair; WHERE page_id = ... (or IN) is required.",
+    doc: "One row per page/label pair; WHERE page_id = ... (or IN), or name = ... (or IN), is required.",
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "content/{id}/label", max_limit: 200 },
     fixed_params: &[],
@@ -38,5 +41,27 @@ pub static LABELS_DATA_CENTER: TableSpec = TableSpec {
     on_projection: None,
     parent: Some("page_id"),
     cql_route: None,
+    child_search: Some(&BY_LABEL_DATA_CENTER),
     data_center: None,
+};
+
+/// The pages with a label, each with all its labels: `GET /wiki/rest/api/search?cql=type = page AND label = ...`.
+static BY_LABEL: ChildSearch = ChildSearch {
+    column: "name",
+    field: "label",
+    content_type: "page",
+    path: "search",
+    max_limit: 100,
+    expand: "content.metadata.labels",
+    children: &["content", "metadata", "labels", "results"],
+    parent_id: &["content", "id"],
+};
+
+/// The same on Data Center, whose `content/search` returns the content objects themselves.
+static BY_LABEL_DATA_CENTER: ChildSearch = ChildSearch {
+    path: "content/search",
+    expand: "metadata.labels",
+    children: &["metadata", "labels", "results"],
+    parent_id: &["id"],
+    ..BY_LABEL
 };

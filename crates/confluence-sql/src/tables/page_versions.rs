@@ -25,5 +25,6 @@ pub static PAGE_VERSIONS: TableSpec = TableSpec {
     on_projection: None,
     parent: Some("page_id"),
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

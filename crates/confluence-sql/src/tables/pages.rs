@@ -67,6 +67,7 @@ pub static PAGES: TableSpec = TableSpec {
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
     cql_route: Some(&PAGES_CQL),
+    child_search: None,
     data_center: Some(&PAGES_DATA_CENTER),
 };
 
@@ -116,5 +117,6 @@ pub static PAGES_DATA_CENTER: TableSpec = TableSpec {
     on_projection: Some(("body_storage", "expand", "body.storage")),
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

@@ -38,6 +38,7 @@ pub static SPACES: TableSpec = TableSpec {
     on_projection: Some(("description", "description-format", "plain")),
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: Some(&SPACES_DATA_CENTER),
 };
 
@@ -70,5 +71,6 @@ pub static SPACES_DATA_CENTER: TableSpec = TableSpec {
     on_projection: Some(("description", "expand", "description.plain")),
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

@@ -48,5 +48,6 @@ pub static TASKS: TableSpec = TableSpec {
     on_projection: Some(("body_storage", "body-format", "storage")),
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };

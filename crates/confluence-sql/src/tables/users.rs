@@ -26,5 +26,6 @@ pub static USERS: TableSpec = TableSpec {
     on_projection: None,
     parent: None,
     cql_route: None,
+    child_search: None,
     data_center: None,
 };
