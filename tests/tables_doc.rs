@@ -21,6 +21,9 @@ Conventions:
   are re-checked by the engine (the server's semantics differ, e.g. case). Every other filter is applied after reading.
   On Data Center, these read Data Center's REST API (same columns; people are identified by user key):
   DATA_CENTER_TABLES and `cql()`. The other tables are Cloud-only for now.
+- Lists are read page by page at the endpoint's maximum `limit` (or the SQL `LIMIT`, when smaller), one partition per
+  space where spaces are named. A CQL search (`cql()`, and the searches below) reports its total on the first page:
+  the rest is then requested four pages at a time, in order, within the connection's `MaxConcurrency`.
 - `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
   partition.
 ";

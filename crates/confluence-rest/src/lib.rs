@@ -20,5 +20,5 @@ pub use client::{ConfluenceClient, Response};
 pub use dialect::Dialect;
 pub use error::RestError;
 pub use metrics::{MetricsSnapshot, RequestMetrics};
-pub use paginate::{pages, Page, PageRequest, PageStream, Pagination};
+pub use paginate::{pages, Page, PageRequest, PageStream, Pagination, PARALLEL_PAGES};
 pub use retry::RetryPolicy;

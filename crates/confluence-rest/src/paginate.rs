@@ -1,14 +1,15 @@
 //! Paginated lists as streams of pages. A producer task fetches page after page and hands each one over through
 //! a one-slot channel, so the next page is requested while the current one is decoded, memory stays bounded (one
-//! page decoding, one waiting), and dropping the stream stops the fetching. Only the envelope (`results` count,
-//! next link) is read here; rows are decoded by the caller straight from the page's bytes.
+//! page decoding, one waiting, and for a search whose total is known at most [`PARALLEL_PAGES`] in flight), and
+//! dropping the stream stops the fetching. Only the envelope (`results` count, next link, total) is read here;
+//! rows are decoded by the caller straight from the page's bytes.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -56,6 +57,13 @@ struct Envelope {
     results: Vec<IgnoredAny>,
     #[serde(rename = "_links", default)]
     links: Links,
+    /// Offset lists: where this page starts.
+    start: Option<usize>,
+    /// Offset lists: the page size the server used.
+    limit: Option<usize>,
+    /// CQL searches: how many results there are in all.
+    #[serde(rename = "totalSize")]
+    total_size: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -93,57 +101,171 @@ impl Drop for PageStream {
     }
 }
 
+/// How many pages of an offset list are requested at once once its total is known (each request still waits
+/// for the connection's `MaxConcurrency` permits).
+pub const PARALLEL_PAGES: usize = 4;
+
+/// A fetched page with its envelope.
+struct Fetched {
+    url: Url,
+    body: Bytes,
+    headers: reqwest::header::HeaderMap,
+    envelope: Envelope,
+}
+
+async fn fetch(client: &ConfluenceClient, url: Url, metrics: &RequestMetrics) -> Result<Fetched, RestError> {
+    let response = client.get(url.clone(), Some(metrics)).await?;
+    let envelope: Envelope = serde_json::from_slice(&response.body)
+        .map_err(|e| RestError::Decode { path: url.path().to_owned(), message: format!("not a list page: {e}") })?;
+    Ok(Fetched { url, body: response.body, headers: response.headers, envelope })
+}
+
+/// The URLs of the rest of an offset list whose first page (at `start`, pages of `size`) reported `total`: one
+/// per page of `size`, up to the total (or `max_items` from the start).
+fn remaining_pages(
+    first: &Url,
+    start: usize,
+    size: usize,
+    total: usize,
+    max_items: Option<usize>,
+) -> impl Iterator<Item = Url> + Send + 'static {
+    let end = max_items.map_or(total, |max| total.min(start.saturating_add(max)));
+    let first = first.clone();
+    (1..)
+        .map(move |k: usize| start.saturating_add(k.saturating_mul(size)))
+        .take_while(move |offset| size > 0 && *offset < end)
+        .map(move |offset| {
+            let mut url = first.clone();
+            let kept: Vec<(String, String)> = first
+                .query_pairs()
+                .filter(|(k, _)| k != "start" && k != "limit")
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect();
+            url.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair("start", &offset.to_string())
+                .append_pair("limit", &size.to_string());
+            url
+        })
+}
+
 /// Reads a list page by page. Must be called within a tokio runtime.
+///
+/// An offset list whose first page reports its `totalSize` (CQL searches) is then read [`PARALLEL_PAGES`] pages at
+/// a time, in order; if the total was an underestimate, the last page's next link is followed as usual.
 pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<RequestMetrics>) -> PageStream {
     let (sender, receiver) = mpsc::channel(1);
     let producer = tokio::spawn(async move {
         let mut next = Some(request.first.clone());
         let mut seen = 0usize;
+        let mut first_page = true;
         while let Some(url) = next.take() {
-            let response = match client.get(url.clone(), Some(&metrics)).await {
-                Ok(response) => response,
+            let fetched = match fetch(&client, url, &metrics).await {
+                Ok(fetched) => fetched,
                 Err(e) => {
                     let _ = sender.send(Err(e)).await;
                     return;
                 }
             };
-            let envelope: Envelope = match serde_json::from_slice(&response.body) {
-                Ok(envelope) => envelope,
-                Err(e) => {
-                    let error =
-                        RestError::Decode { path: url.path().to_owned(), message: format!("not a list page: {e}") };
-                    let _ = sender.send(Err(error)).await;
-                    return;
-                }
+            let fan_out = match (first_page, request.pagination, fetched.envelope.total_size) {
+                (true, Pagination::Offset, Some(total)) => Some(remaining_pages(
+                    &fetched.url,
+                    fetched.envelope.start.unwrap_or(0),
+                    // Offsets are positions in the whole result list: step by the page size the server reports
+                    // (a page may hold fewer results, e.g. after permission checks), else by what came.
+                    fetched.envelope.limit.filter(|l| *l > 0).unwrap_or(fetched.envelope.results.len()),
+                    total,
+                    request.max_items,
+                )),
+                _ => None,
             };
-            let items = envelope.results.len();
-            seen += items;
-            let link = match request.pagination {
-                Pagination::Cursor => link_header_next(&response.headers).or(envelope.links.next),
-                Pagination::Offset => envelope.links.next,
-            };
-            let done = items == 0 || request.max_items.is_some_and(|max| seen >= max);
-            if let (Some(link), false) = (link, done) {
-                match client.dialect().resolve_next(&link, request.pagination == Pagination::Offset) {
-                    Ok(url) => next = Some(url),
+            first_page = false;
+            match follow(&client, &request, fetched, &mut seen, &sender).await {
+                Some(following) => next = following,
+                None => return,
+            }
+            let (Some(rest), Some(_)) = (fan_out, next.as_ref()) else { continue };
+            let mut in_flight = futures::stream::iter(rest)
+                .map(|url| {
+                    let (client, metrics) = (client.clone(), metrics.clone());
+                    async move { fetch(&client, url, &metrics).await }
+                })
+                .buffered(PARALLEL_PAGES);
+            while let Some(fetched) = in_flight.next().await {
+                let fetched = match fetched {
+                    Ok(fetched) => fetched,
                     Err(e) => {
                         let _ = sender.send(Err(e)).await;
                         return;
                     }
+                };
+                match follow(&client, &request, fetched, &mut seen, &sender).await {
+                    Some(following) => next = following,
+                    None => return,
                 }
-            }
-            if sender.send(Ok(Page { url, body: response.body, items })).await.is_err() {
-                return;
+                if next.is_none() {
+                    break;
+                }
             }
         }
     });
     PageStream { receiver, producer }
 }
 
+/// Hands a page over and works out the next one: `Some(None)` when the list is done, `None` when the reader is
+/// gone or the next link is bad (the error is sent).
+async fn follow(
+    client: &ConfluenceClient,
+    request: &PageRequest,
+    fetched: Fetched,
+    seen: &mut usize,
+    sender: &mpsc::Sender<Result<Page, RestError>>,
+) -> Option<Option<Url>> {
+    let items = fetched.envelope.results.len();
+    *seen += items;
+    let link = match request.pagination {
+        Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.links.next),
+        Pagination::Offset => fetched.envelope.links.next,
+    };
+    let done = items == 0 || request.max_items.is_some_and(|max| *seen >= max);
+    let mut next = None;
+    if let (Some(link), false) = (link, done) {
+        match client.dialect().resolve_next(&link, request.pagination == Pagination::Offset) {
+            Ok(url) => next = Some(url),
+            Err(e) => {
+                let _ = sender.send(Err(e)).await;
+                return None;
+            }
+        }
+    }
+    sender.send(Ok(Page { url: fetched.url, body: fetched.body, items })).await.ok()?;
+    Some(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::{HeaderMap, HeaderValue, LINK};
+
+    #[test]
+    fn the_rest_of_an_offset_list_is_one_url_per_page() {
+        let first = Url::parse("https://x/wiki/rest/api/search?cql=type%3Dpage&limit=100&expand=content")
+            .unwrap_or_else(|_| unreachable!());
+        let urls: Vec<String> =
+            remaining_pages(&first, 0, 100, 350, None).map(|u| u.query().unwrap_or("").to_owned()).collect();
+        assert_eq!(
+            urls,
+            [
+                "cql=type%3Dpage&expand=content&start=100&limit=100",
+                "cql=type%3Dpage&expand=content&start=200&limit=100",
+                "cql=type%3Dpage&expand=content&start=300&limit=100"
+            ]
+        );
+        assert_eq!(remaining_pages(&first, 0, 100, 350, Some(150)).count(), 1, "a LIMIT caps the fan-out");
+        assert_eq!(remaining_pages(&first, 0, 0, 350, None).count(), 0, "an empty first page stops");
+        assert_eq!(remaining_pages(&first, 0, 100, 100, None).count(), 0);
+    }
 
     #[test]
     fn reads_the_next_link_from_the_link_header() {

@@ -156,3 +156,43 @@ async fn oauth_access_token_goes_through_the_gateway() {
     assert_eq!(pages_read, 2);
     assert!(sim.request_log().iter().all(|r| r.via_gateway), "every request went through /ex/confluence/{{cloudid}}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
+    let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
+    let options = ConnectionOptions::parse(&sim.info().connection_string).expect("valid");
+    let client = ConfluenceClient::connect(&options).expect("client");
+    let first = client.dialect().v1("content/search?cql=type%20%3D%20page&limit=7").expect("url");
+    let mut stream = pages(
+        client.clone(),
+        PageRequest { first: first.clone(), pagination: Pagination::Offset, max_items: None },
+        Arc::new(RequestMetrics::default()),
+    );
+    let mut ids: Vec<String> = Vec::new();
+    let mut total = 0;
+    while let Some(page) = stream.next().await {
+        let body: serde_json::Value = serde_json::from_slice(&page.expect("page").body).expect("json");
+        total = body["totalSize"].as_u64().expect("a search reports its total") as usize;
+        ids.extend(
+            body["results"].as_array().expect("results").iter().map(|r| r["id"].as_str().unwrap_or("").to_owned()),
+        );
+    }
+    // Every result once, in the server's order, one request per page.
+    let mut sorted = ids.clone();
+    sorted.sort_by_key(|id| id.parse::<u64>().unwrap_or(0));
+    sorted.dedup();
+    assert_eq!(ids.len(), total);
+    assert_eq!(ids, sorted);
+    assert_eq!(sim.counters().get("GET /rest/api/content/search") as usize, total.div_ceil(7));
+    let starts: Vec<String> = sim.request_log().iter().skip(1).map(|r| r.query.clone()).collect();
+    assert!(starts.iter().all(|q| q.contains("start=") && q.contains("limit=7")), "{starts:?}");
+
+    // A LIMIT caps the pages requested at once.
+    sim.reset_counters();
+    let (pages_read, items) =
+        read_all(&client, PageRequest { first, pagination: Pagination::Offset, max_items: Some(10) })
+            .await
+            .expect("reads");
+    assert_eq!((pages_read, items), (2, 14));
+    assert_eq!(sim.counters().get("GET /rest/api/content/search"), 2);
+}

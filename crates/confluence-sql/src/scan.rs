@@ -7,7 +7,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use confluence_rest::{pages, ConfluenceClient, Dialect, PageRequest, Pagination, RequestMetrics, RestError};
+use confluence_rest::{
+    pages, ConfluenceClient, Dialect, PageRequest, Pagination, RequestMetrics, RestError, PARALLEL_PAGES,
+};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -269,7 +271,8 @@ impl ExecutionPlan for ConfluenceScanExec {
                     PageRequest { first: search, pagination: Pagination::Offset, max_items: limit },
                     request_metrics.clone(),
                 );
-                let fetched = found.then(move |page| {
+                // Up to PARALLEL_PAGES fetches by id at once, handed on in the search's order.
+                let fetched = found.map(move |page| {
                     let (client, metrics, fetch_base, id_param) =
                         (client.clone(), request_metrics.clone(), fetch_base.clone(), lookup.id_param.clone());
                     let (columns, schema, decode_context, counters) =
@@ -293,7 +296,7 @@ impl ExecutionPlan for ConfluenceScanExec {
                         Ok(batch)
                     }
                 });
-                return Ok(fetched.boxed());
+                return Ok(fetched.buffered(PARALLEL_PAGES).boxed());
             }
             let stream = pages(
                 context.client.clone(),
