@@ -4,13 +4,15 @@
 # the number of requests the simulator served.
 #
 #   bash bench/driver_scan.sh [dataset=large] [sql="SELECT count(*) FROM pages"]
+#   BINARY=/path/to/confluence-sql bash bench/driver_scan.sh ...   (another build, e.g. an earlier commit's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=${1:-large}
 sql=${2:-SELECT count(*) FROM pages}
-cargo build --release -q -p confluence-cli
+binary=${BINARY:-target/release/confluence-sql}
+if [ -z "${BINARY:-}" ]; then cargo build --release -q -p confluence-cli; fi
 out=$(mktemp)
-./target/release/confluence-sql sim --format json --dataset "$dataset" >"$out" &
+"$binary" sim --format json --dataset "$dataset" >"$out" &
 sim=$!
 trap 'kill $sim 2>/dev/null; rm -f "$out"' EXIT
 until [ -s "$out" ]; do sleep 0.01; done
@@ -18,5 +20,5 @@ url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline()
 connection=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["connection_string"])' "$out")
 curl -s -X DELETE "$url/__sim/counters" >/dev/null
 /usr/bin/time -f "elapsed %e s, peak resident memory %M KiB" \
-    ./target/release/confluence-sql "$connection" --format csv --timing -c "$sql"
+    "$binary" "$connection" --format csv --timing -c "$sql"
 curl -s "$url/__sim/counters" | python3 -c 'import json,sys; c=json.load(sys.stdin); print("simulator served", c["total"], "requests:", c["endpoints"])'

@@ -13,7 +13,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::columns::{schema_of, Column};
 use crate::scan::{ConfluenceScanExec, ScanContext};
-use crate::table::{classify, plan_child_search, plan_cql_scan, plan_scan, TableSpec};
+use crate::table::{classify, plan_child_search, plan_cql_scan, plan_scan, split_by_space, TableSpec};
 
 /// A Confluence table registered in a session.
 #[derive(Debug)]
@@ -82,6 +82,11 @@ impl TableProvider for ConfluenceTable {
                 .unwrap_or_else(|| {
                     plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
                 });
+        // A full scan runs several cursor chains at once, each over a share of the spaces.
+        let plan = match self.context.client.dialect().is_cloud() {
+            true => split_by_space(self.spec, plan, filters, self.context.client.max_concurrency()),
+            false => plan,
+        };
         let plan = match plan.missing_parent {
             Some(_) => plan_child_search(self.spec, filters, &self.spaces, self.page_size).unwrap_or(plan),
             None => plan,

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::columns::{decode, lookup, Column, DecodeContext, Source};
 use crate::directory::SpaceDirectory;
-use crate::table::{Endpoint, PartitionPlan, ScanPlan, TableSpec};
+use crate::table::{Endpoint, PartitionPlan, ScanPlan, TableSpec, SPACES_PER_REQUEST};
 
 /// What every scan of a connection shares.
 #[derive(Debug)]
@@ -93,6 +93,9 @@ pub fn describe_request(spec: &TableSpec, dialect: &Dialect, partition: &Partiti
     let mut params: Vec<String> = Vec::new();
     if let Some((param, keys)) = &partition.space_keys {
         params.push(format!("{param}=<{}>", keys.join(",")));
+    }
+    if let Some((param, group, groups)) = &partition.space_group {
+        params.push(format!("{param}=<every space: share {} of {groups}>", group + 1));
     }
     params.extend(partition.params.iter().map(|(k, v)| format!("{k}={v}")));
     match &partition.lookup {
@@ -197,8 +200,9 @@ impl ExecutionPlan for ConfluenceScanExec {
         let counters = PartitionCounters::new(&self.metrics, partition);
         let batch_schema = schema.clone();
         let setup = async move {
-            let needs_keys =
-                part.space_keys.is_some() || columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
+            let needs_keys = part.space_keys.is_some()
+                || part.space_group.is_some()
+                || columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
             let index =
                 if needs_keys { Some(context.directory.get(&request_metrics).await.map_err(external)?) } else { None };
             let mut params = part.params.clone();
@@ -209,6 +213,19 @@ impl ExecutionPlan for ConfluenceScanExec {
                     return Ok(futures::stream::empty().boxed());
                 }
                 params.push((param.clone(), ids.join(",")));
+            }
+            // A scan split across every space: this partition's share of the spaces, a cursor chain per
+            // SPACES_PER_REQUEST of them.
+            let mut space_chunks: Vec<String> = Vec::new();
+            if let (Some((_, group, groups)), Some(index)) = (&part.space_group, &index) {
+                let mut ids: Vec<i64> = index.keys.keys().copied().collect();
+                ids.sort_unstable();
+                let mine: Vec<String> =
+                    ids.iter().skip(*group).step_by((*groups).max(1)).map(|id| id.to_string()).collect();
+                if mine.is_empty() {
+                    return Ok(futures::stream::empty().boxed());
+                }
+                space_chunks = mine.chunks(SPACES_PER_REQUEST).map(|chunk| chunk.join(",")).collect();
             }
             let dialect = context.client.dialect();
             let (base, pagination) = match spec.endpoint {
@@ -298,11 +315,27 @@ impl ExecutionPlan for ConfluenceScanExec {
                 });
                 return Ok(fetched.buffered(PARALLEL_PAGES).boxed());
             }
-            let stream = pages(
-                context.client.clone(),
-                PageRequest { first, pagination, max_items: limit },
-                request_metrics.clone(),
-            );
+            let firsts: Vec<_> = match &part.space_group {
+                None => vec![first],
+                Some((param, _, _)) => space_chunks
+                    .iter()
+                    .map(|ids| {
+                        let mut url = first.clone();
+                        url.query_pairs_mut().append_pair(param, ids);
+                        url
+                    })
+                    .collect(),
+            };
+            let (chain_client, chain_metrics) = (context.client.clone(), request_metrics.clone());
+            let stream = futures::stream::iter(firsts)
+                .map(move |first| {
+                    pages(
+                        chain_client.clone(),
+                        PageRequest { first, pagination, max_items: limit },
+                        chain_metrics.clone(),
+                    )
+                })
+                .flatten();
             let decoded = stream.map(move |page| -> Result<RecordBatch> {
                 let page = page.map_err(external)?;
                 let value: Value = serde_json::from_slice(&page.body).map_err(|e| {

@@ -417,6 +417,7 @@ pub fn plan_cql_scan(
         parent: None,
         lookup: Some(IdLookup { path: endpoint_path.to_owned(), id_param: "id".to_owned(), params: fetch }),
         explode: None,
+        space_group: None,
     }];
     if statuses.iter().any(|s| s == "archived") {
         let mut archived_filters = filters.to_vec();
@@ -471,6 +472,7 @@ pub fn plan_child_search(
         parent: None,
         lookup: None,
         explode: Some(Explode { children: search.children, parent_id: search.parent_id }),
+        space_group: None,
     };
     let partitions = if restrict_spaces.is_empty() {
         vec![partition(query.to_string())]
@@ -503,6 +505,42 @@ pub struct PartitionPlan {
     pub lookup: Option<IdLookup>,
     /// For a child search: where each result's rows are.
     pub explode: Option<Explode>,
+    /// For a scan split across every space: (parameter, group, groups). The scan reads the space directory, takes
+    /// the spaces whose position (by id) modulo `groups` is `group`, and sends them as `parameter`, at most
+    /// [`SPACES_PER_REQUEST`] per cursor chain.
+    pub space_group: Option<(String, usize, usize)>,
+}
+
+/// Space ids a v2 list takes in one `space-id` parameter.
+pub const SPACES_PER_REQUEST: usize = 100;
+
+/// Splits a scan of every space into `groups` partitions, each listing a share of the spaces (`space-id=...`), so
+/// that a full scan runs several cursor chains at once instead of one. Only for a Cloud list with a space-id
+/// filter, when the plan is one unfiltered partition (a `status` filter aside) with no `LIMIT`: a query that
+/// names spaces is split by space already, and a small one (a `LIMIT`, an `id` or `title` lookup) is cheaper as
+/// one request.
+pub fn split_by_space(spec: &TableSpec, plan: ScanPlan, filters: &[Expr], groups: usize) -> ScanPlan {
+    let Some(rule) = spec.filters.iter().find(|r| r.value == ParamValue::SpaceKeyToId && r.partition) else {
+        return plan;
+    };
+    let narrowed = filters.iter().filter_map(|f| matching_rule(spec, f)).any(|(r, _)| r.column != "status");
+    let single = plan.partitions.len() == 1
+        && plan.partitions.iter().all(|p| p.space_keys.is_none() && p.lookup.is_none() && p.explode.is_none());
+    if groups < 2
+        || !matches!(spec.endpoint, Endpoint::V2 { .. })
+        || spec.parent.is_some()
+        || plan.empty
+        || plan.limit.is_some()
+        || narrowed
+        || !single
+    {
+        return plan;
+    }
+    let Some(partition) = plan.partitions.first().cloned() else { return plan };
+    let partitions = (0..groups)
+        .map(|group| PartitionPlan { space_group: Some((rule.param.to_owned(), group, groups)), ..partition.clone() })
+        .collect();
+    ScanPlan { partitions, ..plan }
 }
 
 /// The second step of a CQL partition: each page of search results becomes one request to the table's own
@@ -624,6 +662,7 @@ pub fn plan_scan(
             parent: None,
             lookup: None,
             explode: None,
+            space_group: None,
         }],
         Some((rule, values)) => values
             .into_iter()
@@ -642,6 +681,7 @@ pub fn plan_scan(
                     parent: None,
                     lookup: None,
                     explode: None,
+                    space_group: None,
                 }
             })
             .collect(),
@@ -810,6 +850,26 @@ mod tests {
         let contradiction = vec![col("name").eq(lit("a")), col("name").eq(lit("b"))];
         assert!(plan_child_search(labels, &contradiction, &[], None).is_some_and(|p| p.empty));
         assert!(plan_child_search(labels, &[col("prefix").eq(lit("global"))], &[], None).is_none());
+    }
+
+    #[test]
+    fn a_full_scan_is_split_across_the_spaces_and_a_narrow_one_is_not() {
+        let spec = pages();
+        let split = |filters: Vec<Expr>, limit: Option<usize>| {
+            let plan = plan_scan(spec, &filters, &[], limit, &[], None, &[]);
+            split_by_space(spec, plan, &filters, 8).partitions
+        };
+        let parts = split(vec![col("status").eq(lit("current"))], None);
+        assert_eq!(parts.len(), 8);
+        assert_eq!(parts[7].space_group, Some(("space-id".to_owned(), 7, 8)));
+        assert!(parts.iter().all(|p| p.params.contains(&("status".to_owned(), "current".to_owned()))));
+        assert_eq!(split(Vec::new(), Some(5)).len(), 1, "a LIMIT is one request");
+        assert_eq!(split(vec![col("id").eq(lit(1i64))], None).len(), 1, "a lookup by id");
+        assert_eq!(split(vec![col("title").eq(lit("x"))], None).len(), 1, "a lookup by title");
+        let by_space = vec![col("space_key").in_list(vec![lit("A"), lit("B")], false)];
+        assert!(split(by_space, None).iter().all(|p| p.space_group.is_none()), "split by the named spaces already");
+        let plan = plan_scan(spec, &[], &[], None, &[], None, &[]);
+        assert_eq!(split_by_space(spec, plan, &[], 1).partitions.len(), 1, "MaxConcurrency=1");
     }
 
     #[test]

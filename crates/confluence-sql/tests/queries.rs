@@ -38,15 +38,30 @@ async fn a_small_limit_makes_one_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn count_star_reads_every_page_at_the_maximum_limit() {
+async fn count_star_reads_every_page_at_the_maximum_limit_in_several_chains() {
     let (sim, connection) = setup(DatasetSize::SMALL).await;
-    let batches = query(&connection, "SELECT count(*) FROM pages").await;
+    let batches = query(&connection, "SELECT count(*), count(DISTINCT id) FROM pages").await;
     let data = sim.dataset();
     let expected =
         (0..data.page_count()).filter(|i| ["current", "archived"].contains(&data.page(*i).status.as_str())).count();
     assert_eq!(first_i64(&batches), expected as i64);
-    assert_eq!(sim.counters().get("GET /wiki/api/v2/pages") as usize, expected.div_ceil(250));
-    assert!(sim.request_log().iter().all(|r| r.query.contains("limit=250")));
+    let distinct = batches[0].column(1).as_primitive::<Int64Type>().value(0);
+    assert_eq!(distinct, expected as i64, "every page exactly once across the chains");
+    // Eight chains (MaxConcurrency), each over a share of the spaces: at most one partly filled page per chain
+    // more than one chain would read, and one request for the space directory.
+    let lists = sim.counters().get("GET /wiki/api/v2/pages") as usize;
+    assert!((expected.div_ceil(250)..=expected.div_ceil(250) + 8).contains(&lists), "{lists}");
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/spaces"), 1);
+    let log = sim.request_log();
+    let lists: Vec<_> = log.iter().filter(|r| r.endpoint == "/wiki/api/v2/pages").collect();
+    assert!(lists.iter().all(|r| r.query.contains("limit=250") && r.query.contains("space-id=")), "{lists:?}");
+    let plan = query(&connection, "EXPLAIN SELECT count(*) FROM pages").await;
+    let text = pretty_format_batches(&plan).map(|t| t.to_string()).unwrap_or_default();
+    assert!(text.contains("partitions=8") && text.contains("space-id=<every space: share 8 of 8>"), "{text}");
+    // A LIMIT or a lookup stays one request.
+    let plan = query(&connection, "EXPLAIN SELECT id FROM pages WHERE title = 'x'").await;
+    let text = pretty_format_batches(&plan).map(|t| t.to_string()).unwrap_or_default();
+    assert!(text.contains("partitions=1"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
