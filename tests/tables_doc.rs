@@ -22,7 +22,8 @@ Conventions:
   On Data Center, these read Data Center's REST API (same columns; people are identified by user key):
   DATA_CENTER_TABLES and `cql()`. The other tables are Cloud-only for now.
 - Lists are read page by page at the endpoint's maximum `limit` (or the SQL `LIMIT`, when smaller), one partition per
-  space where spaces are named. A CQL search (`cql()`, and the searches below) reports its total on the first page:
+  space where spaces are named. On Cloud, a full scan of a list that filters by space (`pages`, `blog_posts`,
+  `tasks`) with no `LIMIT` is split into `MaxConcurrency` partitions, each over a share of the spaces. A CQL search (`cql()`, and the searches below) reports its total on the first page:
   the rest is then requested four pages at a time, in order, within the connection's `MaxConcurrency`.
 - `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
   partition.

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# CQL searches read several pages at a time once the first page gives the total. Runs a search through the
-# driver against the simulator with a fixed latency on every request, and prints the elapsed time and the number
-# of search requests; read one page after another, a search cannot take less than requests × latency.
+# A query through the driver against the simulator with a fixed latency on every request, as on a real site over
+# the network: prints the elapsed time and the requests served. Read one after another, N requests cannot take less
+# than N × latency; CQL searches (several pages at a time once the total is known) and full scans (several cursor
+# chains, each over a share of the spaces) do better.
 #
-#   bash bench/search_pages_at_once.sh [binary=target/release/confluence-sql] [latency_ms=100] [sql]
+#   bash bench/latency_scan.sh [binary=target/release/confluence-sql] [latency_ms=100] [sql] [dataset=small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-target/release/confluence-sql}
 latency=${2:-100}
 sql="${3:-SELECT count(*) FROM cql('type = page')}"
+dataset=${4:-small}
 if [ "$binary" = target/release/confluence-sql ]; then cargo build --release -q -p confluence-cli; fi
 out=$(mktemp)
-"$binary" sim --format json --dataset small >"$out" &
+"$binary" sim --format json --dataset "$dataset" >"$out" &
 sim=$!
 trap 'kill $sim 2>/dev/null; rm -f "$out"' EXIT
 until [ -s "$out" ]; do sleep 0.01; done
