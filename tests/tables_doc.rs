@@ -143,7 +143,7 @@ fn render_table(spec: &TableSpec) -> String {
             out.push('\n');
         }
         Some(_) => out.push_str("\nOn Data Center: the same endpoint under `/rest/api/`.\n"),
-        None => out.push_str("\nCloud only for now.\n"),
+        None => out.push_str(&format!("\nCloud only: {}.\n", confluence_sql::tables::data_center_gap(spec.name))),
     }
     out
 }

@@ -24,6 +24,8 @@ pub struct ConfluenceTable {
     spaces: Vec<String>,
     page_size: Option<u32>,
     extra_params: Vec<(String, String)>,
+    /// On Data Center, a table that only Cloud has.
+    cloud_only: bool,
 }
 
 impl ConfluenceTable {
@@ -36,11 +38,12 @@ impl ConfluenceTable {
     ) -> Self {
         // The schema is the table's; the requests and JSON paths are those of the connection's product.
         let schema = schema_of(spec.columns);
-        let spec = match (context.client.dialect().is_cloud(), spec.data_center) {
-            (false, Some(data_center)) => data_center,
-            _ => spec,
+        let (spec, cloud_only) = match (context.client.dialect().is_cloud(), spec.data_center) {
+            (false, Some(data_center)) => (data_center, false),
+            (false, None) => (spec, true),
+            (true, _) => (spec, false),
         };
-        ConfluenceTable { spec, schema, context, spaces, page_size, extra_params: Vec::new() }
+        ConfluenceTable { spec, schema, context, spaces, page_size, extra_params: Vec::new(), cloud_only }
     }
 
     /// The same table with parameters added to every request (the `cql` table function's query).
@@ -71,6 +74,20 @@ impl TableProvider for ConfluenceTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if self.cloud_only {
+            let available: Vec<&str> = crate::tables::ALL
+                .iter()
+                .filter(|t| t.data_center.is_some())
+                .map(|t| t.name)
+                .chain(std::iter::once("cql()"))
+                .collect();
+            return Err(datafusion::error::DataFusionError::Plan(format!(
+                "the {} table is not available on Confluence Data Center: {} ({} are)",
+                self.spec.name,
+                crate::tables::data_center_gap(self.spec.name),
+                available.join(", ")
+            )));
+        }
         let columns: Vec<Column> = match projection {
             Some(indexes) => indexes.iter().filter_map(|i| self.spec.columns.get(*i).copied()).collect(),
             None => self.spec.columns.to_vec(),

@@ -210,7 +210,7 @@ impl ExecutionPlan for ConfluenceScanExec {
                 let ids: Vec<String> = keys.iter().filter_map(|k| index.id_of(k)).map(|id| id.to_string()).collect();
                 if ids.is_empty() {
                     // None of the spaces exists: nothing to read.
-                    return Ok(futures::stream::empty().boxed());
+                    return Ok::<_, DataFusionError>(futures::stream::empty().boxed());
                 }
                 params.push((param.clone(), ids.join(",")));
             }
@@ -231,23 +231,7 @@ impl ExecutionPlan for ConfluenceScanExec {
             let (base, pagination) = match spec.endpoint {
                 // A child search is a CQL search, under REST v1 on both products.
                 _ if part.explode.is_some() => (dialect.v1(&part.path).map_err(external)?, Pagination::Offset),
-                Endpoint::V2 { .. } => {
-                    if !dialect.is_cloud() {
-                        let available: Vec<&str> = crate::tables::ALL
-                            .iter()
-                            .filter(|t| t.data_center.is_some())
-                            .map(|t| t.name)
-                            .chain(std::iter::once("cql()"))
-                            .collect();
-                        return Err(DataFusionError::Plan(format!(
-                            "the {} table reads Confluence Cloud's REST v2 API and is not available on Data Center yet \
-                             ({} are)",
-                            spec.name,
-                            available.join(", ")
-                        )));
-                    }
-                    (dialect.v2(&part.path).map_err(external)?, Pagination::Cursor)
-                }
+                Endpoint::V2 { .. } => (dialect.v2(&part.path).map_err(external)?, Pagination::Cursor),
                 Endpoint::V1 { .. } => (dialect.v1(&part.path).map_err(external)?, Pagination::Offset),
             };
             // Several `expand` parameters (fixed, and for a projected body) are sent as one list.

@@ -256,8 +256,11 @@ async fn data_center_spaces_pages_and_blog_posts() {
     .await;
     assert_eq!(rows(&labels), p1.labels.len() + p2.labels.len());
     assert_eq!(sim.counters().get("GET /rest/api/content/{id}/label"), 2);
-    let error = connection.query("SELECT count(*) FROM tasks").await.expect_err("not on Data Center yet").to_string();
-    assert!(error.contains("not available on Data Center yet"), "{error}");
+    let error = connection.query("SELECT count(*) FROM tasks").await.expect_err("not on Data Center").to_string();
+    assert!(error.contains("not available on Confluence Data Center") && error.contains("inline tasks"), "{error}");
+    let error = connection.query("SELECT * FROM users").await.expect_err("not on Data Center").to_string();
+    assert!(error.contains("group_members WHERE group_id = 'confluence-users'"), "{error}");
+    assert!(error.contains("comments, attachments"), "the tables that are: {error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,6 +35,18 @@ pub static ALL: &[&TableSpec] = &[
     &audit_log::AUDIT_LOG,
 ];
 
+/// Why a table without a Data Center variant cannot be read there, and what to do instead.
+pub fn data_center_gap(table: &str) -> &'static str {
+    match table {
+        "users" => {
+            "Data Center's REST API cannot list users: read group_members WHERE group_id = 'confluence-users' (or \
+             another group) instead"
+        }
+        "tasks" => "Data Center's public REST API has no list of inline tasks",
+        _ => "Data Center's REST API has no list this table could read yet",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
