@@ -1,8 +1,8 @@
 //! Paginated lists as streams of pages. A producer task fetches page after page and hands each one over through
 //! a one-slot channel, so the next page is requested while the current one is decoded, memory stays bounded (one
 //! page decoding, one waiting, and for a search whose total is known at most [`PARALLEL_PAGES`] in flight), and
-//! dropping the stream stops the fetching. Only the envelope (`results` count, next link, total) is read here;
-//! rows are decoded by the caller straight from the page's bytes.
+//! dropping the stream stops the fetching. Each page is parsed once, here, so the caller decodes its rows from the
+//! parsed document while the next page is fetched and parsed.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,8 +10,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -45,30 +44,37 @@ pub struct PageRequest {
 pub struct Page {
     /// The URL it came from.
     pub url: Url,
-    /// The JSON body, to decode.
+    /// The JSON body as received.
     pub body: Bytes,
+    /// The body parsed, once, by the producer (so the reader decodes rows from it while the next page is fetched
+    /// and parsed).
+    pub document: Value,
     /// How many items it holds.
     pub items: usize,
 }
 
-#[derive(Deserialize)]
+/// What the paginator needs from a page: its size, where the list continues, and for offset lists the window and
+/// the total.
 struct Envelope {
-    #[serde(default)]
-    results: Vec<IgnoredAny>,
-    #[serde(rename = "_links", default)]
-    links: Links,
-    /// Offset lists: where this page starts.
+    items: usize,
+    next: Option<String>,
     start: Option<usize>,
-    /// Offset lists: the page size the server used.
     limit: Option<usize>,
-    /// CQL searches: how many results there are in all.
-    #[serde(rename = "totalSize")]
     total_size: Option<usize>,
 }
 
-#[derive(Deserialize, Default)]
-struct Links {
-    next: Option<String>,
+impl Envelope {
+    /// The envelope of a parsed page; `None` when it is not a list page (no `results` array).
+    fn of(document: &Value) -> Option<Envelope> {
+        let number = |key: &str| document.get(key).and_then(Value::as_u64).map(|n| n as usize);
+        Some(Envelope {
+            items: document.get("results")?.as_array()?.len(),
+            next: document.get("_links").and_then(|l| l.get("next")).and_then(Value::as_str).map(str::to_owned),
+            start: number("start"),
+            limit: number("limit"),
+            total_size: number("totalSize"),
+        })
+    }
 }
 
 /// The next link of a v2 response's `Link` header.
@@ -111,13 +117,16 @@ struct Fetched {
     body: Bytes,
     headers: reqwest::header::HeaderMap,
     envelope: Envelope,
+    document: Value,
 }
 
 async fn fetch(client: &ConfluenceClient, url: Url, metrics: &RequestMetrics) -> Result<Fetched, RestError> {
     let response = client.get(url.clone(), Some(metrics)).await?;
-    let envelope: Envelope = serde_json::from_slice(&response.body)
-        .map_err(|e| RestError::Decode { path: url.path().to_owned(), message: format!("not a list page: {e}") })?;
-    Ok(Fetched { url, body: response.body, headers: response.headers, envelope })
+    let not_a_list = |message: String| RestError::Decode { path: url.path().to_owned(), message };
+    let document: Value =
+        serde_json::from_slice(&response.body).map_err(|e| not_a_list(format!("not a list page: {e}")))?;
+    let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
+    Ok(Fetched { url, body: response.body, headers: response.headers, envelope, document })
 }
 
 /// The URLs of the rest of an offset list whose first page (at `start`, pages of `size`) reported `total`: one
@@ -174,7 +183,7 @@ pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<Reques
                     fetched.envelope.start.unwrap_or(0),
                     // Offsets are positions in the whole result list: step by the page size the server reports
                     // (a page may hold fewer results, e.g. after permission checks), else by what came.
-                    fetched.envelope.limit.filter(|l| *l > 0).unwrap_or(fetched.envelope.results.len()),
+                    fetched.envelope.limit.filter(|l| *l > 0).unwrap_or(fetched.envelope.items),
                     total,
                     request.max_items,
                 )),
@@ -222,11 +231,11 @@ async fn follow(
     seen: &mut usize,
     sender: &mpsc::Sender<Result<Page, RestError>>,
 ) -> Option<Option<Url>> {
-    let items = fetched.envelope.results.len();
+    let items = fetched.envelope.items;
     *seen += items;
     let link = match request.pagination {
-        Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.links.next),
-        Pagination::Offset => fetched.envelope.links.next,
+        Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.next),
+        Pagination::Offset => fetched.envelope.next,
     };
     let done = items == 0 || request.max_items.is_some_and(|max| *seen >= max);
     let mut next = None;
@@ -239,7 +248,7 @@ async fn follow(
             }
         }
     }
-    sender.send(Ok(Page { url: fetched.url, body: fetched.body, items })).await.ok()?;
+    sender.send(Ok(Page { url: fetched.url, body: fetched.body, document: fetched.document, items })).await.ok()?;
     Some(next)
 }
 

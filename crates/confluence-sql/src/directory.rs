@@ -62,7 +62,7 @@ impl SpaceDirectory {
                 let mut ids = HashMap::new();
                 while let Some(page) = stream.next().await {
                     let page = page?;
-                    let list: SpaceList = serde_json::from_slice(&page.body)
+                    let list = SpaceList::deserialize(&page.document)
                         .map_err(|e| RestError::Decode { path: page.url.path().to_owned(), message: e.to_string() })?;
                     for row in list.results {
                         if let Ok(id) = row.id.parse::<i64>() {

@@ -280,7 +280,7 @@ impl ExecutionPlan for ConfluenceScanExec {
                         (columns.clone(), batch_schema.clone(), decode_context.clone(), counters.clone());
                     async move {
                         let page = page.map_err(external)?;
-                        let ids = found_ids(&page.body, page.url.path())?;
+                        let ids = found_ids(&page.document);
                         if ids.is_empty() {
                             return Ok(RecordBatch::new_empty(schema));
                         }
@@ -322,10 +322,8 @@ impl ExecutionPlan for ConfluenceScanExec {
                 .flatten();
             let decoded = stream.map(move |page| -> Result<RecordBatch> {
                 let page = page.map_err(external)?;
-                let value: Value = serde_json::from_slice(&page.body).map_err(|e| {
-                    external(RestError::Decode { path: page.url.path().to_owned(), message: e.to_string() })
-                })?;
-                let results = value.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                let results =
+                    page.document.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
                 let batch = match part.explode {
                     None => decode(&columns, &batch_schema, results, &decode_context)?,
                     Some(explode) => {
@@ -363,23 +361,14 @@ impl ExecutionPlan for ConfluenceScanExec {
 }
 
 /// The content ids in a page of CQL search results (`results[].content.id`).
-fn found_ids(body: &[u8], path: &str) -> Result<Vec<String>> {
-    #[derive(serde::Deserialize)]
-    struct Results {
-        #[serde(default)]
-        results: Vec<Hit>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Hit {
-        content: Option<HitContent>,
-    }
-    #[derive(serde::Deserialize)]
-    struct HitContent {
-        id: String,
-    }
-    let page: Results = serde_json::from_slice(body)
-        .map_err(|e| external(RestError::Decode { path: path.to_owned(), message: e.to_string() }))?;
-    Ok(page.results.into_iter().filter_map(|h| h.content).map(|c| c.id).collect())
+fn found_ids(document: &Value) -> Vec<String> {
+    document
+        .get("results")
+        .and_then(Value::as_array)
+        .map(|results| {
+            results.iter().filter_map(|hit| hit.get("content")?.get("id")?.as_str().map(str::to_owned)).collect()
+        })
+        .unwrap_or_default()
 }
 
 fn external(error: RestError) -> DataFusionError {
