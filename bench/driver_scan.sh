@@ -19,6 +19,6 @@ until [ -s "$out" ]; do sleep 0.01; done
 url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out")
 connection=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["connection_string"])' "$out")
 curl -s -X DELETE "$url/__sim/counters" >/dev/null
-/usr/bin/time -f "elapsed %e s, peak resident memory %M KiB" \
+/usr/bin/time -f "elapsed %e s, driver CPU %U s user + %S s system, peak resident memory %M KiB" \
     "$binary" "$connection" --format csv --timing -c "$sql"
 curl -s "$url/__sim/counters" | python3 -c 'import json,sys; c=json.load(sys.stdin); print("simulator served", c["total"], "requests:", c["endpoints"])'
