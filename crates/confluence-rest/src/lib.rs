@@ -14,6 +14,7 @@ pub mod error;
 pub mod metrics;
 pub mod paginate;
 pub mod retry;
+pub mod shape;
 
 pub use auth::{BasicAuth, BearerToken, TokenSource};
 pub use client::{ConfluenceClient, Response};
@@ -22,3 +23,4 @@ pub use error::RestError;
 pub use metrics::{MetricsSnapshot, RequestMetrics};
 pub use paginate::{pages, Page, PageRequest, PageStream, Pagination, PARALLEL_PAGES};
 pub use retry::RetryPolicy;
+pub use shape::Shape;

@@ -18,6 +18,7 @@ use url::Url;
 use crate::client::ConfluenceClient;
 use crate::error::RestError;
 use crate::metrics::RequestMetrics;
+use crate::shape::Shape;
 
 /// How a list continues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +38,28 @@ pub struct PageRequest {
     pub pagination: Pagination,
     /// Stop once this many items were received (a SQL `LIMIT`).
     pub max_items: Option<usize>,
+    /// The parts of each item to keep (`None`: all of it); the rest is skipped while parsing.
+    pub items: Option<Arc<Shape>>,
+}
+
+impl PageRequest {
+    /// A list read to the end, keeping every item whole.
+    pub fn new(first: Url, pagination: Pagination) -> PageRequest {
+        PageRequest { first, pagination, max_items: None, items: None }
+    }
+
+    /// The shape a page is parsed with: the items' shape under `results`, and the envelope.
+    fn page_shape(&self) -> Option<Arc<Shape>> {
+        let items = self.items.as_ref()?;
+        let mut page = Shape::nothing();
+        page.keep_shape(&["results"], items)
+            .keep(&["_links", "next"])
+            .keep(&["start"])
+            .keep(&["limit"])
+            .keep(&["size"])
+            .keep(&["totalSize"]);
+        Some(Arc::new(page))
+    }
 }
 
 /// One page of a list.
@@ -120,11 +143,19 @@ struct Fetched {
     document: Value,
 }
 
-async fn fetch(client: &ConfluenceClient, url: Url, metrics: &RequestMetrics) -> Result<Fetched, RestError> {
+async fn fetch(
+    client: &ConfluenceClient,
+    url: Url,
+    metrics: &RequestMetrics,
+    shape: Option<&Shape>,
+) -> Result<Fetched, RestError> {
     let response = client.get(url.clone(), Some(metrics)).await?;
     let not_a_list = |message: String| RestError::Decode { path: url.path().to_owned(), message };
-    let document: Value =
-        serde_json::from_slice(&response.body).map_err(|e| not_a_list(format!("not a list page: {e}")))?;
+    let document = match shape {
+        Some(shape) => shape.parse(&response.body),
+        None => serde_json::from_slice::<Value>(&response.body),
+    }
+    .map_err(|e| not_a_list(format!("not a list page: {e}")))?;
     let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
     Ok(Fetched { url, body: response.body, headers: response.headers, envelope, document })
 }
@@ -169,8 +200,9 @@ pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<Reques
         let mut next = Some(request.first.clone());
         let mut seen = 0usize;
         let mut first_page = true;
+        let shape = request.page_shape();
         while let Some(url) = next.take() {
-            let fetched = match fetch(&client, url, &metrics).await {
+            let fetched = match fetch(&client, url, &metrics, shape.as_deref()).await {
                 Ok(fetched) => fetched,
                 Err(e) => {
                     let _ = sender.send(Err(e)).await;
@@ -197,8 +229,8 @@ pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<Reques
             let (Some(rest), Some(_)) = (fan_out, next.as_ref()) else { continue };
             let mut in_flight = futures::stream::iter(rest)
                 .map(|url| {
-                    let (client, metrics) = (client.clone(), metrics.clone());
-                    async move { fetch(&client, url, &metrics).await }
+                    let (client, metrics, shape) = (client.clone(), metrics.clone(), shape.clone());
+                    async move { fetch(&client, url, &metrics, shape.as_deref()).await }
                 })
                 .buffered(PARALLEL_PAGES);
             while let Some(fetched) = in_flight.next().await {

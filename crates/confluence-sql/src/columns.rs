@@ -72,6 +72,28 @@ pub const fn col(name: &'static str, kind: Kind, path: &'static [&'static str], 
     Column { name, kind, source: Source::Path(path), doc }
 }
 
+/// The parts of an API object the columns read (what the pages are parsed into).
+pub fn shape_of(columns: &[Column]) -> confluence_rest::Shape {
+    let mut shape = confluence_rest::Shape::nothing();
+    for column in columns {
+        match column.source {
+            Source::Path(path) | Source::SpaceKeyOf(path) => {
+                shape.keep(path);
+            }
+            Source::LastOf(array, key) => {
+                let mut element = confluence_rest::Shape::nothing();
+                element.keep(&[key]);
+                shape.keep_shape(array, &element);
+            }
+            Source::PathIf(path, test, _) => {
+                shape.keep(path).keep(test);
+            }
+            Source::Constant | Source::Parent => {}
+        }
+    }
+    shape
+}
+
 /// The Arrow schema of a list of columns (every column nullable: the API omits absent values).
 pub fn schema_of(columns: &[Column]) -> SchemaRef {
     Arc::new(Schema::new(columns.iter().map(|c| Field::new(c.name, c.kind.data_type(), true)).collect::<Vec<_>>()))
@@ -270,6 +292,41 @@ mod tests {
         let post = batch.column(1).as_primitive::<Int64Type>();
         assert_eq!((page.value(0), page.is_null(1), page.is_null(2)), (5, true, true));
         assert_eq!((post.is_null(0), post.value(1), post.is_null(2)), (true, 6, true));
+    }
+
+    #[test]
+    fn rows_parsed_to_the_columns_shape_decode_as_the_whole_rows_do() {
+        const EVERY_SOURCE: &[Column] = &[
+            col("id", Kind::Int, &["id"], ""),
+            col("number", Kind::Int, &["version", "number"], ""),
+            Column { name: "parent", kind: Kind::Int, source: Source::LastOf(&["ancestors"], "id"), doc: "" },
+            Column {
+                name: "page",
+                kind: Kind::Int,
+                source: Source::PathIf(&["c", "id"], &["c", "type"], "page"),
+                doc: "",
+            },
+            Column { name: "key", kind: Kind::Text, source: Source::SpaceKeyOf(&["spaceId"]), doc: "" },
+        ];
+        let page = br#"{"results": [
+            {"id": "5", "title": "t", "body": {"storage": {"value": "<p>x</p>"}}, "version": {"number": 2, "by": {}},
+             "ancestors": [{"id": "1", "title": "a"}, {"id": "2"}], "c": {"type": "page", "id": "9", "title": "p"},
+             "spaceId": "10000"},
+            {"id": "6", "c": {"id": "8", "type": "blogpost"}, "ancestors": []}
+        ]}"#;
+        let mut shape = confluence_rest::Shape::nothing();
+        shape.keep_shape(&["results"], &shape_of(EVERY_SOURCE));
+        let shaped = shape.parse(page).unwrap_or_else(|e| panic!("{e}"));
+        let whole: Value = serde_json::from_slice(page).unwrap_or_else(|e| panic!("{e}"));
+        let keys: HashMap<i64, String> = [(10000, "ENG".to_owned())].into();
+        let context = DecodeContext { space_keys: Arc::new(keys), ..DecodeContext::default() };
+        let rows = |v: &Value| v["results"].as_array().cloned().unwrap_or_default();
+        let schema = schema_of(EVERY_SOURCE);
+        let from_shaped = decode(EVERY_SOURCE, &schema, &rows(&shaped), &context).unwrap_or_else(|e| panic!("{e}"));
+        let from_whole = decode(EVERY_SOURCE, &schema, &rows(&whole), &context).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(from_shaped, from_whole);
+        let text = shaped.to_string();
+        assert!(!text.contains("body") && !text.contains("title") && !text.contains("by"), "{text}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use confluence_rest::{pages, ConfluenceClient, PageRequest, Pagination, RequestMetrics, RestError};
+use confluence_rest::{pages, ConfluenceClient, PageRequest, Pagination, RequestMetrics, RestError, Shape};
 use futures::StreamExt;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
@@ -53,9 +53,11 @@ impl SpaceDirectory {
         self.index
             .get_or_try_init(|| async {
                 let first = self.client.dialect().v2("spaces?limit=250")?;
+                let mut id_and_key = Shape::nothing();
+                id_and_key.keep(&["id"]).keep(&["key"]);
                 let mut stream = pages(
                     self.client.clone(),
-                    PageRequest { first, pagination: Pagination::Cursor, max_items: None },
+                    PageRequest { items: Some(Arc::new(id_and_key)), ..PageRequest::new(first, Pagination::Cursor) },
                     metrics.clone(),
                 );
                 let mut keys = HashMap::new();

@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use confluence_rest::{
-    pages, ConfluenceClient, Dialect, PageRequest, Pagination, RequestMetrics, RestError, PARALLEL_PAGES,
+    pages, ConfluenceClient, Dialect, PageRequest, Pagination, RequestMetrics, RestError, Shape, PARALLEL_PAGES,
 };
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -23,7 +23,7 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Par
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
-use crate::columns::{decode, lookup, Column, DecodeContext, Source};
+use crate::columns::{decode, lookup, shape_of, Column, DecodeContext, Source};
 use crate::directory::SpaceDirectory;
 use crate::table::{Endpoint, PartitionPlan, ScanPlan, TableSpec, SPACES_PER_REQUEST};
 
@@ -267,9 +267,16 @@ impl ExecutionPlan for ConfluenceScanExec {
                 }
                 .map_err(external)?;
                 fetch_base.query_pairs_mut().extend_pairs(lookup.params.iter());
+                let mut content_id = Shape::nothing();
+                content_id.keep(&["content", "id"]);
                 let found = pages(
                     context.client.clone(),
-                    PageRequest { first: search, pagination: Pagination::Offset, max_items: limit },
+                    PageRequest {
+                        first: search,
+                        pagination: Pagination::Offset,
+                        max_items: limit,
+                        items: Some(Arc::new(content_id)),
+                    },
                     request_metrics.clone(),
                 );
                 // Up to PARALLEL_PAGES fetches by id at once, handed on in the search's order.
@@ -310,14 +317,21 @@ impl ExecutionPlan for ConfluenceScanExec {
                     })
                     .collect(),
             };
+            // Each page is parsed into just what the projected columns read.
+            let items = match part.explode {
+                None => shape_of(&columns),
+                Some(explode) => {
+                    let mut shape = Shape::nothing();
+                    shape.keep(explode.parent_id).keep_shape(explode.children, &shape_of(&columns));
+                    shape
+                }
+            };
+            let items = Some(Arc::new(items));
             let (chain_client, chain_metrics) = (context.client.clone(), request_metrics.clone());
             let stream = futures::stream::iter(firsts)
                 .map(move |first| {
-                    pages(
-                        chain_client.clone(),
-                        PageRequest { first, pagination, max_items: limit },
-                        chain_metrics.clone(),
-                    )
+                    let request = PageRequest { first, pagination, max_items: limit, items: items.clone() };
+                    pages(chain_client.clone(), request, chain_metrics.clone())
                 })
                 .flatten();
             let decoded = stream.map(move |page| -> Result<RecordBatch> {
