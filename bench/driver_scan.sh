@@ -11,13 +11,8 @@ dataset=${1:-large}
 sql=${2:-SELECT count(*) FROM pages}
 binary=${BINARY:-target/release/confluence-sql}
 if [ -z "${BINARY:-}" ]; then cargo build --release -q -p confluence-cli; fi
-out=$(mktemp)
-"$binary" sim --format json --dataset "$dataset" >"$out" &
-sim=$!
-trap 'kill $sim 2>/dev/null; rm -f "$out"' EXIT
-until [ -s "$out" ]; do sleep 0.01; done
-url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out")
-connection=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["connection_string"])' "$out")
+source bench/start_sim.sh
+start_sim "$binary" "$dataset"
 curl -s -X DELETE "$url/__sim/counters" >/dev/null
 /usr/bin/time -f "elapsed %e s, driver CPU %U s user + %S s system, peak resident memory %M KiB" \
     "$binary" "$connection" --format csv --timing -c "$sql"

@@ -12,13 +12,8 @@ latency=${2:-100}
 sql="${3:-SELECT count(*) FROM cql('type = page')}"
 dataset=${4:-small}
 if [ "$binary" = target/release/confluence-sql ]; then cargo build --release -q -p confluence-cli; fi
-out=$(mktemp)
-"$binary" sim --format json --dataset "$dataset" >"$out" &
-sim=$!
-trap 'kill $sim 2>/dev/null; rm -f "$out"' EXIT
-until [ -s "$out" ]; do sleep 0.01; done
-url=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["url"])' "$out")
-connection=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["connection_string"])' "$out")
+source bench/start_sim.sh
+start_sim "$binary" "$dataset"
 curl -s -X PUT "$url/__sim/faults" -H 'Content-Type: application/json' -d "[{\"latency_ms\": $latency}]" >/dev/null
 curl -s -X DELETE "$url/__sim/counters" >/dev/null
 /usr/bin/time -f "elapsed %e s" "$binary" "$connection" --format csv -c "$sql"

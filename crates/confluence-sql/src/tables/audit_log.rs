@@ -47,17 +47,5 @@ const DATA_CENTER_COLUMNS: &[Column] = &[
 ];
 
 /// `audit_log` on Data Center: the same records from `GET /rest/api/audit`, the author as a user key.
-pub static AUDIT_LOG_DATA_CENTER: TableSpec = TableSpec {
-    name: "audit_log",
-    doc: "One row per audit record.",
-    columns: DATA_CENTER_COLUMNS,
-    endpoint: Endpoint::V1 { path: "audit", max_limit: 1000 },
-    fixed_params: &[],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    data_center: None,
-};
+pub static AUDIT_LOG_DATA_CENTER: TableSpec =
+    TableSpec { columns: DATA_CENTER_COLUMNS, data_center: None, ..AUDIT_LOG };
