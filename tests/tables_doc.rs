@@ -90,6 +90,15 @@ fn render_table(spec: &TableSpec) -> String {
             out.push_str(&format!("- `{}` {values} → {how}; {}\n", f.column, notes.join(", ")));
         }
     }
+    if let (Some(by_parent), Endpoint::V2 { path, .. }) =
+        (spec.by_parent, spec.by_parent.map_or(spec.endpoint, |b| b.endpoint))
+    {
+        out.push_str(&format!(
+            "\nWith `{}` pinned (`=` or `IN`, up to 250 values): `GET /wiki/api/v2/{path}` instead, one partition per \
+             value (exact); the filters above still apply.\n",
+            by_parent.parent.unwrap_or_default()
+        ));
+    }
     if let Some(route) = spec.cql_route {
         let fields: Vec<String> = route
             .fields

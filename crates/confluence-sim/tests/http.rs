@@ -354,3 +354,31 @@ async fn a_million_pages_serve_from_anywhere() {
     let body: Value = get(&sim, &format!("/wiki/api/v2/pages/{}", last.id)).await.json().await.expect("json");
     assert_eq!(body["title"], last.title);
 }
+
+#[tokio::test]
+async fn a_pages_comment_lists_hold_its_root_comments_and_its_attachments() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let data = sim.dataset();
+    // A page with a reply among its footer comments.
+    let (page, all) = (0..data.page_count())
+        .map(|p| (p, data.footer_comments_of_page(p).map(|c| data.footer_comment(c)).collect::<Vec<_>>()))
+        .find(|(_, comments)| comments.iter().any(|c| c.parent_comment_id.is_some()))
+        .expect("the data set has replies");
+    let page_id = data.page(page).id;
+    let body: Value =
+        get(&sim, &format!("/wiki/api/v2/pages/{page_id}/footer-comments?limit=250")).await.json().await.expect("json");
+    let listed: Vec<&str> =
+        body["results"].as_array().expect("results").iter().filter_map(|c| c["id"].as_str()).collect();
+    let roots: Vec<String> = all
+        .iter()
+        .filter(|c| c.parent_comment_id.is_none() && c.status == "current")
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(listed, roots, "root comments only, as published");
+    // The page's attachments, and only them.
+    let body: Value = get(&sim, &format!("/wiki/api/v2/pages/{page_id}/attachments")).await.json().await.expect("json");
+    let results = body["results"].as_array().expect("results");
+    assert!(results.iter().all(|a| a["pageId"] == json!(page_id.to_string())), "{body}");
+    let response = get(&sim, "/wiki/api/v2/pages/999/attachments").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

@@ -13,7 +13,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::columns::{schema_of, Column};
 use crate::scan::{ConfluenceScanExec, ScanContext};
-use crate::table::{classify, plan_child_search, plan_cql_scan, plan_scan, split_by_space, TableSpec};
+use crate::table::{classify, plan_child_search, plan_cql_scan, plan_scan, reading_spec, split_by_space, TableSpec};
 
 /// A Confluence table registered in a session.
 #[derive(Debug)]
@@ -94,22 +94,23 @@ impl TableProvider for ConfluenceTable {
         };
         let schema = schema_of(&columns);
         let projected: Vec<&Column> = columns.iter().collect();
-        let plan =
-            plan_cql_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
-                .unwrap_or_else(|| {
-                    plan_scan(self.spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
-                });
+        // A query that pins a page reads the per-page list (same columns), not the whole one.
+        let spec = reading_spec(self.spec, filters);
+        let plan = plan_cql_scan(spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
+            .unwrap_or_else(|| {
+                plan_scan(spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
+            });
         // A full scan runs several cursor chains at once, each over a share of the spaces.
         let plan = match self.context.client.dialect().is_cloud() {
-            true => split_by_space(self.spec, plan, filters, self.context.client.max_concurrency()),
+            true => split_by_space(spec, plan, filters, self.context.client.max_concurrency()),
             false => plan,
         };
         let plan = match plan.missing_parent {
-            Some(_) => plan_child_search(self.spec, filters, &self.spaces, self.page_size).unwrap_or(plan),
+            Some(_) => plan_child_search(spec, filters, &self.spaces, self.page_size).unwrap_or(plan),
             None => plan,
         };
         if let Some(column) = plan.missing_parent {
-            let or_search = match self.spec.child_search {
+            let or_search = match spec.child_search {
                 Some(search) => {
                     format!(", or WHERE {} = '<value>' (found through CQL {})", search.column, search.field)
                 }
@@ -118,9 +119,9 @@ impl TableProvider for ConfluenceTable {
             return Err(datafusion::error::DataFusionError::Plan(format!(
                 "the {table} table is read one {column} at a time: add WHERE {column} = <id> or {column} IN (<ids>) \
                  to the query (ids written in the query; a join or subquery does not pin them){or_search}",
-                table = self.spec.name
+                table = spec.name
             )));
         }
-        Ok(Arc::new(ConfluenceScanExec::new(self.spec, columns, schema, plan, self.context.clone())))
+        Ok(Arc::new(ConfluenceScanExec::new(spec, columns, schema, plan, self.context.clone())))
     }
 }

@@ -196,6 +196,9 @@ pub struct TableSpec {
     pub cql_route: Option<&'static CqlRoute>,
     /// For a per-parent table: how it is read through CQL when the parent is not pinned.
     pub child_search: Option<&'static ChildSearch>,
+    /// The same table read per parent (`pages/{id}/attachments`), used instead of the whole list when the query
+    /// pins that spec's parent column.
+    pub by_parent: Option<&'static TableSpec>,
     /// How the table is read on Confluence Data Center: the same columns (names and types) read from that API's
     /// objects, with its own endpoint and filters. `None` when Data Center has no equivalent yet.
     pub data_center: Option<&'static TableSpec>,
@@ -277,6 +280,9 @@ pub fn matching_rule<'a>(spec: &'a TableSpec, expr: &Expr) -> Option<(&'a Filter
 
 /// What DataFusion is told about a filter: `Exact` only where the server's semantics equal SQL's.
 pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
+    if let Some(by_parent) = spec.by_parent.filter(|b| pins_parent(b, expr)) {
+        return classify(by_parent, expr);
+    }
     if let (Some(parent), Some((column, values))) = (spec.parent, column_values(expr)) {
         if column == parent && !values.is_empty() && values.len() <= 250 {
             return TableProviderFilterPushDown::Exact;
@@ -293,6 +299,22 @@ pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
             TableProviderFilterPushDown::Inexact
         }
         None => TableProviderFilterPushDown::Unsupported,
+    }
+}
+
+/// Whether `expr` pins the parent column of a per-parent table (`= v` or `IN`, up to 250 values).
+fn pins_parent(spec: &TableSpec, expr: &Expr) -> bool {
+    match (spec.parent, column_values(expr)) {
+        (Some(parent), Some((column, values))) => column == parent && !values.is_empty() && values.len() <= 250,
+        _ => false,
+    }
+}
+
+/// The spec a scan reads with: the table's per-parent variant when the filters pin its parent, else the table.
+pub fn reading_spec(spec: &'static TableSpec, filters: &[Expr]) -> &'static TableSpec {
+    match spec.by_parent {
+        Some(by_parent) if filters.iter().any(|f| pins_parent(by_parent, f)) => by_parent,
+        _ => spec,
     }
 }
 

@@ -494,3 +494,32 @@ async fn the_pages_with_a_label_come_from_one_search_not_a_request_per_page() {
     let error = cloud.query("SELECT * FROM labels").await.expect_err("needs a filter").to_string();
     assert!(error.contains("page_id = <id>") && error.contains("name = '<value>'"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pages_attachments_are_read_from_that_page_not_from_the_whole_list() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let pinned = query(&connection, "SELECT page_id FROM attachments LIMIT 2").await;
+    let pages = pinned[0].column(0).as_primitive::<Int64Type>();
+    let (a, b) = (pages.value(0), pages.value(1));
+    let render = |batches: Vec<RecordBatch>| pretty_format_batches(&batches).map(|t| t.to_string()).unwrap_or_default();
+    sim.reset_counters();
+    let by_page = render(
+        query(
+            &connection,
+            &format!("SELECT id, title, file_size FROM attachments WHERE page_id IN ({a}, {b}) ORDER BY id"),
+        )
+        .await,
+    );
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/pages/{id}/attachments"), if a == b { 1 } else { 2 });
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/attachments"), 0, "not the whole list");
+    // The same rows as the whole list filtered by the engine.
+    let listed = render(
+        query(
+            &connection,
+            &format!("SELECT id, title, file_size FROM attachments WHERE page_id + 0 IN ({a}, {b}) ORDER BY id"),
+        )
+        .await,
+    );
+    assert_eq!(by_page, listed);
+    assert!(by_page.contains(".") && by_page.lines().count() > 4, "{by_page}");
+}

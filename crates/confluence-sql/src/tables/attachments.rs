@@ -1,4 +1,5 @@
-//! `attachments`: files attached to pages and blog posts, from `GET /wiki/api/v2/attachments`. On Data Center, a
+//! `attachments`: files attached to pages and blog posts, from `GET /wiki/api/v2/attachments`, or per page
+//! (`pages/{id}/attachments`) when the query pins `page_id`. On Data Center, a
 //! CQL search for `type = attachment` (one partition per space when spaces are named).
 
 use crate::columns::{col, Column, Kind, Source};
@@ -37,7 +38,17 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: Some(&ATTACHMENTS_BY_PAGE),
     data_center: Some(&ATTACHMENTS_DATA_CENTER),
+};
+
+/// `attachments` of the pages a query names: `GET /wiki/api/v2/pages/{id}/attachments`, one partition per page.
+pub static ATTACHMENTS_BY_PAGE: TableSpec = TableSpec {
+    endpoint: Endpoint::V2 { path: "pages/{id}/attachments", max_limit: 250 },
+    parent: Some("page_id"),
+    by_parent: None,
+    data_center: None,
+    ..ATTACHMENTS
 };
 
 /// An attachment's page or blog post, from the `container` of a Data Center content object.
@@ -86,5 +97,6 @@ pub static ATTACHMENTS_DATA_CENTER: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: None,
 };

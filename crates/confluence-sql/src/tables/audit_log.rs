@@ -30,6 +30,7 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: Some(&AUDIT_LOG_DATA_CENTER),
 };
 

@@ -57,6 +57,7 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     parent: None,
     cql_route: Some(&BLOG_POSTS_CQL),
     child_search: None,
+    by_parent: None,
     data_center: Some(&BLOG_POSTS_DATA_CENTER),
 };
 
@@ -94,5 +95,6 @@ pub static BLOG_POSTS_DATA_CENTER: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: None,
 };

@@ -38,6 +38,7 @@ pub static COMMENTS: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: Some(&COMMENTS_DATA_CENTER),
 };
 
@@ -85,5 +86,6 @@ pub static COMMENTS_DATA_CENTER: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: None,
 };

@@ -29,5 +29,6 @@ pub static CQL_SEARCH: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: Some(&CQL_SEARCH),
 };

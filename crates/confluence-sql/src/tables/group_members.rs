@@ -31,6 +31,7 @@ pub static GROUP_MEMBERS: TableSpec = TableSpec {
     parent: Some("group_id"),
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: Some(&GROUP_MEMBERS_DATA_CENTER),
 };
 

@@ -22,6 +22,7 @@ pub static GROUPS: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: Some(&GROUPS_DATA_CENTER),
 };
 

@@ -26,6 +26,7 @@ pub static LABELS: TableSpec = TableSpec {
     parent: Some("page_id"),
     cql_route: None,
     child_search: Some(&BY_LABEL),
+    by_parent: None,
     data_center: Some(&LABELS_DATA_CENTER),
 };
 
@@ -42,6 +43,7 @@ pub static LABELS_DATA_CENTER: TableSpec = TableSpec {
     parent: Some("page_id"),
     cql_route: None,
     child_search: Some(&BY_LABEL_DATA_CENTER),
+    by_parent: None,
     data_center: None,
 };
 

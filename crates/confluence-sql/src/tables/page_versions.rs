@@ -26,5 +26,6 @@ pub static PAGE_VERSIONS: TableSpec = TableSpec {
     parent: Some("page_id"),
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: None,
 };

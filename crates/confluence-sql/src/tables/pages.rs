@@ -68,6 +68,7 @@ pub static PAGES: TableSpec = TableSpec {
     parent: None,
     cql_route: Some(&PAGES_CQL),
     child_search: None,
+    by_parent: None,
     data_center: Some(&PAGES_DATA_CENTER),
 };
 
@@ -118,5 +119,6 @@ pub static PAGES_DATA_CENTER: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: None,
 };

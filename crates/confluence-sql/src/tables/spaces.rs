@@ -39,6 +39,7 @@ pub static SPACES: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: Some(&SPACES_DATA_CENTER),
 };
 
@@ -72,5 +73,6 @@ pub static SPACES_DATA_CENTER: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: None,
 };

@@ -27,5 +27,6 @@ pub static USERS: TableSpec = TableSpec {
     parent: None,
     cql_route: None,
     child_search: None,
+    by_parent: None,
     data_center: None,
 };

@@ -15,10 +15,23 @@ pub(super) fn list_comments(st: &SimState, uri: &OriginalUri, kind: ContentKind,
                 Some(Cursor::Offset(_)) => return Err(ApiError::bad_request(STYLE, "Invalid cursor")),
                 None => None,
             };
-            id_page(st.store.scan_comments(kind, page, after, limit + 1), limit, |c| c.id)
+            // A page's lists hold its root comments only (replies are the comments' children), as published.
+            let mut items = Vec::new();
+            let mut after = after;
+            loop {
+                let chunk = st.store.scan_comments(kind, page, after, limit + 1);
+                let exhausted = chunk.len() <= limit;
+                after = chunk.last().map(|c| c.id).or(after);
+                items.extend(chunk.into_iter().filter(|c| page.is_none() || c.parent_comment_id.is_none()));
+                if items.len() > limit || exhausted {
+                    break;
+                }
+            }
+            id_page(items, limit, |c| c.id)
         }
         Some(sort) => {
             let mut all = st.store.scan_comments(kind, page, None, usize::MAX);
+            all.retain(|c| page.is_none() || c.parent_comment_id.is_none());
             all.sort_by(|a, b| by_created(sort, (a.created_ms, a.id), (b.created_ms, b.id)));
             offset_page(all, offset_of(cursor)?, limit)
         }

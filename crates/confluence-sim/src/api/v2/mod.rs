@@ -61,6 +61,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/api/v2/inline-comments", get(list_inline_comments))
         .route("/wiki/api/v2/inline-comments/{id}", get(get_inline_comment))
         .route("/wiki/api/v2/attachments", get(list_attachments))
+        .route("/wiki/api/v2/pages/{id}/attachments", get(resources::list_page_attachments))
         .route("/wiki/api/v2/attachments/{id}", get(get_attachment))
         .route("/wiki/api/v2/labels", get(list_labels))
         .route("/wiki/api/v2/tasks", get(list_tasks))

@@ -3,7 +3,17 @@
 use super::*;
 
 pub(super) async fn list_attachments(State(st): Shared, uri: OriginalUri) -> ApiResult {
-    let p = params(&uri);
+    attachments_of(&st, &uri, None)
+}
+
+/// `GET /pages/{id}/attachments`: the attachments of one page.
+pub(super) async fn list_page_attachments(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let page = super::content::find_content(&st, &id, ContentKind::Page)?;
+    attachments_of(&st, &uri, Some(page.id))
+}
+
+fn attachments_of(st: &SimState, uri: &OriginalUri, page: Option<u64>) -> ApiResult {
+    let p = params(uri);
     let limit = v2_limit(&p, 50, 250)?;
     let cursor = v2_cursor(&p)?;
     let sort = p.choice("sort", &["created-date", "-created-date", "modified-date", "-modified-date"], STYLE)?;
@@ -24,7 +34,7 @@ pub(super) async fn list_attachments(State(st): Shared, uri: OriginalUri) -> Api
             };
             let mut items = Vec::new();
             loop {
-                let chunk = st.store.scan_attachments(None, after, 1_000);
+                let chunk = st.store.scan_attachments(page, after, 1_000);
                 let exhausted = chunk.len() < 1_000;
                 after = chunk.last().map(|a| a.id).or(after);
                 items.extend(chunk.into_iter().filter(keep));
@@ -35,12 +45,12 @@ pub(super) async fn list_attachments(State(st): Shared, uri: OriginalUri) -> Api
             id_page(items, limit, |a| a.id)
         }
         Some(sort) => {
-            let mut all: Vec<_> = st.store.scan_attachments(None, None, usize::MAX).into_iter().filter(keep).collect();
+            let mut all: Vec<_> = st.store.scan_attachments(page, None, usize::MAX).into_iter().filter(keep).collect();
             all.sort_by(|a, b| by_created(sort, (a.created_ms, a.id), (b.created_ms, b.id)));
             offset_page(all, offset_of(cursor)?, limit)
         }
     };
-    Ok(v2_list(&st, &uri, &p, items.iter().map(|a| v2_attachment(&st, a)).collect(), next))
+    Ok(v2_list(st, uri, &p, items.iter().map(|a| v2_attachment(st, a)).collect(), next))
 }
 
 pub(super) async fn get_attachment(State(st): Shared, Path(id): Path<String>) -> ApiResult {
