@@ -323,7 +323,22 @@ fn transport_message(error: &reqwest::Error) -> String {
     }
 }
 
-/// Scheme, host and path: enough to say where, without query strings or credentials (for error messages).
+/// Scheme, host, port and path: enough to say where, without query strings or credentials (for error messages).
 pub fn redact_query(url: &Url) -> String {
-    format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or_default(), url.path())
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}{}", url.scheme(), url.host_str().unwrap_or_default(), url.path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redacted_url_says_where_without_secrets() {
+        let url = Url::parse("http://me:pa55@127.0.0.1:8080/wiki/rest/api/search?cql=x&token=t0k")
+            .unwrap_or_else(|_| unreachable!());
+        assert_eq!(redact_query(&url), "http://127.0.0.1:8080/wiki/rest/api/search");
+        let url = Url::parse("https://acme.atlassian.net/wiki/api/v2/pages").unwrap_or_else(|_| unreachable!());
+        assert_eq!(redact_query(&url), "https://acme.atlassian.net/wiki/api/v2/pages");
+    }
 }

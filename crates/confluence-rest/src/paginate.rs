@@ -8,7 +8,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -48,9 +47,10 @@ impl PageRequest {
         PageRequest { first, pagination, max_items: None, items: None }
     }
 
-    /// The shape a page is parsed with: the items' shape under `results`, and the envelope.
-    fn page_shape(&self) -> Option<Arc<Shape>> {
-        let items = self.items.as_ref()?;
+    /// The shape a page is parsed with: the items' shape under `results`, and the envelope (everything when the
+    /// items are kept whole).
+    fn page_shape(&self) -> Arc<Shape> {
+        let Some(items) = &self.items else { return Arc::new(Shape::everything()) };
         let mut page = Shape::nothing();
         page.keep_shape(&["results"], items)
             .keep(&["_links", "next"])
@@ -58,7 +58,7 @@ impl PageRequest {
             .keep(&["limit"])
             .keep(&["size"])
             .keep(&["totalSize"]);
-        Some(Arc::new(page))
+        Arc::new(page)
     }
 }
 
@@ -67,10 +67,8 @@ impl PageRequest {
 pub struct Page {
     /// The URL it came from.
     pub url: Url,
-    /// The JSON body as received.
-    pub body: Bytes,
-    /// The body parsed, once, by the producer (so the reader decodes rows from it while the next page is fetched
-    /// and parsed).
+    /// The body parsed, once, by the producer, to the request's shape (so the reader decodes rows from it while
+    /// the next page is fetched and parsed; the raw bytes are not kept).
     pub document: Value,
     /// How many items it holds.
     pub items: usize,
@@ -137,7 +135,6 @@ pub const PARALLEL_PAGES: usize = 4;
 /// A fetched page with its envelope.
 struct Fetched {
     url: Url,
-    body: Bytes,
     headers: reqwest::header::HeaderMap,
     envelope: Envelope,
     document: Value,
@@ -147,17 +144,13 @@ async fn fetch(
     client: &ConfluenceClient,
     url: Url,
     metrics: &RequestMetrics,
-    shape: Option<&Shape>,
+    shape: &Shape,
 ) -> Result<Fetched, RestError> {
     let response = client.get(url.clone(), Some(metrics)).await?;
     let not_a_list = |message: String| RestError::Decode { path: url.path().to_owned(), message };
-    let document = match shape {
-        Some(shape) => shape.parse(&response.body),
-        None => serde_json::from_slice::<Value>(&response.body),
-    }
-    .map_err(|e| not_a_list(format!("not a list page: {e}")))?;
+    let document = shape.parse(&response.body).map_err(|e| not_a_list(format!("not a list page: {e}")))?;
     let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
-    Ok(Fetched { url, body: response.body, headers: response.headers, envelope, document })
+    Ok(Fetched { url, headers: response.headers, envelope, document })
 }
 
 /// The URLs of the rest of an offset list whose first page (at `start`, pages of `size`) reported `total`: one
@@ -202,49 +195,34 @@ pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<Reques
         let mut first_page = true;
         let shape = request.page_shape();
         while let Some(url) = next.take() {
-            let fetched = match fetch(&client, url, &metrics, shape.as_deref()).await {
-                Ok(fetched) => fetched,
-                Err(e) => {
-                    let _ = sender.send(Err(e)).await;
-                    return;
-                }
-            };
-            let fan_out = match (first_page, request.pagination, fetched.envelope.total_size) {
-                (true, Pagination::Offset, Some(total)) => Some(remaining_pages(
-                    &fetched.url,
-                    fetched.envelope.start.unwrap_or(0),
-                    // Offsets are positions in the whole result list: step by the page size the server reports
-                    // (a page may hold fewer results, e.g. after permission checks), else by what came.
-                    fetched.envelope.limit.filter(|l| *l > 0).unwrap_or(fetched.envelope.items),
-                    total,
-                    request.max_items,
-                )),
+            let fetched = fetch(&client, url, &metrics, &shape).await;
+            let fan_out = match (&fetched, first_page, request.pagination) {
+                (Ok(first), true, Pagination::Offset) => first.envelope.total_size.map(|total| {
+                    remaining_pages(
+                        &first.url,
+                        first.envelope.start.unwrap_or(0),
+                        // Offsets are positions in the whole result list: step by the page size the server
+                        // reports (a page may hold fewer results, e.g. after permission checks), else by what came.
+                        first.envelope.limit.filter(|l| *l > 0).unwrap_or(first.envelope.items),
+                        total,
+                        request.max_items,
+                    )
+                }),
                 _ => None,
             };
             first_page = false;
-            match follow(&client, &request, fetched, &mut seen, &sender).await {
-                Some(following) => next = following,
-                None => return,
-            }
+            let Some(following) = deliver(&client, &request, fetched, &mut seen, &sender).await else { return };
+            next = following;
             let (Some(rest), Some(_)) = (fan_out, next.as_ref()) else { continue };
             let mut in_flight = futures::stream::iter(rest)
                 .map(|url| {
                     let (client, metrics, shape) = (client.clone(), metrics.clone(), shape.clone());
-                    async move { fetch(&client, url, &metrics, shape.as_deref()).await }
+                    async move { fetch(&client, url, &metrics, &shape).await }
                 })
                 .buffered(PARALLEL_PAGES);
             while let Some(fetched) = in_flight.next().await {
-                let fetched = match fetched {
-                    Ok(fetched) => fetched,
-                    Err(e) => {
-                        let _ = sender.send(Err(e)).await;
-                        return;
-                    }
-                };
-                match follow(&client, &request, fetched, &mut seen, &sender).await {
-                    Some(following) => next = following,
-                    None => return,
-                }
+                let Some(following) = deliver(&client, &request, fetched, &mut seen, &sender).await else { return };
+                next = following;
                 if next.is_none() {
                     break;
                 }
@@ -254,15 +232,22 @@ pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<Reques
     PageStream { receiver, producer }
 }
 
-/// Hands a page over and works out the next one: `Some(None)` when the list is done, `None` when the reader is
-/// gone or the next link is bad (the error is sent).
-async fn follow(
+/// Hands a page (or its error) over and works out the next one: `Some(None)` when the list is done, `None` when
+/// the reading stops (an error was sent, or the reader is gone).
+async fn deliver(
     client: &ConfluenceClient,
     request: &PageRequest,
-    fetched: Fetched,
+    fetched: Result<Fetched, RestError>,
     seen: &mut usize,
     sender: &mpsc::Sender<Result<Page, RestError>>,
 ) -> Option<Option<Url>> {
+    let fetched = match fetched {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            let _ = sender.send(Err(e)).await;
+            return None;
+        }
+    };
     let items = fetched.envelope.items;
     *seen += items;
     let link = match request.pagination {
@@ -280,7 +265,7 @@ async fn follow(
             }
         }
     }
-    sender.send(Ok(Page { url: fetched.url, body: fetched.body, document: fetched.document, items })).await.ok()?;
+    sender.send(Ok(Page { url: fetched.url, document: fetched.document, items })).await.ok()?;
     Some(next)
 }
 

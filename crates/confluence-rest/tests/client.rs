@@ -176,7 +176,7 @@ async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
     let mut ids: Vec<String> = Vec::new();
     let mut total = 0;
     while let Some(page) = stream.next().await {
-        let body: serde_json::Value = serde_json::from_slice(&page.expect("page").body).expect("json");
+        let body = page.expect("page").document;
         total = body["totalSize"].as_u64().expect("a search reports its total") as usize;
         ids.extend(
             body["results"].as_array().expect("results").iter().map(|r| r["id"].as_str().unwrap_or("").to_owned()),

@@ -84,11 +84,14 @@ impl ConfluenceScanExec {
 /// `GET /wiki/api/v2/pages?space-id=<ENG>&limit=250`: the request of a partition (space keys shown before they are
 /// resolved to ids).
 pub fn describe_request(spec: &TableSpec, dialect: &Dialect, partition: &PartitionPlan) -> String {
-    let prefix = match (spec.endpoint, dialect) {
-        (_, Dialect::Cloud { .. }) if partition.explode.is_some() => "/wiki/rest/api/",
-        (Endpoint::V2 { .. }, _) => "/wiki/api/v2/",
-        (Endpoint::V1 { .. }, Dialect::Cloud { .. }) => "/wiki/rest/api/",
-        (Endpoint::V1 { .. }, Dialect::DataCenter { .. }) => "/rest/api/",
+    let v1 = match dialect {
+        Dialect::Cloud { .. } => "/wiki/rest/api/",
+        Dialect::DataCenter { .. } => "/rest/api/",
+    };
+    // A child search is a CQL search, under REST v1 whatever the table's own endpoint.
+    let prefix = match spec.endpoint {
+        Endpoint::V2 { .. } if partition.explode.is_none() => "/wiki/api/v2/",
+        _ => v1,
     };
     let mut params: Vec<String> = Vec::new();
     if let Some((param, keys)) = &partition.space_keys {
@@ -104,12 +107,8 @@ pub fn describe_request(spec: &TableSpec, dialect: &Dialect, partition: &Partiti
             let fetch: Vec<String> = std::iter::once(format!("{}=<ids found>", lookup.id_param))
                 .chain(lookup.params.iter().map(|(k, v)| format!("{k}={v}")))
                 .collect();
-            let search = match dialect {
-                Dialect::Cloud { .. } => "/wiki/rest/api/",
-                Dialect::DataCenter { .. } => "/rest/api/",
-            };
             format!(
-                "GET {search}{}?{} then per page GET {prefix}{}?{}",
+                "GET {v1}{}?{} then per page GET {prefix}{}?{}",
                 partition.path,
                 params.join("&"),
                 lookup.path,
@@ -280,9 +279,18 @@ impl ExecutionPlan for ConfluenceScanExec {
                     request_metrics.clone(),
                 );
                 // Up to PARALLEL_PAGES fetches by id at once, handed on in the search's order.
+                // The fetched pages are parsed to the projected columns, as a plain scan's are.
+                let mut fetched_shape = Shape::nothing();
+                fetched_shape.keep_shape(&["results"], &shape_of(&columns));
+                let fetched_shape = Arc::new(fetched_shape);
                 let fetched = found.map(move |page| {
-                    let (client, metrics, fetch_base, id_param) =
-                        (client.clone(), request_metrics.clone(), fetch_base.clone(), lookup.id_param.clone());
+                    let (client, metrics, fetch_base, id_param, fetched_shape) = (
+                        client.clone(),
+                        request_metrics.clone(),
+                        fetch_base.clone(),
+                        lookup.id_param.clone(),
+                        fetched_shape.clone(),
+                    );
                     let (columns, schema, decode_context, counters) =
                         (columns.clone(), batch_schema.clone(), decode_context.clone(), counters.clone());
                     async move {
@@ -293,10 +301,12 @@ impl ExecutionPlan for ConfluenceScanExec {
                         }
                         let mut url = fetch_base;
                         url.query_pairs_mut().append_pair(&id_param, &ids.join(","));
-                        let response = client.get(url, Some(&metrics)).await.map_err(external)?;
-                        let value: Value = response.json().map_err(external)?;
+                        let response = client.get(url.clone(), Some(&metrics)).await.map_err(external)?;
+                        let page = fetched_shape.parse(&response.body).map_err(|e| {
+                            external(RestError::Decode { path: url.path().to_owned(), message: e.to_string() })
+                        })?;
                         let results =
-                            value.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                            page.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
                         let batch = decode(&columns, &schema, results, &decode_context)?;
                         metrics.add_rows(batch.num_rows() as u64);
                         client.add_rows(batch.num_rows() as u64);
@@ -335,26 +345,28 @@ impl ExecutionPlan for ConfluenceScanExec {
                 })
                 .flatten();
             let decoded = stream.map(move |page| -> Result<RecordBatch> {
-                let page = page.map_err(external)?;
-                let results =
-                    page.document.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                let mut document = page.map_err(external)?.document;
+                let results = match document.get_mut("results").map(Value::take) {
+                    Some(Value::Array(results)) => results,
+                    _ => Vec::new(),
+                };
                 let batch = match part.explode {
-                    None => decode(&columns, &batch_schema, results, &decode_context)?,
-                    Some(explode) => {
-                        // Each result holds several rows (its children), all with the result's id as parent.
+                    None => decode(&columns, &batch_schema, &results, &decode_context)?,
+                    Some(search) => {
+                        // Each result holds several rows (its children), all with the result's id as parent; the
+                        // children are moved out of the parsed page, not copied.
                         let mut rows = Vec::new();
                         let mut parents = Vec::new();
-                        for result in results {
-                            let parent = lookup(result, explode.parent_id).cloned().unwrap_or(Value::Null);
-                            let parent = match &parent {
-                                Value::String(text) => text.parse::<i64>().map(Value::from).unwrap_or(parent),
-                                _ => parent,
-                            };
-                            for child in
-                                lookup(result, explode.children).and_then(Value::as_array).into_iter().flatten()
-                            {
-                                rows.push(child.clone());
-                                parents.push(parent.clone());
+                        for mut result in results {
+                            let parent = lookup(&result, search.parent_id).cloned().unwrap_or(Value::Null);
+                            let children = search
+                                .children
+                                .iter()
+                                .try_fold(&mut result, |value, key| value.get_mut(*key))
+                                .map(Value::take);
+                            if let Some(Value::Array(children)) = children {
+                                parents.extend(std::iter::repeat_n(parent, children.len()));
+                                rows.extend(children);
                             }
                         }
                         let context = DecodeContext { row_parents: Some(parents), ..decode_context.clone() };

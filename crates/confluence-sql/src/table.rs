@@ -158,16 +158,6 @@ pub struct ChildSearch {
     pub parent_id: &'static [&'static str],
 }
 
-/// A partition whose results each hold several rows: the rows are the array at `children`, each with the
-/// result's value at `parent_id` as its `Parent` column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Explode {
-    /// Where the rows are in a result.
-    pub children: &'static [&'static str],
-    /// Where the parent's id is in a result.
-    pub parent_id: &'static [&'static str],
-}
-
 /// A table: its name, columns, endpoint and pushdown rules.
 #[derive(Clone, Copy, Debug)]
 pub struct TableSpec {
@@ -278,17 +268,28 @@ pub fn matching_rule<'a>(spec: &'a TableSpec, expr: &Expr) -> Option<(&'a Filter
     (!values.is_empty() && values.len() <= rule.max_values).then_some((rule, values))
 }
 
+/// The values the filters pin `column` to (`=` or `IN`, up to `max` values; intersected when pinned more than
+/// once); `None` when nothing pins it.
+fn pinned_values(filters: &[Expr], column: &str, max: usize) -> Option<Vec<String>> {
+    filters
+        .iter()
+        .filter_map(column_values)
+        .filter(|(c, values)| c == column && values.len() <= max)
+        .map(|(_, values)| values)
+        .reduce(|pinned, values| pinned.into_iter().filter(|v| values.contains(v)).collect())
+}
+
 /// What DataFusion is told about a filter: `Exact` only where the server's semantics equal SQL's.
 pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
     if let Some(by_parent) = spec.by_parent.filter(|b| pins_parent(b, expr)) {
         return classify(by_parent, expr);
     }
-    if let (Some(parent), Some((column, values))) = (spec.parent, column_values(expr)) {
-        if column == parent && !values.is_empty() && values.len() <= 250 {
-            return TableProviderFilterPushDown::Exact;
-        }
-        // Found by a child search, which returns every child of the parents found: the engine keeps the rows.
-        if spec.child_search.is_some_and(|search| search.column == column && !values.is_empty()) {
+    if pins_parent(spec, expr) {
+        return TableProviderFilterPushDown::Exact;
+    }
+    // Found by a child search, which returns every child of the parents found: the engine keeps the rows.
+    if let (Some(search), Some((column, values))) = (spec.child_search, column_values(expr)) {
+        if search.column == column && !values.is_empty() {
             return TableProviderFilterPushDown::Inexact;
         }
     }
@@ -379,29 +380,25 @@ pub fn plan_cql_scan(
     if conditions.is_empty() || spec.parent.is_some() {
         return None;
     }
-    let intersect = |pinned: &mut Option<Vec<String>>, values: Vec<String>| {
-        *pinned = Some(match pinned.take() {
-            None => values,
-            Some(existing) => existing.into_iter().filter(|v| values.contains(v)).collect(),
-        });
+    // Exact filters the plain scan would push and this route does not send: keep the plain scan.
+    let unsent = |column: &str| {
+        !["status", "space_key", "id"].contains(&column) && spec.filters.iter().any(|r| r.column == column && r.exact)
     };
-    let (mut statuses, mut spaces, mut ids) = (None, None, None);
-    for (column, values) in filters.iter().filter_map(column_values) {
-        match column.as_str() {
-            "status" => intersect(&mut statuses, values),
-            "space_key" => intersect(&mut spaces, values),
-            "id" => intersect(&mut ids, values),
-            // Pushed by the plain scan as exact filters that this route does not send: keep the plain scan.
-            other if spec.filters.iter().any(|r| r.column == other && r.exact) => return None,
-            _ => {}
-        }
+    if filters.iter().filter_map(column_values).any(|(column, _)| unsent(&column)) {
+        return None;
     }
-    let statuses = statuses.unwrap_or_else(|| vec!["current".to_owned(), "archived".to_owned()]);
+    let statuses = pinned_values(filters, "status", usize::MAX)
+        .unwrap_or_else(|| vec!["current".to_owned(), "archived".to_owned()]);
     if statuses.iter().any(|s| s != "current" && s != "archived") || !statuses.iter().any(|s| s == "current") {
         return None;
     }
+    let ids = pinned_values(filters, "id", usize::MAX);
+    let mut spaces = pinned_values(filters, "space_key", usize::MAX);
     if !restrict_spaces.is_empty() {
-        intersect(&mut spaces, restrict_spaces.to_vec());
+        spaces = Some(match spaces {
+            None => restrict_spaces.to_vec(),
+            Some(named) => named.into_iter().filter(|v| restrict_spaces.contains(v)).collect(),
+        });
     }
     if spaces.as_ref().is_some_and(Vec::is_empty) || ids.as_ref().is_some_and(Vec::is_empty) {
         return Some(ScanPlan { partitions: Vec::new(), limit, empty: true, missing_parent: None });
@@ -462,16 +459,7 @@ pub fn plan_child_search(
     page_size: Option<u32>,
 ) -> Option<ScanPlan> {
     let search = spec.child_search?;
-    let mut values: Option<Vec<String>> = None;
-    for (column, found) in filters.iter().filter_map(column_values) {
-        if column == search.column {
-            values = Some(match values {
-                None => found,
-                Some(existing) => existing.into_iter().filter(|v| found.contains(v)).collect(),
-            });
-        }
-    }
-    let values = values?;
+    let values = pinned_values(filters, search.column, usize::MAX)?;
     if values.is_empty() {
         return Some(ScanPlan { partitions: Vec::new(), limit: None, empty: true, missing_parent: None });
     }
@@ -493,7 +481,7 @@ pub fn plan_child_search(
         space_keys: None,
         parent: None,
         lookup: None,
-        explode: Some(Explode { children: search.children, parent_id: search.parent_id }),
+        explode: Some(search),
         space_group: None,
     };
     let partitions = if restrict_spaces.is_empty() {
@@ -525,8 +513,8 @@ pub struct PartitionPlan {
     pub parent: Option<String>,
     /// For a CQL search partition (`path` is `search`, under REST v1): how the ids found are fetched.
     pub lookup: Option<IdLookup>,
-    /// For a child search: where each result's rows are.
-    pub explode: Option<Explode>,
+    /// For a child search partition: where each result's rows (its children) and its id are.
+    pub explode: Option<&'static ChildSearch>,
     /// For a scan split across every space: (parameter, group, groups). The scan reads the space directory, takes
     /// the spaces whose position (by id) modulo `groups` is `group`, and sends them as `parameter`, at most
     /// [`SPACES_PER_REQUEST`] per cursor chain.
@@ -605,16 +593,8 @@ pub fn plan_scan(
     let mut pinned: Vec<(&FilterRule, Vec<String>)> = Vec::new();
     let mut empty = false;
     // Per-parent tables: the parent ids the query pins (intersected when pinned twice).
-    let mut parents: Option<Vec<String>> = None;
+    let parents = spec.parent.and_then(|parent| pinned_values(filters, parent, 250));
     if let Some(parent) = spec.parent {
-        for (column, values) in filters.iter().filter_map(column_values) {
-            if column == parent && values.len() <= 250 {
-                parents = Some(match parents {
-                    None => values,
-                    Some(existing) => existing.into_iter().filter(|v| values.contains(v)).collect(),
-                });
-            }
-        }
         match &parents {
             None => return ScanPlan { partitions: Vec::new(), limit, empty: true, missing_parent: Some(parent) },
             Some(values) if values.is_empty() => {

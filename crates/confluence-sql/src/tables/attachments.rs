@@ -2,7 +2,7 @@
 //! (`pages/{id}/attachments`) when the query pins `page_id`. On Data Center, a
 //! CQL search for `type = attachment` (one partition per space when spaces are named).
 
-use crate::columns::{col, Column, Kind, Source};
+use crate::columns::{col, Column, Kind};
 use crate::table::{Endpoint, FilterRule, TableSpec};
 
 const COLUMNS: &[Column] = &[
@@ -51,17 +51,12 @@ pub static ATTACHMENTS_BY_PAGE: TableSpec = TableSpec {
     ..ATTACHMENTS
 };
 
-/// An attachment's page or blog post, from the `container` of a Data Center content object.
-const fn on(content_type: &'static str) -> Source {
-    Source::PathIf(&["container", "id"], &["container", "type"], content_type)
-}
-
 const DATA_CENTER_COLUMNS: &[Column] = &[
     col("id", Kind::Text, &["id"], ""),
     col("title", Kind::Text, &["title"], ""),
     col("status", Kind::Text, &["status"], ""),
-    Column { name: "page_id", kind: Kind::Int, source: on("page"), doc: "" },
-    Column { name: "blog_post_id", kind: Kind::Int, source: on("blogpost"), doc: "" },
+    Column { name: "page_id", kind: Kind::Int, source: super::container_id_if("page"), doc: "" },
+    Column { name: "blog_post_id", kind: Kind::Int, source: super::container_id_if("blogpost"), doc: "" },
     col("media_type", Kind::Text, &["extensions", "mediaType"], ""),
     col("file_size", Kind::Int, &["extensions", "fileSize"], ""),
     col("comment", Kind::Text, &["extensions", "comment"], ""),

@@ -42,18 +42,13 @@ pub static COMMENTS: TableSpec = TableSpec {
     data_center: Some(&COMMENTS_DATA_CENTER),
 };
 
-/// A comment's page or blog post, from the `container` of a Data Center content object.
-const fn on(content_type: &'static str) -> Source {
-    Source::PathIf(&["container", "id"], &["container", "type"], content_type)
-}
-
 const DATA_CENTER_COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], ""),
     col("kind", Kind::Text, &["extensions", "location"], ""),
     col("status", Kind::Text, &["status"], ""),
     col("title", Kind::Text, &["title"], ""),
-    Column { name: "page_id", kind: Kind::Int, source: on("page"), doc: "" },
-    Column { name: "blog_post_id", kind: Kind::Int, source: on("blogpost"), doc: "" },
+    Column { name: "page_id", kind: Kind::Int, source: super::container_id_if("page"), doc: "" },
+    Column { name: "blog_post_id", kind: Kind::Int, source: super::container_id_if("blogpost"), doc: "" },
     Column { name: "parent_comment_id", kind: Kind::Int, source: Source::LastOf(&["ancestors"], "id"), doc: "" },
     col("author_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
     col("created_at", Kind::Time, &["history", "createdDate"], ""),

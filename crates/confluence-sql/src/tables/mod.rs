@@ -35,6 +35,12 @@ pub static ALL: &[&TableSpec] = &[
     &audit_log::AUDIT_LOG,
 ];
 
+/// On Data Center, the id of a comment's or attachment's page (`"page"`) or blog post (`"blogpost"`): its
+/// `container.id` when `container.type` is that type.
+const fn container_id_if(content_type: &'static str) -> crate::columns::Source {
+    crate::columns::Source::PathIf(&["container", "id"], &["container", "type"], content_type)
+}
+
 /// Why a table without a Data Center variant cannot be read there, and what to do instead.
 pub fn data_center_gap(table: &str) -> &'static str {
     match table {
