@@ -52,6 +52,8 @@ pub struct OAuthConfig {
     pub http_timeout: Option<Duration>,
     /// A proxy for the authorization server's requests (its password masked in `Debug`).
     pub proxy_url: Option<ProxyUrl>,
+    /// Extra certificate authorities to trust (a PEM file).
+    pub trusted_ca_file: Option<std::path::PathBuf>,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
@@ -105,6 +107,7 @@ impl OAuthConfig {
             flow_timeout: Duration::from_secs(300),
             http_timeout: options.timeout,
             proxy_url: options.proxy_url.clone(),
+            trusted_ca_file: options.trusted_ca_file.clone(),
             user_agent: options.user_agent.clone(),
         })
     }

@@ -84,18 +84,19 @@ impl Grants {
     /// A client for `config`'s authorization server. Redirects are not followed (an OAuth endpoint that
     /// redirects is misconfigured, and following would leak the request).
     pub fn new(config: Arc<OAuthConfig>) -> Result<Grants, OAuthError> {
-        let mut builder = reqwest::Client::builder()
+        let settings = confluence_rest::ClientConfig {
+            user_agent: config.user_agent.clone(),
+            timeouts: confluence_rest::Timeouts::for_request_timeout(config.http_timeout),
+            proxy: config.proxy_url.clone(),
+            trusted_ca_file: config.trusted_ca_file.clone(),
+            ..confluence_rest::ClientConfig::default()
+        };
+        let http = settings
+            .http_builder()
+            .map_err(|e| OAuthError::Config(e.to_string()))?
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(config.user_agent.clone());
-        if let Some(timeout) = config.http_timeout {
-            builder = builder.timeout(timeout);
-        }
-        if let Some(proxy) = &config.proxy_url {
-            let proxy = reqwest::Proxy::all(proxy.expose().as_str())
-                .map_err(|e| OAuthError::Config(format!("invalid ProxyUrl: {e}")))?;
-            builder = builder.proxy(proxy);
-        }
-        let http = builder.build().map_err(|e| OAuthError::Config(format!("cannot create the HTTP client: {e}")))?;
+            .build()
+            .map_err(|e| OAuthError::Config(format!("cannot create the HTTP client: {e}")))?;
         Ok(Grants { config, http })
     }
 
@@ -204,7 +205,8 @@ impl Grants {
             .await
             .map_err(|e| failed(e.without_url().to_string()))?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| failed(e.without_url().to_string()))?;
+        let body = read_capped(response).await.map_err(|e| failed(e.without_url().to_string()))?;
+        let Some(body) = body else { return Err(failed(format!("the answer is larger than {MAX_BODY} bytes"))) };
         if !status.is_success() {
             return Err(failed(format!("HTTP {status}: {}", confluence_rest::error::error_message(&body))));
         }
@@ -275,12 +277,28 @@ impl Grants {
                 for (name, value) in response.headers() {
                     builder = builder.header(name, value);
                 }
-                let bytes = response.bytes().await?;
+                // An oversized answer becomes an empty body, which the `oauth2` crate reports as unreadable.
+                let bytes = read_capped(response).await?.unwrap_or_default();
                 // A builder fed a valid status and valid headers cannot fail.
-                Ok(builder.body(bytes.to_vec()).unwrap_or_default())
+                Ok(builder.body(bytes).unwrap_or_default())
             })
         }
     }
+}
+
+/// The most an authorization server's answer may hold (a token response is a few kilobytes).
+const MAX_BODY: usize = 1024 * 1024;
+
+/// The body, or `None` when it is larger than [`MAX_BODY`].
+async fn read_capped(mut response: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 /// `base` + `path`, keeping `base`'s own path.

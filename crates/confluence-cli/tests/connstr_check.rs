@@ -121,7 +121,10 @@ fn errors_mask_secrets() {
 
 #[test]
 fn warnings_go_to_stderr_and_exit_0() {
-    let out = confluence_sql(&["connstr", "check", "Url=http://wiki.corp;PAT=p;Timeout=5;TIMEOUT=9;User=u"], None);
+    let out = confluence_sql(
+        &["connstr", "check", "Url=http://wiki.corp;PAT=p;Timeout=5;TIMEOUT=9;User=u;AllowHttp=1"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("warning: Timeout is given 2 times"), "{stderr}");

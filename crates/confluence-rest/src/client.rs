@@ -1,28 +1,27 @@
-//! One HTTP client per connection: connection reuse, the `Authorization` header from a [`TokenSource`], a
-//! semaphore bounding requests in flight (`MaxConcurrency`), retries with backoff for transient failures of
-//! idempotent requests, a 429 backoff shared by the whole connection, one refresh-and-retry after a 401, and
-//! request metrics.
+//! One HTTP client per connection: connection reuse, the `Authorization` header from a [`TokenSource`] (sent only
+//! to the configured site), a semaphore bounding requests in flight (`MaxConcurrency`), retries with backoff for
+//! transient failures of idempotent requests, a 429 backoff shared by the whole connection, one refresh-and-retry
+//! after a 401, bodies read up to a size cap, and request metrics.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::Bytes;
-use connstr::{AuthScheme, ConnectionOptions, Deployment, InitiateOAuth};
-use reqwest::header::{HeaderMap, AUTHORIZATION};
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_LENGTH};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use crate::auth::{BasicAuth, BearerToken, TokenSource};
+use crate::auth::TokenSource;
+use crate::config::{ClientConfig, Limits};
 use crate::dialect::Dialect;
 use crate::error::{error_message, RestError};
 use crate::metrics::{MetricsSnapshot, RequestMetrics};
-use crate::retry::{RetryPolicy, SharedBackoff};
+use crate::retry::{RetryPolicy, SharedBackoff, ThrottleWait};
 
 /// A response that was read to the end.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Response {
     /// The status (always a success: failures are [`RestError`]s).
     pub status: StatusCode,
@@ -32,6 +31,19 @@ pub struct Response {
     pub body: Bytes,
     /// The URL that answered.
     pub url: Url,
+}
+
+/// Status, where it came from and the size of the body; header names only (a `Set-Cookie` value is a secret).
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|name| name.as_str()).collect();
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("url", &redact_query(&self.url))
+            .field("headers", &names)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl Response {
@@ -50,6 +62,7 @@ struct Inner {
     max_concurrency: usize,
     backoff: SharedBackoff,
     retry: RetryPolicy,
+    limits: Limits,
     metrics: RequestMetrics,
 }
 
@@ -69,91 +82,36 @@ impl fmt::Debug for ConfluenceClient {
     }
 }
 
+/// What one attempt came back with.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    url: Url,
+}
+
 impl ConfluenceClient {
-    /// A client for Basic or personal-access-token connections (and OAuth with a given access token and
-    /// `InitiateOAuth=OFF`). Interactive and refreshing OAuth plug in through [`ConfluenceClient::with_token_source`].
-    pub fn connect(options: &ConnectionOptions) -> Result<ConfluenceClient, RestError> {
-        ConfluenceClient::connect_with_retry(options, RetryPolicy::default())
-    }
-
-    /// [`ConfluenceClient::connect`] with another retry policy (tests use short delays).
-    pub fn connect_with_retry(options: &ConnectionOptions, retry: RetryPolicy) -> Result<ConfluenceClient, RestError> {
-        let (auth, dialect): (Arc<dyn TokenSource>, Dialect) =
-            match options.auth_scheme {
-                AuthScheme::Basic => {
-                    let (secret, hint) = match (&options.api_token, &options.password) {
-                        (Some(token), _) => (token.clone(), "User and APIToken"),
-                        (None, Some(password)) => (password.clone(), "User and Password"),
-                        (None, None) => {
-                            return Err(RestError::Config("Basic authentication needs APIToken or Password".to_owned()))
-                        }
-                    };
-                    let user = options.user.clone().unwrap_or_default();
-                    (Arc::new(BasicAuth::new(user, secret, hint)), site_dialect(options))
-                }
-                AuthScheme::Pat => {
-                    let token = options
-                        .personal_access_token
-                        .clone()
-                        .ok_or_else(|| RestError::Config("AuthScheme=PAT needs PersonalAccessToken".to_owned()))?;
-                    (Arc::new(BearerToken::new(token, "PersonalAccessToken")), site_dialect(options))
-                }
-                AuthScheme::OAuth | AuthScheme::OAuthPkce => {
-                    let oauth = &options.oauth;
-                    match (&oauth.access_token, oauth.initiate, options.deployment) {
-                        (Some(token), InitiateOAuth::Off, Deployment::Cloud) => {
-                            let cloud_id = oauth.cloud_id.as_ref().ok_or_else(|| {
-                                RestError::Config(
-                                "an OAuth access token on Cloud needs CloudId (the site's id) to reach the API gateway"
-                                    .to_owned(),
-                            )
-                            })?;
-                            let api_base = gateway_base(&oauth.atlassian_api_url, cloud_id.as_str())?;
-                            (Arc::new(BearerToken::new(token.clone(), "OAuthAccessToken")), Dialect::Cloud { api_base })
-                        }
-                        (Some(token), InitiateOAuth::Off, Deployment::DataCenter) => {
-                            (Arc::new(BearerToken::new(token.clone(), "OAuthAccessToken")), site_dialect(options))
-                        }
-                        _ => return Err(RestError::Config(
-                            "this client sends a given OAuthAccessToken only (InitiateOAuth=OFF); flows and refresh \
-                             come from atlassian_oauth::OAuthSession through ConfluenceClient::with_token_source \
-                             (confluence_sql::Connection::connect does this)"
-                                .to_owned(),
-                        )),
-                    }
-                }
-            };
-        ConfluenceClient::with_token_source(options, dialect, auth, retry)
-    }
-
-    /// A client with a caller-provided token source (OAuth) and API base.
-    pub fn with_token_source(
-        options: &ConnectionOptions,
+    /// A client for the site `dialect` names, authenticating every request with `auth`.
+    pub fn new(
+        config: &ClientConfig,
         dialect: Dialect,
         auth: Arc<dyn TokenSource>,
-        retry: RetryPolicy,
     ) -> Result<ConfluenceClient, RestError> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(options.user_agent.clone())
-            .pool_max_idle_per_host(options.max_concurrency);
-        if let Some(timeout) = options.timeout {
-            builder = builder.timeout(timeout).connect_timeout(timeout.min(Duration::from_secs(30)));
-        }
-        if let Some(proxy) = &options.proxy_url {
-            let proxy = reqwest::Proxy::all(proxy.expose().as_str())
-                .map_err(|e| RestError::Config(format!("invalid ProxyUrl: {e}")))?;
-            builder = builder.proxy(proxy);
-        }
-        let http = builder.build().map_err(|e| RestError::Config(format!("cannot create the HTTP client: {e}")))?;
+        let http = config
+            .http_builder()?
+            .build()
+            .map_err(|e| RestError::Config(format!("cannot create the HTTP client: {e}")))?;
+        let max_concurrency = config.max_concurrency.max(1);
         Ok(ConfluenceClient {
             inner: Arc::new(Inner {
                 http,
                 dialect: std::sync::RwLock::new(dialect),
                 auth,
-                permits: Semaphore::new(options.max_concurrency),
-                max_concurrency: options.max_concurrency,
+                permits: Semaphore::new(max_concurrency),
+                max_concurrency,
                 backoff: SharedBackoff::default(),
-                retry,
+                retry: config.retry,
+                limits: config.limits,
                 metrics: RequestMetrics::default(),
             }),
         })
@@ -175,6 +133,11 @@ impl ConfluenceClient {
         self.inner.max_concurrency
     }
 
+    /// The bounds on responses and lists.
+    pub fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
     /// The connection's request metrics so far.
     pub fn metrics(&self) -> MetricsSnapshot {
         self.inner.metrics.snapshot()
@@ -191,7 +154,8 @@ impl ConfluenceClient {
     }
 
     /// Sends a request with an optional JSON body. Only idempotent methods are retried after 5xx or connection
-    /// failures; every method is retried after a 429 (the request was not processed).
+    /// failures; every method is retried after a 429 (the request was not processed). A URL outside the
+    /// configured site is refused before anything is sent.
     pub async fn send(
         &self,
         method: Method,
@@ -199,6 +163,10 @@ impl ConfluenceClient {
         body: Option<&serde_json::Value>,
         scan: Option<&RequestMetrics>,
     ) -> Result<Response, RestError> {
+        let base = self.dialect().base().clone();
+        if !same_origin(&url, &base) {
+            return Err(RestError::ForeignOrigin { link: redact_query(&url), expected: origin_of(&base) });
+        }
         let inner = &self.inner;
         let idempotent = matches!(method, Method::GET | Method::HEAD);
         let path = url.path().to_owned();
@@ -210,8 +178,6 @@ impl ConfluenceClient {
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
-            let permit =
-                inner.permits.acquire().await.map_err(|_| RestError::Config("the connection is closed".to_owned()))?;
             let authorization = inner.auth.authorization().await?;
             for m in std::iter::once(&inner.metrics).chain(scan) {
                 m.add_request();
@@ -219,28 +185,27 @@ impl ConfluenceClient {
                     m.add_retry();
                 }
             }
-            tracing::debug!(method = %method, url = %url, attempt, "request");
-            let mut request =
-                inner.http.request(method.clone(), url.clone()).header(AUTHORIZATION, authorization.clone());
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let outcome = match request.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let answered = response.url().clone();
-                    response.bytes().await.map(|body| (status, headers, body, answered))
+            tracing::debug!(method = %method, url = %describe_for_log(&url), attempt, "request");
+            let outcome = {
+                let _permit = inner
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|_| RestError::Config("the connection is closed".to_owned()))?;
+                let mut request =
+                    inner.http.request(method.clone(), url.clone()).header(AUTHORIZATION, authorization.clone());
+                if let Some(body) = body {
+                    request = request.json(body);
                 }
-                Err(e) => Err(e),
+                self.attempt(request, &path).await
             };
-            drop(permit);
-            let (status, headers, bytes, answered) = match outcome {
-                Ok(parts) => parts,
-                Err(e) => {
+            let answer = match outcome {
+                Ok(answer) => answer,
+                Err(Attempt::Fatal(error)) => return Err(error),
+                Err(Attempt::Transport(e)) => {
                     let message = transport_message(&e);
                     if idempotent && attempt < inner.retry.max_attempts {
-                        tracing::debug!(url = %url, attempt, error = %message, "retrying after a transport error");
+                        tracing::debug!(url = %describe_for_log(&url), attempt, error = %message, "retrying after a transport error");
                         tokio::time::sleep(inner.retry.backoff(attempt)).await;
                         continue;
                     }
@@ -248,13 +213,18 @@ impl ConfluenceClient {
                 }
             };
             for m in std::iter::once(&inner.metrics).chain(scan) {
-                m.add_bytes(bytes.len() as u64);
+                m.add_bytes(answer.body.len() as u64);
             }
-            if status.is_success() {
-                return Ok(Response { status, headers, body: bytes, url: answered });
+            if answer.status.is_success() {
+                return Ok(Response {
+                    status: answer.status,
+                    headers: answer.headers,
+                    body: answer.body,
+                    url: answer.url,
+                });
             }
-            let message = error_message(&bytes);
-            match status.as_u16() {
+            let message = error_message(&answer.body);
+            match answer.status.as_u16() {
                 401 => {
                     if !refreshed && inner.auth.refresh_after_unauthorized(&authorization).await? {
                         refreshed = true;
@@ -263,23 +233,61 @@ impl ConfluenceClient {
                     }
                     return Err(RestError::Unauthorized { path, message, hint: inner.auth.hint() });
                 }
-                429 => {
-                    for m in std::iter::once(&inner.metrics).chain(scan) {
-                        m.add_throttled();
+                status @ (429 | 503) => {
+                    if status == 429 {
+                        for m in std::iter::once(&inner.metrics).chain(scan) {
+                            m.add_throttled();
+                        }
                     }
-                    if attempt >= inner.retry.max_attempts {
-                        return Err(RestError::RateLimited { path, attempts: attempt });
+                    let retryable = status == 429 || idempotent;
+                    if !retryable || attempt >= inner.retry.max_attempts {
+                        return Err(match status {
+                            429 => RestError::RateLimited { path, attempts: attempt },
+                            _ => RestError::Server { status, path, message, attempts: attempt },
+                        });
                     }
-                    let delay = inner.retry.throttle_delay(&headers, attempt);
-                    tracing::info!(url = %url, delay_ms = delay.as_millis() as u64, "rate limited; the whole connection backs off");
-                    inner.backoff.pause(delay);
+                    match inner.retry.throttle_delay(&answer.headers, attempt) {
+                        ThrottleWait::Retry(delay) => {
+                            tracing::info!(path = %path, status, delay_ms = delay.as_millis() as u64, "the server asks to wait; the whole connection backs off");
+                            inner.backoff.pause(delay);
+                        }
+                        ThrottleWait::TooLong(wait) => {
+                            let reason = answer
+                                .headers
+                                .get("ratelimit-reason")
+                                .and_then(|v| v.to_str().ok())
+                                .map(|r| crate::error::printable(r, 100));
+                            return Err(RestError::WaitTooLong {
+                                path,
+                                status,
+                                wait_secs: wait.as_secs(),
+                                max_wait_secs: inner.retry.max_server_wait.as_secs(),
+                                reason,
+                            });
+                        }
+                    }
                 }
-                500..=599 => {
+                status @ 500..=599 => {
                     if idempotent && attempt < inner.retry.max_attempts {
                         tokio::time::sleep(inner.retry.backoff(attempt)).await;
                         continue;
                     }
-                    return Err(RestError::Server { status: status.as_u16(), path, message, attempts: attempt });
+                    return Err(RestError::Server { status, path, message, attempts: attempt });
+                }
+                status @ 300..=399 => {
+                    let location = answer
+                        .headers
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|l| answer.url.join(l).ok());
+                    return Err(match location {
+                        Some(target) if !same_origin(&target, &base) => {
+                            RestError::ForeignOrigin { link: redact_query(&target), expected: origin_of(&base) }
+                        }
+                        _ => {
+                            RestError::Status { status, path, message: "a redirect the driver does not follow".into() }
+                        }
+                    });
                 }
                 400 => return Err(RestError::BadRequest { path, message }),
                 403 => return Err(RestError::Forbidden { path, message }),
@@ -289,13 +297,56 @@ impl ConfluenceClient {
             }
         }
     }
+
+    /// Sends one attempt and reads its body, at most [`Limits::max_response_bytes`].
+    async fn attempt(&self, request: reqwest::RequestBuilder, path: &str) -> Result<Answer, Attempt> {
+        let limit = self.inner.limits.max_response_bytes;
+        let too_large = || Attempt::Fatal(RestError::ResponseTooLarge { path: path.to_owned(), limit });
+        let mut response = request.send().await.map_err(Attempt::Transport)?;
+        let declared = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit) {
+            return Err(too_large());
+        }
+        let capacity = declared.unwrap_or(0).min(limit).min(8 * 1024 * 1024) as usize;
+        let mut body = BytesMut::with_capacity(capacity);
+        while let Some(chunk) = response.chunk().await.map_err(Attempt::Transport)? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: body.freeze(),
+            url: response.url().clone(),
+        })
+    }
 }
 
-fn site_dialect(options: &ConnectionOptions) -> Dialect {
-    match options.deployment {
-        Deployment::Cloud => Dialect::Cloud { api_base: options.url.clone() },
-        Deployment::DataCenter => Dialect::DataCenter { base: options.url.clone() },
-    }
+/// Why an attempt produced no answer.
+enum Attempt {
+    /// The transport failed (maybe transiently).
+    Transport(reqwest::Error),
+    /// A failure retrying cannot fix.
+    Fatal(RestError),
+}
+
+/// Whether two URLs share scheme, host and port (the port the scheme implies when absent).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme().eq_ignore_ascii_case(b.scheme())
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// `scheme://host[:port]`.
+pub fn origin_of(url: &Url) -> String {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}", url.scheme(), url.host_str().unwrap_or_default())
 }
 
 /// `<AtlassianApiUrl>/ex/confluence/<cloud id>`.
@@ -304,13 +355,17 @@ pub fn gateway_base(api: &Url, cloud_id: &str) -> Result<Url, RestError> {
     Url::parse(&text).map_err(|e| RestError::Config(format!("invalid AtlassianApiUrl: {e}")))
 }
 
-/// A transport error's cause chain, without the URL (the error already names it).
+/// A transport error's cause chain, without the URL (the error already names it, and a proxy URL in it could
+/// carry a password).
 fn transport_message(error: &reqwest::Error) -> String {
     let mut parts = Vec::new();
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(e) = source {
-        let text = e.to_string();
-        if !parts.iter().any(|p: &String| p.contains(&text)) {
+        let text = match e.downcast_ref::<reqwest::Error>() {
+            Some(e) => strip_urls(&e.to_string()),
+            None => strip_urls(&e.to_string()),
+        };
+        if !text.is_empty() && !parts.iter().any(|p: &String| p.contains(&text)) {
             parts.push(text);
         }
         source = e.source();
@@ -323,22 +378,85 @@ fn transport_message(error: &reqwest::Error) -> String {
     }
 }
 
+/// `text` with every `scheme://...` word replaced by its origin (no user, password, path or query).
+fn strip_urls(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let trimmed = word.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | '"' | '\''));
+            match Url::parse(trimmed) {
+                Ok(url) if url.has_host() => word.replace(trimmed, &origin_of(&url)),
+                _ => word.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Scheme, host, port and path: enough to say where, without query strings or credentials (for error messages).
 pub fn redact_query(url: &Url) -> String {
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    format!("{}://{}{port}{}", url.scheme(), url.host_str().unwrap_or_default(), url.path())
+    format!("{}{}", origin_of(url), url.path())
+}
+
+/// The URL for a debug log line: where, and the names of its parameters (their values may be search terms).
+fn describe_for_log(url: &Url) -> String {
+    let names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    if names.is_empty() {
+        redact_query(url)
+    } else {
+        format!("{}?{}", redact_query(url), names.join("&"))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
     #[test]
     fn a_redacted_url_says_where_without_secrets() {
-        let url = Url::parse("http://me:pa55@127.0.0.1:8080/wiki/rest/api/search?cql=x&token=t0k")
-            .unwrap_or_else(|_| unreachable!());
-        assert_eq!(redact_query(&url), "http://127.0.0.1:8080/wiki/rest/api/search");
-        let url = Url::parse("https://acme.atlassian.net/wiki/api/v2/pages").unwrap_or_else(|_| unreachable!());
-        assert_eq!(redact_query(&url), "https://acme.atlassian.net/wiki/api/v2/pages");
+        assert_eq!(
+            redact_query(&url("http://me:pa55@127.0.0.1:8080/wiki/rest/api/search?cql=x&token=t0k")),
+            "http://127.0.0.1:8080/wiki/rest/api/search"
+        );
+        assert_eq!(
+            redact_query(&url("https://acme.atlassian.net/wiki/api/v2/pages")),
+            "https://acme.atlassian.net/wiki/api/v2/pages"
+        );
+        assert_eq!(
+            describe_for_log(&url("https://acme.atlassian.net/wiki/rest/api/search?cql=title~secret&limit=5")),
+            "https://acme.atlassian.net/wiki/rest/api/search?cql&limit"
+        );
+    }
+
+    #[test]
+    fn origins() {
+        assert!(same_origin(&url("https://a.example/x"), &url("https://a.example:443/y?z")));
+        assert!(!same_origin(&url("https://a.example/x"), &url("http://a.example/x")));
+        assert!(!same_origin(&url("https://a.example/x"), &url("https://a.example:8443/x")));
+        assert!(!same_origin(&url("https://a.example/x"), &url("https://a.example.evil.com/x")));
+        assert!(!same_origin(&url("http://127.0.0.1:80/"), &url("http://127.0.0.2:80/")));
+    }
+
+    #[test]
+    fn transport_messages_keep_no_credentials() {
+        let text = strip_urls("error sending request for url (http://me:s3cret@proxy.example:3128/path?x=1)");
+        assert_eq!(text, "error sending request for url (http://proxy.example:3128)");
+    }
+
+    #[test]
+    fn a_response_debug_shows_no_header_values() {
+        let mut headers = HeaderMap::new();
+        headers.insert("set-cookie", reqwest::header::HeaderValue::from_static("session=s3cret"));
+        let response = Response {
+            status: StatusCode::OK,
+            headers,
+            body: Bytes::from_static(b"{}"),
+            url: url("https://a.example/wiki?token=t0k"),
+        };
+        let text = format!("{response:?}");
+        assert!(text.contains("set-cookie") && !text.contains("s3cret") && !text.contains("t0k"), "{text}");
     }
 }

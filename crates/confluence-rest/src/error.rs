@@ -58,6 +58,58 @@ pub enum RestError {
         /// Attempts made.
         attempts: u32,
     },
+    /// The server asked (429 or 503 with `Retry-After`) for a longer wait than the driver waits for.
+    #[error(
+        "Confluence asks to wait {} before retrying {path} ({status}{}), longer than the {} the driver waits; try again later{}",
+        describe_wait(*.wait_secs), reason.as_deref().map(|r| format!(", reason: {r}")).unwrap_or_default(),
+        describe_wait(*.max_wait_secs), if *.status == 429 { " or lower MaxConcurrency" } else { "" }
+    )]
+    WaitTooLong {
+        /// The request path.
+        path: String,
+        /// 429 or 503.
+        status: u16,
+        /// The wait asked for, in seconds.
+        wait_secs: u64,
+        /// The longest wait honoured, in seconds.
+        max_wait_secs: u64,
+        /// The server's `RateLimit-Reason`, when given.
+        reason: Option<String>,
+    },
+    /// A link (a page's `next`, or a redirect) points at another site than the configured one: it is not followed,
+    /// so credentials never leave the site.
+    #[error(
+        "Confluence sent a link to {link}, which is not the configured site {expected}; the driver does not follow it \
+         (credentials are only sent to the configured site). If the site has moved, update Url"
+    )]
+    ForeignOrigin {
+        /// Where the link points (scheme, host, port and path).
+        link: String,
+        /// The configured site's origin.
+        expected: String,
+    },
+    /// A response body larger than `MaxResponseSize`.
+    #[error(
+        "the response from {path} is larger than {} MiB (MaxResponseSize); raise MaxResponseSize if the site really sends such pages, or lower PageSize",
+        .limit / (1024 * 1024)
+    )]
+    ResponseTooLarge {
+        /// The request path.
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A paginated list that cannot be read to a trustworthy end: it loops, never ends, or changes while read.
+    #[error("cannot read the list at {path}: {message}")]
+    Pagination {
+        /// The list's path.
+        path: String,
+        /// What went wrong, and what to do.
+        message: String,
+    },
+    /// A failure inside the driver (a bug): the query fails rather than returning partial rows.
+    #[error("internal error in the driver: {0}; please report it")]
+    Internal(String),
     /// A server error (5xx) after every retry.
     #[error("Confluence failed with {status} for {path} after {attempts} attempts: {message}")]
     Server {
@@ -109,12 +161,45 @@ pub enum RestError {
 impl RestError {
     /// Whether retrying the same request later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, RestError::RateLimited { .. } | RestError::Server { .. } | RestError::Transport { .. })
+        matches!(
+            self,
+            RestError::RateLimited { .. }
+                | RestError::WaitTooLong { .. }
+                | RestError::Server { .. }
+                | RestError::Transport { .. }
+        )
     }
 }
 
-/// Turns an error body of any Atlassian shape into a one-line message.
+/// `42 s`, `3 min`, `2 h`, or `forever` for waits beyond a year.
+fn describe_wait(seconds: u64) -> String {
+    match seconds {
+        0..=119 => format!("{seconds} s"),
+        120..=7_199 => format!("{} min", seconds / 60),
+        7_200..=31_536_000 => format!("{} h", seconds / 3600),
+        _ => "more than a year".to_owned(),
+    }
+}
+
+/// `text` without control characters (a terminal escape sequence in a server's message must not reach the
+/// user's terminal), whitespace runs collapsed, at most `max` characters.
+pub fn printable(text: &str, max: usize) -> String {
+    let cleaned: String = text.chars().map(|c| if c.is_control() || is_bidi_control(c) { ' ' } else { c }).collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(max).collect()
+}
+
+/// Unicode bidirectional controls, which can make text read differently than it is.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Turns an error body of any Atlassian shape into a one-line message (printable text only, at most 300
+/// characters).
 pub fn error_message(body: &[u8]) -> String {
+    printable(&raw_error_message(body), 300)
+}
+
+fn raw_error_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
         let trimmed: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(300).collect();
@@ -170,5 +255,10 @@ mod tests {
         );
         assert_eq!(error_message(b"<html><body>Bad   gateway</body></html>"), "<html><body>Bad gateway</body></html>");
         assert_eq!(error_message(b""), "no details given");
+        assert_eq!(
+            error_message("{\"message\": \"bad\\u001b[2J\\u001b]0;owned\\u0007 thing\u{202e}\"}".as_bytes()),
+            "bad [2J ]0;owned thing",
+            "no terminal escapes or bidi controls reach the user"
+        );
     }
 }

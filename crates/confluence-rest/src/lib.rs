@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod config;
 pub mod cql;
 pub mod dialect;
 pub mod error;
@@ -18,9 +19,10 @@ pub mod shape;
 
 pub use auth::{BasicAuth, BearerToken, TokenSource};
 pub use client::{ConfluenceClient, Response};
+pub use config::{ClientConfig, Limits, Timeouts};
 pub use dialect::Dialect;
 pub use error::RestError;
 pub use metrics::{MetricsSnapshot, RequestMetrics};
 pub use paginate::{pages, Page, PageRequest, PageStream, Pagination, PARALLEL_PAGES};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, ThrottleWait};
 pub use shape::Shape;

@@ -3,12 +3,19 @@
 //! page decoding, one waiting, and for a search whose total is known at most [`PARALLEL_PAGES`] in flight), and
 //! dropping the stream stops the fetching. Each page is parsed once, here, so the caller decodes its rows from the
 //! parsed document while the next page is fetched and parsed.
+//!
+//! The server is not trusted to end its lists: a list that repeats a link or goes back, goes on past
+//! `MaxPages`, claims a total beyond it, changes its total while it is read, sends an empty page before its total,
+//! or repeats items across two offset pages, ends with an error. So does a producer that fails in any way, a panic
+//! included: the stream never just stops early, which would look like the end of the list.
 
+use std::collections::HashSet;
+use std::hash::BuildHasher;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -47,12 +54,16 @@ impl PageRequest {
         PageRequest { first, pagination, max_items: None, items: None }
     }
 
-    /// The shape a page is parsed with: the items' shape under `results`, and the envelope (everything when the
-    /// items are kept whole).
+    /// The shape a page is parsed with: the items' shape under `results` (with the items' ids, which offset lists
+    /// are checked with), and the envelope (everything when the items are kept whole).
     fn page_shape(&self) -> Arc<Shape> {
         let Some(items) = &self.items else { return Arc::new(Shape::everything()) };
+        let mut item = (**items).clone();
+        if self.pagination == Pagination::Offset {
+            item.keep(&["id"]).keep(&["content", "id"]);
+        }
         let mut page = Shape::nothing();
-        page.keep_shape(&["results"], items)
+        page.keep_shape(&["results"], &item)
             .keep(&["_links", "next"])
             .keep(&["start"])
             .keep(&["limit"])
@@ -76,6 +87,7 @@ pub struct Page {
 
 /// What the paginator needs from a page: its size, where the list continues, and for offset lists the window and
 /// the total.
+#[derive(Debug)]
 struct Envelope {
     items: usize,
     next: Option<String>,
@@ -87,7 +99,8 @@ struct Envelope {
 impl Envelope {
     /// The envelope of a parsed page; `None` when it is not a list page (no `results` array).
     fn of(document: &Value) -> Option<Envelope> {
-        let number = |key: &str| document.get(key).and_then(Value::as_u64).map(|n| n as usize);
+        let number =
+            |key: &str| document.get(key).and_then(Value::as_u64).map(|n| usize::try_from(n).unwrap_or(usize::MAX));
         Some(Envelope {
             items: document.get("results")?.as_array()?.len(),
             next: document.get("_links").and_then(|l| l.get("next")).and_then(Value::as_str).map(str::to_owned),
@@ -98,33 +111,62 @@ impl Envelope {
     }
 }
 
-/// The next link of a v2 response's `Link` header.
+/// The `rel="next"` target of a `Link` header (RFC 8288: `<target>; param; param, <target>; ...`); `None` when
+/// there is none or the header cannot be read.
 fn link_header_next(headers: &reqwest::header::HeaderMap) -> Option<String> {
     let value = headers.get(reqwest::header::LINK)?.to_str().ok()?;
-    value.split(',').find(|part| part.contains("rel=\"next\"")).and_then(|part| {
-        let start = part.find('<')? + 1;
-        let end = part.find('>')?;
-        Some(part[start..end].to_owned())
+    value.split(',').find_map(|part| {
+        let part = part.trim();
+        let rest = part.strip_prefix('<')?;
+        let (target, params) = rest.split_once('>')?;
+        let is_next = params.split(';').any(|param| {
+            let param = param.trim();
+            param.strip_prefix("rel=").is_some_and(|rel| {
+                rel.trim_matches('"').split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next"))
+            })
+        });
+        is_next.then(|| target.to_owned())
     })
 }
 
-/// A stream of pages; dropping it stops the producer.
+/// A stream of pages; dropping it stops the producer. When the producer fails (a panic included) the stream ends
+/// with an error, never silently.
 pub struct PageStream {
     receiver: mpsc::Receiver<Result<Page, RestError>>,
-    producer: JoinHandle<()>,
+    producer: Option<JoinHandle<()>>,
 }
 
 impl Stream for PageStream {
     type Item = Result<Page, RestError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.receiver.poll_recv(cx)
+        match self.receiver.poll_recv(cx) {
+            Poll::Ready(None) => {}
+            other => return other,
+        }
+        // The channel closed: the producer ended. A clean end is the end of the list; anything else is an error.
+        let Some(producer) = self.producer.as_mut() else { return Poll::Ready(None) };
+        match producer.poll_unpin(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(outcome) => {
+                self.producer = None;
+                match outcome {
+                    Ok(()) => Poll::Ready(None),
+                    Err(e) => {
+                        let what = if e.is_panic() { "panicked" } else { "was cancelled" };
+                        Poll::Ready(Some(Err(RestError::Internal(format!("the page reader {what} while paging")))))
+                    }
+                }
+            }
+        }
     }
 }
 
 impl Drop for PageStream {
     fn drop(&mut self) {
-        self.producer.abort();
+        if let Some(producer) = &self.producer {
+            producer.abort();
+        }
     }
 }
 
@@ -153,120 +195,300 @@ async fn fetch(
     Ok(Fetched { url, headers: response.headers, envelope, document })
 }
 
-/// The URLs of the rest of an offset list whose first page (at `start`, pages of `size`) reported `total`: one
-/// per page of `size`, up to the total (or `max_items` from the start).
-fn remaining_pages(
-    first: &Url,
+/// Why the reading stopped before the end of the list.
+enum Halt {
+    /// A failure, to hand to the reader.
+    Failed(RestError),
+    /// The reader dropped the stream.
+    ReaderGone,
+}
+
+impl From<RestError> for Halt {
+    fn from(error: RestError) -> Self {
+        Halt::Failed(error)
+    }
+}
+
+/// The rest of an offset list whose first page reported its total: pages `start + k·size` up to the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FanOut {
     start: usize,
     size: usize,
     total: usize,
-    max_items: Option<usize>,
-) -> impl Iterator<Item = Url> + Send + 'static {
-    let end = max_items.map_or(total, |max| total.min(start.saturating_add(max)));
-    let first = first.clone();
-    (1..)
-        .map(move |k: usize| start.saturating_add(k.saturating_mul(size)))
-        .take_while(move |offset| size > 0 && *offset < end)
-        .map(move |offset| {
-            let mut url = first.clone();
-            let kept: Vec<(String, String)> = first
-                .query_pairs()
-                .filter(|(k, _)| k != "start" && k != "limit")
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect();
-            url.query_pairs_mut()
-                .clear()
-                .extend_pairs(kept)
-                .append_pair("start", &offset.to_string())
-                .append_pair("limit", &size.to_string());
-            url
+    end: usize,
+}
+
+impl FanOut {
+    /// The URL of each remaining page, in order.
+    fn urls(self, first: &Url) -> impl Iterator<Item = Url> + Send + 'static {
+        let first = first.clone();
+        (1..)
+            .map(move |k: usize| self.start.saturating_add(k.saturating_mul(self.size)))
+            .take_while(move |offset| self.size > 0 && *offset < self.end)
+            .map(move |offset| with_window(&first, offset, self.size))
+    }
+
+    /// How many pages remain.
+    fn pages(self) -> usize {
+        if self.size == 0 {
+            return 0;
+        }
+        self.end.saturating_sub(self.start).div_ceil(self.size).saturating_sub(1)
+    }
+}
+
+/// `url` with `start` and `limit` replaced.
+fn with_window(url: &Url, start: usize, limit: usize) -> Url {
+    let kept: Vec<(String, String)> =
+        url.query_pairs().filter(|(k, _)| k != "start" && k != "limit").map(|(k, v)| (k.into(), v.into())).collect();
+    let mut out = url.clone();
+    out.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("start", &start.to_string())
+        .append_pair("limit", &limit.to_string());
+    out
+}
+
+/// The `start` parameter of a URL.
+fn start_of(url: &Url) -> Option<usize> {
+    url.query_pairs().find(|(k, _)| k == "start").and_then(|(_, v)| v.parse().ok())
+}
+
+/// The ids of a page's items (`id`, or `content.id` for search results), for the overlap check of offset lists.
+fn item_ids(document: &Value) -> Vec<String> {
+    let Some(results) = document.get("results").and_then(Value::as_array) else { return Vec::new() };
+    results
+        .iter()
+        .filter_map(|item| {
+            let id = item.get("content").and_then(|c| c.get("id")).or_else(|| item.get("id"))?;
+            match id {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
         })
+        .collect()
+}
+
+/// Reads one list, page by page, and checks what the server says about it.
+struct ListReader {
+    client: ConfluenceClient,
+    request: PageRequest,
+    metrics: Arc<RequestMetrics>,
+    shape: Arc<Shape>,
+    sender: mpsc::Sender<Result<Page, RestError>>,
+    max_pages: usize,
+    pages: usize,
+    items: usize,
+    visited: HashSet<u64>,
+    hasher: std::collections::hash_map::RandomState,
+    previous_ids: Vec<String>,
+}
+
+impl ListReader {
+    fn failure(&self, message: String) -> RestError {
+        RestError::Pagination { path: self.request.first.path().to_owned(), message }
+    }
+
+    /// Counts a page about to be requested; the list may not take more than `max_pages`.
+    fn count_page(&mut self) -> Result<(), RestError> {
+        self.pages += 1;
+        if self.pages > self.max_pages {
+            return Err(self.failure(format!(
+                "it goes on beyond {} pages (MaxPages) after {} items; the server may be sending an endless list \
+                 (raise MaxPages if the list is really that long, or narrow the query)",
+                self.max_pages, self.items
+            )));
+        }
+        Ok(())
+    }
+
+    /// Remembers a URL; the same URL twice is a loop.
+    fn visit(&mut self, url: &Url) -> Result<(), RestError> {
+        if !self.visited.insert(self.hasher.hash_one(url.as_str())) {
+            return Err(self.failure(format!(
+                "the server sent a next link it had already sent ({}), so the list would never end",
+                crate::client::redact_query(url)
+            )));
+        }
+        Ok(())
+    }
+
+    async fn run(mut self) {
+        let failure = match self.read().await {
+            Ok(()) | Err(Halt::ReaderGone) => return,
+            Err(Halt::Failed(error)) => error,
+        };
+        let _ = self.sender.send(Err(failure)).await;
+    }
+
+    async fn read(&mut self) -> Result<(), Halt> {
+        let mut next = Some(self.request.first.clone());
+        let mut first_page = true;
+        while let Some(url) = next.take() {
+            self.count_page()?;
+            self.visit(&url)?;
+            let fetched = fetch(&self.client, url, &self.metrics, &self.shape).await?;
+            let fan_out = match (first_page, self.request.pagination) {
+                (true, Pagination::Offset) => self.plan_fan_out(&fetched.envelope)?,
+                _ => None,
+            };
+            first_page = false;
+            next = self.deliver(fetched).await?;
+            if let (Some(fan_out), Some(_)) = (fan_out, next.as_ref()) {
+                next = self.read_fan_out(fan_out).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// For an offset list whose first page gives the total: the pages to request in parallel, bounded by
+    /// `max_pages` (a total the server cannot mean is an error now, not a billion requests later).
+    fn plan_fan_out(&self, first: &Envelope) -> Result<Option<FanOut>, RestError> {
+        let Some(total) = first.total_size else { return Ok(None) };
+        // Offsets are positions in the whole result list: step by the page size the server reports (a page may
+        // hold fewer results, e.g. after permission checks), else by what came.
+        let size = first.limit.filter(|l| *l > 0).unwrap_or(first.items);
+        let start = first.start.unwrap_or(0);
+        let end = self.request.max_items.map_or(total, |max| total.min(start.saturating_add(max)));
+        let plan = FanOut { start, size, total, end };
+        if plan.pages() >= self.max_pages {
+            return Err(self.failure(format!(
+                "the server says it holds {total} results, {} pages of {size}, beyond MaxPages ({}); narrow the \
+                 query, or raise MaxPages if that is right",
+                plan.pages() + 1,
+                self.max_pages
+            )));
+        }
+        Ok(Some(plan))
+    }
+
+    /// Reads the planned pages [`PARALLEL_PAGES`] at a time, in order, checking each against the total; returns
+    /// where the list goes on after them (when the total was an underestimate).
+    async fn read_fan_out(&mut self, plan: FanOut) -> Result<Option<Url>, Halt> {
+        let remaining = plan.pages();
+        for _ in 0..remaining {
+            self.count_page()?;
+        }
+        let urls: Vec<Url> = plan.urls(&self.request.first).collect();
+        for url in &urls {
+            self.visit(url)?;
+        }
+        let (client, metrics, shape) = (self.client.clone(), self.metrics.clone(), self.shape.clone());
+        let mut in_flight = futures::stream::iter(urls)
+            .map(move |url| {
+                let (client, metrics, shape) = (client.clone(), metrics.clone(), shape.clone());
+                async move { fetch(&client, url, &metrics, &shape).await }
+            })
+            .buffered(PARALLEL_PAGES);
+        let mut index = 0usize;
+        let mut next = None;
+        while let Some(fetched) = in_flight.next().await {
+            let fetched = fetched?;
+            index += 1;
+            let offset = plan.start.saturating_add(index.saturating_mul(plan.size));
+            if let Some(total) = fetched.envelope.total_size.filter(|t| *t != plan.total) {
+                return Err(self
+                    .failure(format!(
+                        "its total changed while it was read ({} results, then {total}): content changed meanwhile, \
+                         or the server is misbehaving; run the query again",
+                        plan.total
+                    ))
+                    .into());
+            }
+            if fetched.envelope.items == 0 {
+                return Err(self
+                    .failure(format!(
+                        "the server said it holds {} results but sent an empty page at offset {offset}; run the \
+                         query again",
+                        plan.total
+                    ))
+                    .into());
+            }
+            let last = index == remaining;
+            let following = self.deliver(fetched).await?;
+            if last {
+                next = following;
+            } else if following.is_none() && self.request.max_items.is_some_and(|max| self.items >= max) {
+                break;
+            }
+        }
+        Ok(next)
+    }
+
+    /// Hands a page over after checking it, and works out the next one: `None` when the list is done.
+    async fn deliver(&mut self, fetched: Fetched) -> Result<Option<Url>, Halt> {
+        let items = fetched.envelope.items;
+        self.items = self.items.saturating_add(items);
+        if self.request.pagination == Pagination::Offset {
+            let ids = item_ids(&fetched.document);
+            if let Some(repeated) = ids.iter().find(|id| self.previous_ids.contains(id)) {
+                return Err(self
+                    .failure(format!(
+                        "item {repeated} came on two consecutive pages: the list changed while it was read (or the \
+                         server is misbehaving), so rows could be missing or repeated; run the query again"
+                    ))
+                    .into());
+            }
+            self.previous_ids = ids;
+        }
+        let link = match self.request.pagination {
+            Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.next.clone()),
+            Pagination::Offset => fetched.envelope.next.clone(),
+        };
+        let done = self.request.max_items.is_some_and(|max| self.items >= max);
+        let mut next = None;
+        if let (Some(link), false) = (link, done) {
+            let url = self.client.dialect().resolve_next(
+                &link,
+                &fetched.url,
+                self.request.pagination == Pagination::Offset,
+            )?;
+            if self.request.pagination == Pagination::Offset {
+                if let (Some(now), Some(then)) = (start_of(&fetched.url), start_of(&url)) {
+                    if then <= now {
+                        return Err(self
+                            .failure(format!(
+                                "the server's next page starts at {then}, not after {now}, so the list would never end"
+                            ))
+                            .into());
+                    }
+                }
+            }
+            next = Some(url);
+        }
+        let page = Page { url: fetched.url, document: fetched.document, items };
+        self.sender.send(Ok(page)).await.map_err(|_| Halt::ReaderGone)?;
+        Ok(next)
+    }
 }
 
 /// Reads a list page by page. Must be called within a tokio runtime.
 ///
 /// An offset list whose first page reports its `totalSize` (CQL searches) is then read [`PARALLEL_PAGES`] pages at
-/// a time, in order; if the total was an underestimate, the last page's next link is followed as usual.
+/// a time, in order; if the total was an underestimate, the last page's next link is followed as usual. Empty
+/// pages do not end a list (a server may filter a page down to nothing); its last page is the one without a next
+/// link.
 pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<RequestMetrics>) -> PageStream {
     let (sender, receiver) = mpsc::channel(1);
-    let producer = tokio::spawn(async move {
-        let mut next = Some(request.first.clone());
-        let mut seen = 0usize;
-        let mut first_page = true;
-        let shape = request.page_shape();
-        while let Some(url) = next.take() {
-            let fetched = fetch(&client, url, &metrics, &shape).await;
-            let fan_out = match (&fetched, first_page, request.pagination) {
-                (Ok(first), true, Pagination::Offset) => first.envelope.total_size.map(|total| {
-                    remaining_pages(
-                        &first.url,
-                        first.envelope.start.unwrap_or(0),
-                        // Offsets are positions in the whole result list: step by the page size the server
-                        // reports (a page may hold fewer results, e.g. after permission checks), else by what came.
-                        first.envelope.limit.filter(|l| *l > 0).unwrap_or(first.envelope.items),
-                        total,
-                        request.max_items,
-                    )
-                }),
-                _ => None,
-            };
-            first_page = false;
-            let Some(following) = deliver(&client, &request, fetched, &mut seen, &sender).await else { return };
-            next = following;
-            let (Some(rest), Some(_)) = (fan_out, next.as_ref()) else { continue };
-            let mut in_flight = futures::stream::iter(rest)
-                .map(|url| {
-                    let (client, metrics, shape) = (client.clone(), metrics.clone(), shape.clone());
-                    async move { fetch(&client, url, &metrics, &shape).await }
-                })
-                .buffered(PARALLEL_PAGES);
-            while let Some(fetched) = in_flight.next().await {
-                let Some(following) = deliver(&client, &request, fetched, &mut seen, &sender).await else { return };
-                next = following;
-                if next.is_none() {
-                    break;
-                }
-            }
-        }
-    });
-    PageStream { receiver, producer }
-}
-
-/// Hands a page (or its error) over and works out the next one: `Some(None)` when the list is done, `None` when
-/// the reading stops (an error was sent, or the reader is gone).
-async fn deliver(
-    client: &ConfluenceClient,
-    request: &PageRequest,
-    fetched: Result<Fetched, RestError>,
-    seen: &mut usize,
-    sender: &mpsc::Sender<Result<Page, RestError>>,
-) -> Option<Option<Url>> {
-    let fetched = match fetched {
-        Ok(fetched) => fetched,
-        Err(e) => {
-            let _ = sender.send(Err(e)).await;
-            return None;
-        }
+    let shape = request.page_shape();
+    let max_pages = client.limits().max_pages.max(1);
+    let reader = ListReader {
+        client,
+        request,
+        metrics,
+        shape,
+        sender,
+        max_pages,
+        pages: 0,
+        items: 0,
+        visited: HashSet::new(),
+        hasher: std::collections::hash_map::RandomState::new(),
+        previous_ids: Vec::new(),
     };
-    let items = fetched.envelope.items;
-    *seen += items;
-    let link = match request.pagination {
-        Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.next),
-        Pagination::Offset => fetched.envelope.next,
-    };
-    let done = items == 0 || request.max_items.is_some_and(|max| *seen >= max);
-    let mut next = None;
-    if let (Some(link), false) = (link, done) {
-        match client.dialect().resolve_next(&link, request.pagination == Pagination::Offset) {
-            Ok(url) => next = Some(url),
-            Err(e) => {
-                let _ = sender.send(Err(e)).await;
-                return None;
-            }
-        }
-    }
-    sender.send(Ok(Page { url: fetched.url, document: fetched.document, items })).await.ok()?;
-    Some(next)
+    let producer = tokio::spawn(reader.run());
+    PageStream { receiver, producer: Some(producer) }
 }
 
 #[cfg(test)]
@@ -278,8 +500,8 @@ mod tests {
     fn the_rest_of_an_offset_list_is_one_url_per_page() {
         let first = Url::parse("https://x/wiki/rest/api/search?cql=type%3Dpage&limit=100&expand=content")
             .unwrap_or_else(|_| unreachable!());
-        let urls: Vec<String> =
-            remaining_pages(&first, 0, 100, 350, None).map(|u| u.query().unwrap_or("").to_owned()).collect();
+        let plan = |end| FanOut { start: 0, size: 100, total: 350, end };
+        let urls: Vec<String> = plan(350).urls(&first).map(|u| u.query().unwrap_or("").to_owned()).collect();
         assert_eq!(
             urls,
             [
@@ -288,20 +510,40 @@ mod tests {
                 "cql=type%3Dpage&expand=content&start=300&limit=100"
             ]
         );
-        assert_eq!(remaining_pages(&first, 0, 100, 350, Some(150)).count(), 1, "a LIMIT caps the fan-out");
-        assert_eq!(remaining_pages(&first, 0, 0, 350, None).count(), 0, "an empty first page stops");
-        assert_eq!(remaining_pages(&first, 0, 100, 100, None).count(), 0);
+        assert_eq!(plan(350).pages(), 3);
+        assert_eq!(plan(150).urls(&first).count(), 1, "a LIMIT caps the fan-out");
+        assert_eq!(plan(150).pages(), 1);
+        assert_eq!(FanOut { size: 0, ..plan(350) }.urls(&first).count(), 0, "an empty first page stops");
+        assert_eq!(plan(100).pages(), 0);
+        let huge = FanOut { start: 0, size: 100, total: usize::MAX, end: usize::MAX };
+        assert_eq!(huge.pages(), usize::MAX / 100, "counted, not iterated");
     }
 
     #[test]
     fn reads_the_next_link_from_the_link_header() {
         let mut h = HeaderMap::new();
-        h.insert(
-            LINK,
-            HeaderValue::from_static("</wiki/api/v2/pages?cursor=abc>; rel=\"next\", <https://x/wiki>; rel=\"base\""),
+        let mut next = |value: &'static str| {
+            h.insert(LINK, HeaderValue::from_static(value));
+            link_header_next(&h)
+        };
+        assert_eq!(
+            next("</wiki/api/v2/pages?cursor=abc>; rel=\"next\", <https://x/wiki>; rel=\"base\""),
+            Some("/wiki/api/v2/pages?cursor=abc".to_owned())
         );
-        assert_eq!(link_header_next(&h), Some("/wiki/api/v2/pages?cursor=abc".to_owned()));
-        h.insert(LINK, HeaderValue::from_static("<https://x/wiki>; rel=\"base\""));
-        assert_eq!(link_header_next(&h), None);
+        assert_eq!(next("<https://x/wiki>; rel=\"base\""), None);
+        assert_eq!(next("<https://x/wiki>; rel=\"base\", </n?c=1>; rel=next"), Some("/n?c=1".to_owned()));
+        assert_eq!(next("</n?c=2>; title=\"x\"; rel=\"prev next\""), Some("/n?c=2".to_owned()));
+        // Malformed headers (`>` before `<` once panicked a worker) have no next link.
+        for broken in [">oops<; rel=\"next\"", "<; rel=\"next\"", ">", "<", "rel=\"next\"", "<a>rel=\"nextish\""] {
+            assert_eq!(next(broken), None, "{broken}");
+        }
+    }
+
+    #[test]
+    fn ids_of_items_and_search_results() {
+        let page = serde_json::json!({"results": [{"id": "1"}, {"content": {"id": "2"}}, {"id": 3}, {"title": "x"}]});
+        assert_eq!(item_ids(&page), ["1", "2", "3"]);
+        let start = Url::parse("https://x/rest/api/content?start=25&limit=25").ok();
+        assert_eq!(start.as_ref().and_then(start_of), Some(25));
     }
 }

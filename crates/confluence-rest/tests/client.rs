@@ -4,18 +4,44 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use confluence_rest::{pages, ConfluenceClient, PageRequest, Pagination, RequestMetrics, RestError, RetryPolicy};
+use confluence_rest::{
+    pages, BasicAuth, BearerToken, ClientConfig, ConfluenceClient, Dialect, PageRequest, Pagination, RequestMetrics,
+    RestError, RetryPolicy, TokenSource,
+};
 use confluence_sim::{DatasetSize, FaultRule, SimConfig, SimHandle, Simulator};
-use connstr::ConnectionOptions;
+use connstr::Secret;
 use futures::StreamExt;
 
-const FAST: RetryPolicy =
-    RetryPolicy { max_attempts: 4, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(50) };
+const FAST: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base_delay: Duration::from_millis(5),
+    max_delay: Duration::from_millis(50),
+    max_server_wait: Duration::from_secs(5),
+};
+
+fn url(text: &str) -> url::Url {
+    url::Url::parse(text).expect("url")
+}
+
+/// A client for the simulator's Cloud site with its API token.
+fn cloud_client(sim: &SimHandle, token: &str) -> ConfluenceClient {
+    let info = sim.info();
+    let auth = Arc::new(BasicAuth::new(info.user.clone(), Secret::new(token), "User and APIToken"));
+    let dialect = Dialect::Cloud { api_base: url(&info.url) };
+    ConfluenceClient::new(&ClientConfig { retry: FAST, ..ClientConfig::default() }, dialect, auth).expect("client")
+}
+
+/// A client for the simulator's Data Center site with its personal access token.
+fn data_center_client(sim: &SimHandle) -> ConfluenceClient {
+    let info = sim.info();
+    let auth: Arc<dyn TokenSource> = Arc::new(BearerToken::new(Secret::new(info.pat.clone()), "PersonalAccessToken"));
+    let dialect = Dialect::DataCenter { base: url(&info.url) };
+    ConfluenceClient::new(&ClientConfig { retry: FAST, ..ClientConfig::default() }, dialect, auth).expect("client")
+}
 
 async fn cloud() -> (SimHandle, ConfluenceClient) {
     let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::TINY)).await.expect("starts");
-    let options = ConnectionOptions::parse(&sim.info().connection_string).expect("valid");
-    let client = ConfluenceClient::connect_with_retry(&options, FAST).expect("client");
+    let client = cloud_client(&sim, &sim.info().api_token);
     (sim, client)
 }
 
@@ -65,8 +91,7 @@ async fn a_limit_stops_after_one_request() {
 #[tokio::test]
 async fn offset_pagination_on_data_center() {
     let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
-    let options = ConnectionOptions::parse(&sim.info().connection_string).expect("valid");
-    let client = ConfluenceClient::connect(&options).expect("client");
+    let client = data_center_client(&sim);
     let first = client.dialect().v1("content?type=page&spaceKey=ENG&limit=4").expect("url");
     let (pages_read, items) =
         read_all(&client, PageRequest { first, pagination: Pagination::Offset, max_items: None, items: None })
@@ -116,18 +141,14 @@ async fn broken_bodies_are_errors_not_data() {
 async fn errors_say_what_to_fix() {
     let (sim, _) = cloud().await;
     let info = sim.info();
-    let wrong =
-        ConnectionOptions::parse(&format!("Url={};Deployment=Cloud;User={};APIToken=wrong", info.url, info.user))
-            .expect("valid");
-    let client = ConfluenceClient::connect(&wrong).expect("client");
+    let client = cloud_client(&sim, "wrong");
     let error = client.get(client.dialect().v2("spaces").expect("url"), None).await.expect_err("refused");
     assert!(matches!(error, RestError::Unauthorized { .. }));
     let text = error.to_string();
     assert!(text.contains("401") && text.contains("User and APIToken"), "{text}");
     assert!(!text.contains("wrong"), "no secret in errors: {text}");
 
-    let options = ConnectionOptions::parse(&info.connection_string).expect("valid");
-    let client = ConfluenceClient::connect(&options).expect("client");
+    let client = cloud_client(&sim, &info.api_token);
     let error =
         client.get(client.dialect().v1("search?cql=title%20%3D").expect("url"), None).await.expect_err("bad CQL");
     assert_eq!(
@@ -147,12 +168,9 @@ async fn oauth_access_token_goes_through_the_gateway() {
     let (sim, _) = cloud().await;
     let info = sim.info();
     let tokens = sim.issue_oauth_tokens(&["read:page:confluence"]);
-    let text = format!(
-        "Url={};Deployment=Cloud;AuthScheme=OAuth;OAuthAccessToken={};CloudId={};AtlassianApiUrl={}",
-        info.url, tokens.access_token, info.cloud_id, info.atlassian_api_url
-    );
-    let options = ConnectionOptions::parse(&text).expect("valid");
-    let client = ConfluenceClient::connect(&options).expect("client");
+    let auth = Arc::new(BearerToken::new(Secret::new(tokens.access_token.clone()), "OAuthAccessToken"));
+    let api_base = confluence_rest::client::gateway_base(&url(&info.atlassian_api_url), &info.cloud_id).expect("url");
+    let client = ConfluenceClient::new(&ClientConfig::default(), Dialect::Cloud { api_base }, auth).expect("client");
     let first = client.dialect().v2("pages?limit=3").expect("url");
     let (pages_read, _) =
         read_all(&client, PageRequest { first, pagination: Pagination::Cursor, max_items: Some(6), items: None })
@@ -165,8 +183,7 @@ async fn oauth_access_token_goes_through_the_gateway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
     let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
-    let options = ConnectionOptions::parse(&sim.info().connection_string).expect("valid");
-    let client = ConfluenceClient::connect(&options).expect("client");
+    let client = data_center_client(&sim);
     let first = client.dialect().v1("content/search?cql=type%20%3D%20page&limit=7").expect("url");
     let mut stream = pages(
         client.clone(),

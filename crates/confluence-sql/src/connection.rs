@@ -7,6 +7,8 @@ use std::sync::Arc;
 use atlassian_oauth::{OAuthSession, TokenSet};
 use confluence_rest::client::gateway_base;
 use confluence_rest::{ConfluenceClient, Dialect, MetricsSnapshot, RetryPolicy};
+
+use crate::client_setup::{client_config, static_credentials};
 use connstr::{ConnectionOptions, Deployment, InitiateOAuth};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
@@ -55,11 +57,17 @@ impl Connection {
 
     /// A connection from validated options. OAuth connections get an [`OAuthSession`] (system browser).
     pub fn with_options(options: ConnectionOptions) -> Result<Connection, SqlError> {
+        Connection::with_retry(options, RetryPolicy::default())
+    }
+
+    /// [`Connection::with_options`] with another retry policy (tests use short delays).
+    pub fn with_retry(options: ConnectionOptions, retry: RetryPolicy) -> Result<Connection, SqlError> {
         if options.auth_scheme.is_oauth() {
             let session = Arc::new(OAuthSession::from_options(&options)?);
-            return Connection::with_oauth(options, session, RetryPolicy::default());
+            return Connection::with_oauth(options, session, retry);
         }
-        let client = ConfluenceClient::connect(&options)?;
+        let (auth, dialect) = static_credentials(&options)?;
+        let client = ConfluenceClient::new(&client_config(&options, retry), dialect, auth)?;
         Connection::with_client(options, client)
     }
 
@@ -77,7 +85,7 @@ impl Connection {
                 Dialect::Cloud { api_base: gateway_base(&options.oauth.atlassian_api_url, &cloud_id)? }
             }
         };
-        let client = ConfluenceClient::with_token_source(&options, dialect, session.clone(), retry)?;
+        let client = ConfluenceClient::new(&client_config(&options, retry), dialect, session.clone())?;
         Connection::build(options, client, Some(session))
     }
 

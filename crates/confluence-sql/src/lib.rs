@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+pub mod client_setup;
 pub mod columns;
 mod connection;
 pub mod cql_function;

@@ -10,7 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn fast() -> RetryPolicy {
-    RetryPolicy { max_attempts: 8, base_delay: Duration::from_millis(2), max_delay: Duration::from_millis(20) }
+    RetryPolicy {
+        max_attempts: 8,
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(20),
+        max_server_wait: Duration::from_secs(5),
+    }
 }
 
 use atlassian_oauth::{OAuthConfig, OAuthSession, PrintUrl};

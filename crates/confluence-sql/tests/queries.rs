@@ -144,16 +144,19 @@ async fn errors_are_readable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_lose_and_duplicate_nothing() {
-    use confluence_rest::{ConfluenceClient, RetryPolicy};
+    use confluence_rest::RetryPolicy;
     use confluence_sim::FaultRule;
     use std::time::Duration;
 
     let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
     let options = connstr::ConnectionOptions::parse(&sim.info().connection_string).expect("valid");
-    let retry =
-        RetryPolicy { max_attempts: 8, base_delay: Duration::from_millis(2), max_delay: Duration::from_millis(20) };
-    let client = ConfluenceClient::connect_with_retry(&options, retry).expect("client");
-    let connection = Connection::with_client(options, client).expect("connection");
+    let retry = RetryPolicy {
+        max_attempts: 8,
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(20),
+        max_server_wait: Duration::from_secs(5),
+    };
+    let connection = Connection::with_retry(options, retry).expect("connection");
     let clean = query(&connection, "SELECT count(*), count(DISTINCT id), sum(id) FROM pages").await;
     let clean = pretty_format_batches(&clean).map(|t| t.to_string()).unwrap_or_default();
 

@@ -37,4 +37,6 @@ pub use validate::{
     default_user_agent, API_TOKEN_PAGE, ATLASSIAN_API_URL, CHOICE_ALIASES, CLOUD_ACCESS_TOKEN_URL,
     CLOUD_AUTHORIZATION_URL, DEFAULT_CALLBACK_URL, DEFAULT_CLOUD_SCOPES, DEFAULT_DATA_CENTER_SCOPES,
 };
-pub use values::{AuthScheme, CloudId, Deployment, InitiateOAuth, LogLevel, OAuthSettingsLocation, SpaceKey};
+pub use values::{
+    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, SpaceKey,
+};

@@ -12,7 +12,9 @@ use crate::error::ConnStrError;
 use crate::grammar::ConnectionString;
 use crate::properties::{PropertyInfo, PROPERTIES};
 use crate::secret::{Secret, MASK};
-use crate::values::{AuthScheme, CloudId, Deployment, InitiateOAuth, LogLevel, OAuthSettingsLocation, SpaceKey};
+use crate::values::{
+    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, SpaceKey,
+};
 
 /// The settings of one connection: typed, validated, defaults filled in, secrets wrapped in [`Secret`].
 ///
@@ -61,6 +63,18 @@ pub struct ConnectionOptions {
     pub allow_unbounded_writes: bool,
     /// An HTTP(S) or SOCKS proxy for every request.
     pub proxy_url: Option<ProxyUrl>,
+    /// Extra certificate authorities to trust (a PEM file).
+    pub trusted_ca_file: Option<std::path::PathBuf>,
+    /// Whether credentials may cross the network over plain HTTP.
+    pub allow_insecure_http: bool,
+    /// The most pages one list may take.
+    pub max_pages: usize,
+    /// The largest response body read, in bytes.
+    pub max_response_bytes: u64,
+    /// Whether SQL may read or write local files.
+    pub local_files: LocalFiles,
+    /// Whether SQL may change engine settings with `SET`.
+    pub allow_session_settings: bool,
     /// The `User-Agent` header.
     pub user_agent: String,
     /// How much the driver logs.
@@ -292,6 +306,12 @@ impl ConnectionOptions {
             "IncludeArchived" => DisplayValue::Bool(self.include_archived),
             "AllowUnboundedWrites" => DisplayValue::Bool(self.allow_unbounded_writes),
             "ProxyUrl" => opt_text(self.proxy_url.as_ref()),
+            "TrustedCaFile" => opt_text(self.trusted_ca_file.as_ref().map(|p| p.display())),
+            "AllowInsecureHttp" => DisplayValue::Bool(self.allow_insecure_http),
+            "MaxPages" => DisplayValue::Integer(self.max_pages as i64),
+            "MaxResponseSize" => DisplayValue::Integer((self.max_response_bytes / (1024 * 1024)) as i64),
+            "LocalFiles" => text(self.local_files),
+            "AllowSessionSettings" => DisplayValue::Bool(self.allow_session_settings),
             "UserAgent" => text(&self.user_agent),
             "LogLevel" => text(self.log_level),
             "OAuthAuthorizationURL" => url(&oauth.authorization_url),

@@ -30,6 +30,8 @@ pub enum ValueKind {
     SpaceList,
     /// A file path or `memory://`.
     Location,
+    /// A file path.
+    File,
 }
 
 impl ValueKind {
@@ -44,7 +46,7 @@ impl ValueKind {
             ValueKind::Integer { .. } => "integer",
             ValueKind::List => "list",
             ValueKind::SpaceList => "space-separated list",
-            ValueKind::Location => "path",
+            ValueKind::Location | ValueKind::File => "path",
         }
     }
 }
@@ -113,6 +115,8 @@ pub const INITIATE_OAUTH: &[&str] = &["OFF", "GETANDREFRESH", "REFRESH"];
 pub const DEPLOYMENTS: &[&str] = &["Auto", "Cloud", "DataCenter"];
 /// Valid `OAuthVersion` values.
 pub const OAUTH_VERSIONS: &[&str] = &["2.0"];
+/// Valid `LocalFiles` values.
+pub const LOCAL_FILES: &[&str] = &["None", "Read", "ReadWrite"];
 /// Valid `LogLevel` values.
 pub const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
 
@@ -325,6 +329,54 @@ pub static PROPERTIES: &[PropertyInfo] = &[
         default: "",
         used_by: UsedBy::All,
         description: "An HTTP(S) proxy for every request, e.g. http://user:password@proxy:3128 (the password is masked).",
+    },
+    PropertyInfo {
+        name: "TrustedCaFile",
+        synonyms: &["CaFile", "SslCaFile"],
+        kind: ValueKind::File,
+        default: "",
+        used_by: UsedBy::All,
+        description: "A PEM file of certificate authorities to trust besides the platform's (a Data Center site on a private CA).",
+    },
+    PropertyInfo {
+        name: "AllowInsecureHttp",
+        synonyms: &["AllowHttp"],
+        kind: ValueKind::Bool,
+        default: "false",
+        used_by: UsedBy::All,
+        description: "Allow sending credentials over plain http:// to a host other than this machine (a trusted network only).",
+    },
+    PropertyInfo {
+        name: "MaxPages",
+        synonyms: &[],
+        kind: ValueKind::Integer { min: 1, max: 1_000_000_000 },
+        default: "100000",
+        used_by: UsedBy::All,
+        description: "The most pages one list may take; a list that goes on beyond it is an error, not a short answer.",
+    },
+    PropertyInfo {
+        name: "MaxResponseSize",
+        synonyms: &["MaxResponseMB"],
+        kind: ValueKind::Integer { min: 1, max: 4096 },
+        default: "64",
+        used_by: UsedBy::All,
+        description: "The largest response body read, in MiB; a larger one is an error.",
+    },
+    PropertyInfo {
+        name: "LocalFiles",
+        synonyms: &[],
+        kind: ValueKind::Choice(LOCAL_FILES),
+        default: "None",
+        used_by: UsedBy::All,
+        description: "Whether SQL may read local files (Read: CREATE EXTERNAL TABLE) and write them (ReadWrite: also COPY ... TO); for a local user's own exports only.",
+    },
+    PropertyInfo {
+        name: "AllowSessionSettings",
+        synonyms: &["AllowSet"],
+        kind: ValueKind::Bool,
+        default: "false",
+        used_by: UsedBy::All,
+        description: "Allow SQL to change the engine's settings with SET.",
     },
     PropertyInfo {
         name: "UserAgent",

@@ -13,7 +13,9 @@ use crate::grammar::{ConnectionString, RawPair};
 use crate::options::{ConnectionOptions, OAuthOptions, ProxyUrl, ValueSource, Warning};
 use crate::properties::{self, PropertyInfo, ValueKind, PROPERTIES};
 use crate::secret::Secret;
-use crate::values::{AuthScheme, CloudId, Deployment, InitiateOAuth, LogLevel, OAuthSettingsLocation, SpaceKey};
+use crate::values::{
+    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, SpaceKey,
+};
 
 /// Atlassian's Cloud authorization endpoint.
 pub const CLOUD_AUTHORIZATION_URL: &str = "https://auth.atlassian.com/authorize";
@@ -173,6 +175,12 @@ pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnS
         None => Vec::new(),
     };
     let proxy_url = given.url("ProxyUrl")?.map(ProxyUrl::new);
+    let trusted_ca_file = given.raw("TrustedCaFile").map(|pair| expand_home(pair.value.trim()));
+    let local_files = match given.choice("LocalFiles")? {
+        Some("Read") => LocalFiles::Read,
+        Some("ReadWrite") => LocalFiles::ReadWrite,
+        _ => LocalFiles::None,
+    };
     let log_level = match given.choice("LogLevel")? {
         Some("off") => LogLevel::Off,
         Some("error") => LogLevel::Error,
@@ -199,12 +207,19 @@ pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnS
         include_archived: given.bool("IncludeArchived")?.unwrap_or(false),
         allow_unbounded_writes: given.bool("AllowUnboundedWrites")?.unwrap_or(false),
         proxy_url,
+        trusted_ca_file,
+        allow_insecure_http: given.bool("AllowInsecureHttp")?.unwrap_or(false),
+        max_pages: given.integer("MaxPages")?.unwrap_or(100_000) as usize,
+        max_response_bytes: given.integer("MaxResponseSize")?.unwrap_or(64) as u64 * 1024 * 1024,
+        local_files,
+        allow_session_settings: given.bool("AllowSessionSettings")?.unwrap_or(false),
         user_agent: given.text("UserAgent").unwrap_or_else(default_user_agent),
         log_level,
         warnings,
         sources,
     };
     check_scheme_requirements(&options)?;
+    check_transport(&options, &given)?;
     let mut options = options;
     options.warnings.extend(scheme_warnings(&options, &given));
     Ok(options)
@@ -335,14 +350,17 @@ fn scheme_warnings(options: &ConnectionOptions, given: &Given<'_>) -> Vec<Warnin
             message: "CloudId is ignored on Data Center (it only routes Cloud OAuth calls)".to_owned(),
         });
     }
-    if options.url.scheme() == "http" && !is_loopback(&options.url) {
-        warnings.push(Warning {
-            property: Some("Url"),
-            message: format!(
-                "Url uses plain http: credentials would cross the network unencrypted; use https://{}",
-                options.url.host_str().unwrap_or_default()
-            ),
-        });
+    for (property, url) in credential_urls(options) {
+        if url.scheme() == "http" && !is_loopback(url) {
+            warnings.push(Warning {
+                property: Some(property),
+                message: format!(
+                    "{property} uses plain http (allowed by AllowInsecureHttp): credentials cross the network \
+                     unencrypted; use https://{}",
+                    url.host_str().unwrap_or_default()
+                ),
+            });
+        }
     }
     let oauth = &options.oauth;
     if options.auth_scheme == AuthScheme::OAuth
@@ -370,6 +388,49 @@ fn scheme_warnings(options: &ConnectionOptions, given: &Given<'_>) -> Vec<Warnin
         });
     }
     warnings
+}
+
+/// The URLs the connection sends credentials to, with their property: the site for Basic, PAT and Data Center
+/// OAuth; the token, authorization and API gateway URLs for OAuth.
+fn credential_urls(options: &ConnectionOptions) -> Vec<(&'static str, &Url)> {
+    let oauth = &options.oauth;
+    match (options.auth_scheme, options.deployment) {
+        (AuthScheme::Basic | AuthScheme::Pat, _) => vec![("Url", &options.url)],
+        (AuthScheme::OAuth | AuthScheme::OAuthPkce, deployment) => {
+            let mut urls = vec![
+                ("OAuthAccessTokenURL", &oauth.access_token_url),
+                ("OAuthAuthorizationURL", &oauth.authorization_url),
+            ];
+            match deployment {
+                Deployment::Cloud => urls.push(("AtlassianApiUrl", &oauth.atlassian_api_url)),
+                Deployment::DataCenter => urls.insert(0, ("Url", &options.url)),
+            }
+            urls
+        }
+    }
+}
+
+/// Credentials never cross the network in clear text unless the user says the network is trusted
+/// (`AllowInsecureHttp`): plain `http://` is fine for this machine (the simulator, a local proxy) only.
+fn check_transport(options: &ConnectionOptions, given: &Given<'_>) -> Result<(), ConnStrError> {
+    if options.allow_insecure_http {
+        return Ok(());
+    }
+    for (property, url) in credential_urls(options) {
+        if url.scheme() == "http" && !is_loopback(url) {
+            let reason = format!(
+                "{property} uses plain http, so credentials would cross the network unencrypted; use https://{}{}, \
+                 or set AllowInsecureHttp=true if this network is trusted",
+                url.host_str().unwrap_or_default(),
+                url.port().map(|p| format!(":{p}")).unwrap_or_default()
+            );
+            return Err(match given.raw(property) {
+                Some(_) => given.invalid(property, reason),
+                None => ConnStrError::Incompatible { message: reason },
+            });
+        }
+    }
+    Ok(())
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -432,12 +493,15 @@ fn parse_settings_location(value: &str) -> OAuthSettingsLocation {
     if value.eq_ignore_ascii_case("memory://") || value.eq_ignore_ascii_case("memory:") {
         return OAuthSettingsLocation::Memory;
     }
-    let path = value.strip_prefix("file://").unwrap_or(value);
-    let path = match path.strip_prefix("~/").zip(dirs::home_dir()) {
+    OAuthSettingsLocation::File(expand_home(value.strip_prefix("file://").unwrap_or(value)))
+}
+
+/// A path with a leading `~/` expanded to the home directory.
+fn expand_home(path: &str) -> PathBuf {
+    match path.strip_prefix("~/").zip(dirs::home_dir()) {
         Some((rest, home)) => home.join(rest),
         None => PathBuf::from(path),
-    };
-    OAuthSettingsLocation::File(path)
+    }
 }
 
 /// `<config dir>/confluence-sql/oauth/<host>[_<port>][_<path>].json`: one file per site, so two sites never share
@@ -759,13 +823,51 @@ mod tests {
         assert_eq!(w, ["Timeout is given 2 times; the last one (at byte 73) wins"]);
         let w = messages(&format!("{CLOUD_BASIC};OAuthClientId=x"));
         assert_eq!(w, ["OAuthClientId is ignored with AuthScheme=Basic"]);
-        let w = messages("Url=http://wiki.corp;PAT=p");
-        assert!(w[0].contains("plain http"), "{w:?}");
+        let w = messages("Url=http://wiki.corp;PAT=p;AllowInsecureHttp=true");
+        assert!(w[0].contains("plain http (allowed by AllowInsecureHttp)"), "{w:?}");
         assert!(messages("Url=http://localhost:8090;PAT=p").is_empty());
         let w = messages("Url=https://a.atlassian.net;OAuthClientId=c;OAuthClientSecret=s;InitiateOAuth=REFRESH;Scope=read:page:confluence");
         assert!(w[0].contains("offline_access"), "{w:?}");
         let w = messages("Url=https://a.atlassian.net;OAuthClientId=c;OAuthClientSecret=s;InitiateOAuth=GETANDREFRESH;CallbackURL=https://app.example/cb");
         assert!(w[0].contains("not a loopback address"), "{w:?}");
+    }
+
+    /// Credentials in clear text over the network are refused unless the user opts in; this machine is fine.
+    #[test]
+    fn plain_http_credentials_are_refused_off_this_machine() {
+        let message = err("Url=http://wiki.corp;PAT=p").to_string();
+        assert!(message.contains("Url uses plain http") && message.contains("AllowInsecureHttp=true"), "{message}");
+        let message = err("Url=http://wiki.corp:8090;User=u;Password=p").to_string();
+        assert!(message.contains("use https://wiki.corp:8090"), "{message}");
+        let cloud_oauth = "Url=https://acme.atlassian.net;OAuthClientId=c;OAuthClientSecret=s";
+        let message = err(&format!("{cloud_oauth};OAuthAccessTokenURL=http://auth.corp/token")).to_string();
+        assert!(message.contains("OAuthAccessTokenURL uses plain http"), "{message}");
+        let message = err(&format!("{cloud_oauth};AtlassianApiUrl=http://gateway.corp")).to_string();
+        assert!(message.contains("AtlassianApiUrl uses plain http"), "{message}");
+        let message = err("Url=http://wiki.corp;AuthScheme=OAuthPKCE;OAuthClientId=c").to_string();
+        assert!(message.contains("Url uses plain http"), "{message}");
+        // Loopback (the simulator) and an explicit opt-in are accepted.
+        ok("Url=http://127.0.0.1:8090;PAT=p");
+        ok("Url=http://[::1]:8090;PAT=p");
+        ok(&format!("{cloud_oauth};AtlassianApiUrl=http://localhost:9000;OAuthAccessTokenURL=http://127.0.0.1:9/t"));
+        ok("Url=http://wiki.corp;PAT=p;AllowInsecureHttp=yes");
+        // Cloud OAuth sends nothing to Url itself.
+        ok("Url=http://acme.example;Deployment=Cloud;OAuthClientId=c;OAuthClientSecret=s");
+    }
+
+    #[test]
+    fn hardening_properties() {
+        let o = ok(CLOUD_BASIC);
+        assert_eq!((o.max_pages, o.max_response_bytes), (100_000, 64 * 1024 * 1024));
+        assert_eq!((o.local_files, o.allow_session_settings, o.allow_insecure_http), (LocalFiles::None, false, false));
+        let o = ok(&format!(
+            "{CLOUD_BASIC};MaxPages=10;MaxResponseSize=1;LocalFiles=readwrite;AllowSet=true;CaFile=/etc/ca.pem"
+        ));
+        assert_eq!((o.max_pages, o.max_response_bytes), (10, 1024 * 1024));
+        assert_eq!((o.local_files, o.allow_session_settings), (LocalFiles::ReadWrite, true));
+        assert_eq!(o.trusted_ca_file, Some(PathBuf::from("/etc/ca.pem")));
+        assert!(err(&format!("{CLOUD_BASIC};LocalFiles=All")).to_string().contains("None, Read, ReadWrite"));
+        assert!(err(&format!("{CLOUD_BASIC};MaxPages=0")).to_string().contains("between 1 and"));
     }
 
     #[test]

@@ -130,6 +130,35 @@ impl fmt::Display for LogLevel {
     }
 }
 
+/// Whether SQL may touch the machine's files (the `LocalFiles` property).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LocalFiles {
+    /// No: queries, `EXPLAIN` and the procedures only (the default, and always for remote clients).
+    #[default]
+    None,
+    /// `CREATE EXTERNAL TABLE` over local files (and the `CREATE`/`DROP` of views and tables in memory).
+    Read,
+    /// Also `COPY ... TO` a local file and `INSERT INTO` an external table.
+    ReadWrite,
+}
+
+impl LocalFiles {
+    /// The name used in connection strings.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LocalFiles::None => "None",
+            LocalFiles::Read => "Read",
+            LocalFiles::ReadWrite => "ReadWrite",
+        }
+    }
+}
+
+impl fmt::Display for LocalFiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where OAuth tokens are kept between connections (the `OAuthSettingsLocation` property).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OAuthSettingsLocation {

@@ -1,0 +1,74 @@
+//! From a connection's options to its REST client: one [`ClientConfig`] (timeouts, proxy, TLS trust, limits,
+//! retries) and, for the static schemes, the credentials and the site. OAuth connections get their token source
+//! from `atlassian_oauth` instead.
+
+use std::sync::Arc;
+
+use confluence_rest::{
+    BasicAuth, BearerToken, ClientConfig, Dialect, Limits, RestError, RetryPolicy, Timeouts, TokenSource,
+};
+use connstr::{AuthScheme, ConnectionOptions, Deployment, InitiateOAuth};
+
+use crate::error::SqlError;
+
+/// The HTTP client settings of a connection.
+pub fn client_config(options: &ConnectionOptions, retry: RetryPolicy) -> ClientConfig {
+    ClientConfig {
+        user_agent: options.user_agent.clone(),
+        max_concurrency: options.max_concurrency,
+        timeouts: Timeouts::for_request_timeout(options.timeout),
+        proxy: options.proxy_url.clone(),
+        trusted_ca_file: options.trusted_ca_file.clone(),
+        limits: Limits { max_response_bytes: options.max_response_bytes, max_pages: options.max_pages },
+        retry,
+    }
+}
+
+/// The site's API as the connection first sees it (Cloud on the site, Data Center under its context path).
+pub fn site_dialect(options: &ConnectionOptions) -> Dialect {
+    match options.deployment {
+        Deployment::Cloud => Dialect::Cloud { api_base: options.url.clone() },
+        Deployment::DataCenter => Dialect::DataCenter { base: options.url.clone() },
+    }
+}
+
+/// The credentials of a connection that does not run OAuth flows (Basic, PAT, or an OAuth access token given
+/// with `InitiateOAuth=OFF`), and where they are sent.
+pub fn static_credentials(options: &ConnectionOptions) -> Result<(Arc<dyn TokenSource>, Dialect), SqlError> {
+    let config = |message: &str| SqlError::Rest(RestError::Config(message.to_owned()));
+    match options.auth_scheme {
+        AuthScheme::Basic => {
+            let (secret, hint) = match (&options.api_token, &options.password) {
+                (Some(token), _) => (token.clone(), "User and APIToken"),
+                (None, Some(password)) => (password.clone(), "User and Password"),
+                (None, None) => return Err(config("Basic authentication needs APIToken or Password")),
+            };
+            let user = options.user.clone().unwrap_or_default();
+            Ok((Arc::new(BasicAuth::new(user, secret, hint)), site_dialect(options)))
+        }
+        AuthScheme::Pat => {
+            let token = options
+                .personal_access_token
+                .clone()
+                .ok_or_else(|| config("AuthScheme=PAT needs PersonalAccessToken"))?;
+            Ok((Arc::new(BearerToken::new(token, "PersonalAccessToken")), site_dialect(options)))
+        }
+        AuthScheme::OAuth | AuthScheme::OAuthPkce => {
+            let oauth = &options.oauth;
+            let (Some(token), InitiateOAuth::Off) = (&oauth.access_token, oauth.initiate) else {
+                return Err(config("OAuth flows and refresh come from atlassian_oauth::OAuthSession"));
+            };
+            let source: Arc<dyn TokenSource> = Arc::new(BearerToken::new(token.clone(), "OAuthAccessToken"));
+            match options.deployment {
+                Deployment::DataCenter => Ok((source, site_dialect(options))),
+                Deployment::Cloud => {
+                    let cloud_id = oauth.cloud_id.as_ref().ok_or_else(|| {
+                        config("an OAuth access token on Cloud needs CloudId (the site's id) to reach the API gateway")
+                    })?;
+                    let api_base = confluence_rest::client::gateway_base(&oauth.atlassian_api_url, cloud_id.as_str())?;
+                    Ok((source, Dialect::Cloud { api_base }))
+                }
+            }
+        }
+    }
+}
