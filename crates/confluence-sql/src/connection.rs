@@ -1,6 +1,7 @@
 //! A connection: a validated connection string, one REST client, and a DataFusion session with the Confluence
 //! tables registered in catalog `confluence`, schema `main` (with `information_schema`).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -12,11 +13,13 @@ use crate::client_setup::{client_config, static_credentials};
 use connstr::{ConnectionOptions, Deployment, InitiateOAuth};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 
 use crate::cql_function::CqlFunction;
 use crate::directory::SpaceDirectory;
 use crate::error::SqlError;
+use crate::policy::SqlPolicy;
 use crate::procedures::oauth::{OAuthContext, SPECS};
 use crate::procedures::rewrite::rewrite;
 use crate::provider::ConfluenceTable;
@@ -29,6 +32,7 @@ const UNKNOWN_CLOUD_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// An open connection to a Confluence site.
 pub struct Connection {
     options: ConnectionOptions,
+    policy: SqlPolicy,
     client: ConfluenceClient,
     session: SessionContext,
     oauth: Option<Arc<OAuthSession>>,
@@ -131,7 +135,13 @@ impl Connection {
             .with_default_catalog_and_schema("confluence", "main")
             .with_information_schema(true)
             .with_target_partitions(options.max_concurrency.max(1));
-        let session = SessionContext::new_with_config(config);
+        let policy = SqlPolicy { local_files: options.local_files, session_settings: options.allow_session_settings };
+        let mut state = SessionStateBuilder::new().with_config(config).with_default_features();
+        if !policy.allows_file_formats() {
+            // Not only refused by the policy: without the file formats, no plan can read a local file at all.
+            state = state.with_table_factories(HashMap::new());
+        }
+        let session = SessionContext::new_with_state(state.build());
         let context = Arc::new(ScanContext { client: client.clone(), directory: SpaceDirectory::new(client.clone()) });
         let spaces: Vec<String> = options.spaces.iter().map(|s| s.to_string()).collect();
         for spec in ALL {
@@ -139,9 +149,14 @@ impl Connection {
             session.register_table(spec.name, Arc::new(table))?;
         }
         session.register_udtf("cql", Arc::new(CqlFunction::new(context.clone(), spaces, options.page_size)));
-        let connection = Connection { options, client, session, oauth, authorized: AtomicBool::new(false) };
+        let connection = Connection { options, policy, client, session, oauth, authorized: AtomicBool::new(false) };
         connection.register_procedures()?;
         Ok(connection)
+    }
+
+    /// What SQL may do on this connection besides reading and writing Confluence.
+    pub fn policy(&self) -> SqlPolicy {
+        self.policy
     }
 
     /// The connection's settings.
@@ -180,6 +195,7 @@ impl Connection {
             self.authorize().await?;
         }
         let plan = state.statement_to_plan(statement).await?;
+        self.policy.verify(&plan, &|table| ALL.iter().any(|t| t.name.eq_ignore_ascii_case(table)))?;
         Ok(self.session.execute_logical_plan(plan).await?)
     }
 

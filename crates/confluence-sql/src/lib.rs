@@ -17,6 +17,7 @@ mod connection;
 pub mod cql_function;
 mod directory;
 mod error;
+pub mod policy;
 pub mod procedures;
 pub mod provider;
 pub mod scan;
@@ -25,3 +26,4 @@ pub mod tables;
 
 pub use connection::Connection;
 pub use error::SqlError;
+pub use policy::SqlPolicy;

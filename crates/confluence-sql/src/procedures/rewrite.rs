@@ -2,17 +2,22 @@
 //! becomes `SELECT * FROM Proc(...)`, and named table-function arguments (`Proc(A => 'x')`, which DataFusion does
 //! not accept) become positional ones, with NULL for the ones left out. Procedure names are matched without regard
 //! to case and replaced by their canonical spelling.
+//!
+//! Everything is done on the syntax tree: the call is built as a tree with the caller's argument expressions
+//! moved into it, never printed back to SQL text and parsed again (a literal's escaping can change meaning
+//! between a printer and a parser, and a text round trip once let `EXEC ... @Verifier = 'x\''); SELECT ...'`
+//! run a second statement).
 
 use std::ops::ControlFlow;
 
 use datafusion::error::{DataFusionError, Result};
 use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, Ident, ObjectName, ObjectNamePart, Statement, TableFactor, Value, VisitMut,
-    VisitorMut,
+    Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectFlavor,
+    SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Value, VisitMut, VisitorMut,
+    WildcardAdditionalOptions,
 };
-use datafusion::sql::sqlparser::dialect::GenericDialect;
-use datafusion::sql::sqlparser::parser::Parser;
 
 use super::ProcedureSpec;
 
@@ -48,11 +53,7 @@ fn rewrite_sql(statement: &mut Statement, specs: &[&'static ProcedureSpec]) -> R
             }
         }
         let positional = order_arguments(spec, arguments)?;
-        let list: Vec<String> = positional.iter().map(|e| e.to_string()).collect();
-        let sql = format!("SELECT * FROM {}({})", spec.name, list.join(", "));
-        let mut parsed = Parser::parse_sql(&GenericDialect {}, &sql)
-            .map_err(|e| DataFusionError::Plan(format!("cannot rewrite EXEC {}: {e}", spec.name)))?;
-        *statement = parsed.pop().ok_or_else(|| DataFusionError::Internal("empty EXEC rewrite".to_owned()))?;
+        *statement = select_all_from(spec.name, positional);
         return Ok(true);
     }
     let mut visitor = TableFunctionArgs { specs, calls: 0, error: None };
@@ -117,6 +118,63 @@ impl VisitorMut for TableFunctionArgs<'_> {
             }
         }
     }
+}
+
+/// `SELECT * FROM <name>(<arguments>)`, built as a syntax tree.
+fn select_all_from(name: &str, arguments: Vec<Expr>) -> Statement {
+    let relation = TableFactor::Table {
+        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
+        alias: None,
+        args: Some(datafusion::sql::sqlparser::ast::TableFunctionArgs {
+            args: arguments.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            settings: None,
+        }),
+        with_hints: Vec::new(),
+        version: None,
+        with_ordinality: false,
+        partitions: Vec::new(),
+        json_path: None,
+        sample: None,
+        index_hints: Vec::new(),
+    };
+    let select = Select {
+        select_token: AttachedToken::empty(),
+        optimizer_hints: Vec::new(),
+        distinct: None,
+        select_modifiers: None,
+        top: None,
+        top_before_distinct: false,
+        projection: vec![SelectItem::Wildcard(WildcardAdditionalOptions::default())],
+        exclude: None,
+        into: None,
+        from: vec![TableWithJoins { relation, joins: Vec::new() }],
+        lateral_views: Vec::new(),
+        prewhere: None,
+        selection: None,
+        connect_by: Vec::new(),
+        group_by: GroupByExpr::Expressions(Vec::new(), Vec::new()),
+        cluster_by: Vec::new(),
+        distribute_by: Vec::new(),
+        sort_by: Vec::new(),
+        having: None,
+        named_window: Vec::new(),
+        qualify: None,
+        window_before_qualify: false,
+        value_table_mode: None,
+        flavor: SelectFlavor::Standard,
+    };
+    Statement::Query(Box::new(Query {
+        with: None,
+        body: Box::new(SetExpr::Select(Box::new(select))),
+        order_by: None,
+        limit_clause: None,
+        fetch: None,
+        locks: Vec::new(),
+        for_clause: None,
+        settings: None,
+        format_clause: None,
+        pipe_operators: Vec::new(),
+    }))
 }
 
 /// Places named and positional arguments by parameter; positional ones must come first.
@@ -229,6 +287,57 @@ mod tests {
         );
         assert_eq!(rewritten("SELECT * FROM pages").unwrap(), (false, "SELECT * FROM pages".into()));
         assert!(rewritten("EXPLAIN SELECT * FROM GetOAuthAuthorizationURL(CallbackURL => 'http://x')").unwrap().0);
+    }
+
+    /// The text round trip once turned a correctly escaped literal into a second statement.
+    #[test]
+    fn an_escaped_literal_stays_one_argument() {
+        let sql = r"EXEC GetOAuthAccessToken @Verifier = 'x\''); SELECT 42 AS pwned --'";
+        let mut statement = datafusion::sql::parser::DFParser::parse_sql(sql)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .pop_front()
+            .unwrap_or_else(|| panic!("one statement"));
+        assert!(rewrite(&mut statement, SPECS).unwrap_or(false));
+        let verifier = verifier_of(&statement);
+        assert_eq!(verifier.as_deref(), Some(r"x\'); SELECT 42 AS pwned --"));
+    }
+
+    /// The `Verifier` argument of a rewritten `GetOAuthAccessToken` call, when it is a string literal.
+    fn verifier_of(statement: &DFStatement) -> Option<String> {
+        let DFStatement::Statement(inner) = statement else { return None };
+        let Statement::Query(query) = inner.as_ref() else { return None };
+        let SetExpr::Select(select) = query.body.as_ref() else { return None };
+        let TableFactor::Table { name, args: Some(args), .. } = &select.from.first()?.relation else { return None };
+        assert_eq!(name.to_string(), "GetOAuthAccessToken");
+        match args.args.get(1)? {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(value))) => match &value.value {
+                Value::SingleQuotedString(text) => Some(text.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text of a literal argument, the rewrite is one call whose argument is that exact text.
+        #[test]
+        fn any_literal_is_passed_through_unchanged(text in "\\PC*", positional in proptest::bool::ANY) {
+            let literal = format!("'{}'", text.replace('\'', "''"));
+            let sql = if positional {
+                format!("EXEC GetOAuthAccessToken NULL, {literal}")
+            } else {
+                format!("EXEC GetOAuthAccessToken @Verifier = {literal}")
+            };
+            let parsed = datafusion::sql::parser::DFParser::parse_sql(&sql);
+            // Some texts are not SQL the parser accepts (e.g. an unpaired surrogate cannot occur, but control
+            // characters may be refused); those never reach the rewrite.
+            if let Ok(mut statements) = parsed {
+                proptest::prop_assert_eq!(statements.len(), 1);
+                let mut statement = statements.pop_front().unwrap_or_else(|| unreachable!());
+                proptest::prop_assert!(rewrite(&mut statement, SPECS).unwrap_or(false));
+                proptest::prop_assert_eq!(verifier_of(&statement), Some(text));
+            }
+        }
     }
 
     #[test]
