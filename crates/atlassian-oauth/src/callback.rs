@@ -3,11 +3,13 @@
 //! `error`) and `state`. Requests for other paths (a browser's `/favicon.ico`) get a 404 and are ignored.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use connstr::Secret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Semaphore};
 use url::Url;
 
 use crate::error::OAuthError;
@@ -84,13 +86,34 @@ impl CallbackListener {
         self.address
     }
 
-    /// Waits for the redirect, at most `timeout`.
-    pub async fn wait(self, timeout: Duration, callback: &Url) -> Result<CallbackOutcome, OAuthError> {
+    /// Waits for the redirect of the authorization whose state is `expected_state`, at most `timeout`.
+    /// Connections are served concurrently (a browser's idle pre-connection cannot hold up the real callback), and a
+    /// callback with another state (a stale tab, a forged link) is answered and ignored.
+    pub async fn wait(
+        self,
+        timeout: Duration,
+        callback: &Url,
+        expected_state: &str,
+    ) -> Result<CallbackOutcome, OAuthError> {
+        let (sender, mut outcomes) = mpsc::channel::<CallbackOutcome>(4);
+        let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let path: Arc<str> = Arc::from(self.path.as_str());
+        let expected: Arc<str> = Arc::from(expected_state);
         let waiting = async {
             loop {
-                let Ok((stream, _)) = self.listener.accept().await else { continue };
-                if let Some(outcome) = self.serve(stream).await {
-                    return outcome;
+                tokio::select! {
+                    accepted = self.listener.accept() => {
+                        let Ok((stream, _)) = accepted else { continue };
+                        let Ok(permit) = connections.clone().try_acquire_owned() else { continue };
+                        let (path, expected, sender) = (path.clone(), expected.clone(), sender.clone());
+                        tokio::spawn(async move {
+                            if let Some(outcome) = serve(stream, &path, &expected).await {
+                                let _ = sender.send(outcome).await;
+                            }
+                            drop(permit);
+                        });
+                    }
+                    Some(outcome) = outcomes.recv() => return outcome,
                 }
             }
         };
@@ -98,56 +121,70 @@ impl CallbackListener {
             .await
             .map_err(|_| OAuthError::Timeout { seconds: timeout.as_secs(), callback: callback.to_string() })
     }
+}
 
-    /// Answers one connection; `Some` when it was the callback.
-    async fn serve(&self, mut stream: TcpStream) -> Option<CallbackOutcome> {
-        let mut buffer = Vec::with_capacity(2048);
-        let mut chunk = [0u8; 1024];
-        // Read the request head (bounded: a callback request is small).
-        while !buffer.windows(4).any(|w| w == b"\r\n\r\n") && buffer.len() < 16 * 1024 {
-            match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk)).await {
-                Ok(Ok(n)) if n > 0 => buffer.extend_from_slice(&chunk[..n]),
-                _ => return None,
-            }
+/// Connections served at once, at most.
+const MAX_CONNECTIONS: usize = 16;
+
+/// Answers one connection; `Some` when it was the callback of the authorization in progress.
+async fn serve(mut stream: TcpStream, path: &str, expected_state: &str) -> Option<CallbackOutcome> {
+    let mut buffer = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 1024];
+    // Read the request head (bounded: a callback request is small).
+    while !buffer.windows(4).any(|w| w == b"\r\n\r\n") && buffer.len() < 16 * 1024 {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buffer.extend_from_slice(&chunk[..n]),
+            _ => return None,
         }
-        let head = String::from_utf8_lossy(&buffer);
-        let target = head.lines().next().and_then(|line| line.split_whitespace().nth(1)).unwrap_or("/");
-        let url = Url::parse(&format!("http://callback{target}")).ok()?;
-        if url.path().trim_end_matches('/') != self.path.trim_end_matches('/') {
-            respond(&mut stream, "404 Not Found", "Not found", "This is the confluence-sql OAuth callback.").await;
-            return None;
-        }
-        let params: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
-        let state = params.get("state").cloned().unwrap_or_default();
-        let outcome = if let Some(code) = params.get("code") {
-            respond(
-                &mut stream,
-                "200 OK",
-                "Authorized",
-                "confluence-sql is authorized. You can close this tab and return to the terminal.",
-            )
-            .await;
-            CallbackOutcome::Code { code: Secret::new(code.clone()), state }
-        } else if let Some(error) = params.get("error") {
-            let description = params.get("error_description").cloned();
-            respond(
-                &mut stream,
-                "200 OK",
-                "Not authorized",
-                &format!(
-                    "The authorization was not granted ({}). You can close this tab; the terminal says what to do.",
-                    escape(error)
-                ),
-            )
-            .await;
-            CallbackOutcome::Error { error: error.clone(), description, state }
-        } else {
-            respond(&mut stream, "400 Bad Request", "Bad request", "The callback carries neither a code nor an error.")
-                .await;
-            return None;
-        };
-        Some(outcome)
     }
+    let head = String::from_utf8_lossy(&buffer);
+    let target = head.lines().next().and_then(|line| line.split_whitespace().nth(1)).unwrap_or("/");
+    let url = Url::parse(&format!("http://callback{target}")).ok()?;
+    if url.path().trim_end_matches('/') != path.trim_end_matches('/') {
+        respond(&mut stream, "404 Not Found", "Not found", "This is the confluence-sql OAuth callback.").await;
+        return None;
+    }
+    let params: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let state = params.get("state").cloned().unwrap_or_default();
+    if state != expected_state {
+        respond(
+            &mut stream,
+            "400 Bad Request",
+            "Not this sign-in",
+            "This link belongs to another authorization than the one confluence-sql is waiting for. Use the link \
+             the terminal shows.",
+        )
+        .await;
+        return None;
+    }
+    let outcome = if let Some(code) = params.get("code") {
+        respond(
+            &mut stream,
+            "200 OK",
+            "Authorized",
+            "confluence-sql is authorized. You can close this tab and return to the terminal.",
+        )
+        .await;
+        CallbackOutcome::Code { code: Secret::new(code.clone()), state }
+    } else if let Some(error) = params.get("error") {
+        let description = params.get("error_description").cloned();
+        respond(
+            &mut stream,
+            "200 OK",
+            "Not authorized",
+            &format!(
+                "The authorization was not granted ({}). You can close this tab; the terminal says what to do.",
+                escape(error)
+            ),
+        )
+        .await;
+        CallbackOutcome::Error { error: error.clone(), description, state }
+    } else {
+        respond(&mut stream, "400 Bad Request", "Bad request", "The callback carries neither a code nor an error.")
+            .await;
+        return None;
+    };
+    Some(outcome)
 }
 
 async fn respond(stream: &mut TcpStream, status: &str, title: &str, message: &str) {
@@ -187,10 +224,15 @@ mod tests {
         let callback = Url::parse("http://127.0.0.1:0/done").unwrap();
         let listener = CallbackListener::bind(&callback).await.unwrap();
         let port = listener.address().port();
-        let waiting = tokio::spawn(async move { listener.wait(Duration::from_secs(10), &callback).await });
+        let waiting = tokio::spawn(async move { listener.wait(Duration::from_secs(10), &callback, "s1").await });
+        // An idle connection (a browser's speculative one) does not hold up the others.
+        let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         let http = reqwest::Client::new();
         let favicon = http.get(format!("http://127.0.0.1:{port}/favicon.ico")).send().await.unwrap();
         assert_eq!(favicon.status(), 404);
+        // A callback for another authorization (a forged link) is refused and the wait goes on.
+        let forged = http.get(format!("http://127.0.0.1:{port}/done?code=evil&state=other")).send().await.unwrap();
+        assert_eq!(forged.status(), 400);
         let page = http.get(format!("http://127.0.0.1:{port}/done?code=abc&state=s1")).send().await.unwrap();
         assert!(page.text().await.unwrap().contains("You can close this tab"));
         match waiting.await.unwrap().unwrap() {
@@ -208,7 +250,7 @@ mod tests {
         let busy = Url::parse(&format!("http://127.0.0.1:{}/", first.address().port())).unwrap();
         let message = CallbackListener::bind(&busy).await.unwrap_err().to_string();
         assert!(message.contains("Close the program using that port"), "{message}");
-        let timeout = first.wait(Duration::from_millis(50), &busy).await.unwrap_err().to_string();
+        let timeout = first.wait(Duration::from_millis(50), &busy, "s").await.unwrap_err().to_string();
         assert!(timeout.contains("no OAuth callback arrived"), "{timeout}");
     }
 }

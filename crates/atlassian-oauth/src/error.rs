@@ -40,6 +40,13 @@ pub enum OAuthError {
          the authorization again"
     )]
     StateMismatch,
+    /// `GetOAuthAccessToken` got a state that no pending authorization of this connection's store has.
+    #[error(
+        "the OAuth state is not one of an authorization this driver started (or it was used already, or started \
+         more than an hour ago): call GetOAuthAuthorizationURL again, with the same OAuthSettingsLocation, and pass \
+         the State it returns"
+    )]
+    UnknownState,
     /// The desktop flow cannot listen for the callback.
     #[error(
         "cannot listen for the OAuth callback on {address}: {source}. Close the program using that port, or choose \

@@ -27,6 +27,13 @@ use crate::store::{now_secs, PendingAuthorization, TokenFile, TokenStore};
 /// Pending web-flow authorizations are forgotten after this long.
 const PENDING_LIFETIME_SECS: u64 = 3600;
 
+/// At most this many web-flow authorizations wait for their code; starting another forgets the oldest.
+pub const MAX_PENDING: usize = 32;
+
+/// The shortest `State` a caller may choose: it must be unguessable, since it is what binds a callback to the
+/// authorization this driver started.
+pub const MIN_STATE_LENGTH: usize = 16;
+
 /// Tokens in use, as the procedures return them.
 #[derive(Clone, Debug)]
 pub struct TokenSet {
@@ -66,14 +73,14 @@ impl Current {
         Current {
             access: granted.access_token,
             refresh: granted.refresh_token,
-            expires_at: granted.expires_in.map(|s| now_secs() + s),
+            expires_at: granted.expires_in.map(|s| now_secs().saturating_add(s)),
             cloud_id,
             scopes: granted.scopes,
         }
     }
 
     fn fresh(&self, margin: Duration) -> bool {
-        self.expires_at.is_none_or(|at| at > now_secs() + margin.as_secs())
+        self.expires_at.is_none_or(|at| at > now_secs().saturating_add(margin.as_secs()))
     }
 
     fn token_set(&self) -> TokenSet {
@@ -277,6 +284,11 @@ impl OAuthSession {
     /// Saves `current` in the store, under its lock.
     async fn persist(&self, current: &Current) -> Result<(), OAuthError> {
         let _lock = self.store.lock().await?;
+        self.persist_locked(current)
+    }
+
+    /// Saves `current` in the store; the caller holds the store's lock.
+    fn persist_locked(&self, current: &Current) -> Result<(), OAuthError> {
         let previous = self.store.load()?;
         self.store.save(&self.file_for(current, previous))
     }
@@ -369,9 +381,9 @@ impl OAuthSession {
     }
 
     /// Forgets the tokens: deletes the store's file (or memory). Returns whether anything was stored.
-    pub fn logout(&self) -> Result<bool, OAuthError> {
+    pub async fn logout(&self) -> Result<bool, OAuthError> {
         self.set_cached(None);
-        self.store.remove()
+        self.store.remove().await
     }
 
     /// The desktop flow: listen on the callback, send the user to the authorization URL, check `state`, exchange
@@ -390,11 +402,9 @@ impl OAuthSession {
             );
         }
         tracing::info!(callback = %callback, "waiting for the OAuth callback");
-        let outcome = listener.wait(self.config.flow_timeout, &callback).await?;
+        // The listener answers callbacks of other authorizations (a stale tab, a forged link) and keeps waiting.
+        let outcome = listener.wait(self.config.flow_timeout, &callback, &request.state).await?;
         let code = match outcome {
-            CallbackOutcome::Code { state, .. } | CallbackOutcome::Error { state, .. } if state != request.state => {
-                return Err(OAuthError::StateMismatch)
-            }
             CallbackOutcome::Error { error, description, .. } => return Err(OAuthError::Denied { error, description }),
             CallbackOutcome::Code { code, .. } => code,
         };
@@ -430,11 +440,24 @@ impl OAuthSession {
             Some(text) => text.split_whitespace().map(str::to_owned).collect(),
             None => self.config.scopes.clone(),
         };
+        if let Some(state) = state {
+            if state.chars().count() < MIN_STATE_LENGTH || state.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(OAuthError::Config(format!(
+                    "State must be at least {MIN_STATE_LENGTH} characters without spaces, and unguessable (it is \
+                     what ties the callback to this authorization); leave it out to get a random one"
+                )));
+            }
+        }
         let request = self.grants.authorization_request(&callback, &scopes, state.map(str::to_owned));
         let _lock = self.store.lock().await?;
         let mut file = self.store.load()?.unwrap_or_default();
         let now = now_secs();
         file.pending.retain(|_, p| now.saturating_sub(p.created_at) < PENDING_LIFETIME_SECS);
+        while file.pending.len() >= MAX_PENDING {
+            let oldest = file.pending.iter().min_by_key(|(_, p)| p.created_at).map(|(k, _)| k.clone());
+            let Some(oldest) = oldest else { break };
+            file.pending.remove(&oldest);
+        }
         file.pending.insert(
             request.state.clone(),
             PendingAuthorization {
@@ -489,28 +512,34 @@ impl OAuthSession {
                 return Err(OAuthError::StateMismatch);
             }
         }
-        let key = state.map(str::to_owned).or(returned_state);
+        // The code must answer an authorization this driver started: its state must be pending (and is then
+        // spent), so a code from elsewhere (a forged callback link) is never exchanged.
+        let key = state.map(str::to_owned).or(returned_state).ok_or_else(|| {
+            OAuthError::Config(
+                "GetOAuthAccessToken needs the State that GetOAuthAuthorizationURL returned (or the whole callback \
+                 URL as Verifier, which carries it): it ties the code to the authorization this connection started"
+                    .to_owned(),
+            )
+        })?;
         let _flight = self.flight.lock().await;
         let pending = {
             let _lock = self.store.lock().await?;
-            let mut file = self.store.load()?;
-            let pending = match (&mut file, &key) {
-                (Some(file), Some(key)) => file.pending.remove(key),
-                _ => None,
-            };
-            if let (Some(file), Some(_)) = (&file, &pending) {
-                self.store.save(file)?;
+            let mut file = self.store.load()?.unwrap_or_default();
+            let now = now_secs();
+            let live = |p: &PendingAuthorization| now.saturating_sub(p.created_at) < PENDING_LIFETIME_SECS;
+            let pending = file.pending.remove(&key).filter(live);
+            if pending.is_some() {
+                self.store.save(&file)?;
             }
             pending
         };
-        let callback = match (callback, &pending) {
-            (Some(text), _) => parse_url("CallbackURL", text)?,
-            (None, Some(p)) => parse_url("CallbackURL", &p.callback_url)?,
-            (None, None) => self.config.callback_url.clone(),
+        let pending = pending.ok_or(OAuthError::UnknownState)?;
+        let callback = match callback {
+            Some(text) => parse_url("CallbackURL", text)?,
+            None => parse_url("CallbackURL", &pending.callback_url)?,
         };
-        let code_verifier = code_verifier
-            .map(|v| Secret::new(v.to_owned()))
-            .or_else(|| pending.as_ref().and_then(|p| p.code_verifier.clone().map(Secret::new)));
+        let code_verifier =
+            code_verifier.map(|v| Secret::new(v.to_owned())).or_else(|| pending.code_verifier.clone().map(Secret::new));
         if self.config.uses_pkce() && code_verifier.is_none() {
             return Err(OAuthError::Config(
                 "Data Center needs the PKCE code_verifier that GetOAuthAuthorizationURL returned: pass it as \
@@ -530,11 +559,17 @@ impl OAuthSession {
         let _flight = self.flight.lock().await;
         let current = match refresh_token {
             Some(token) => {
+                // The lock is held until the rotated refresh token is saved: another process must not refresh
+                // with the old one in between.
                 let _lock = self.store.lock().await?;
                 let granted = self.grants.refresh(&Secret::new(token.to_owned())).await?;
-                let cloud_id = self.load_matching()?.and_then(|f| f.cloud_id);
-                drop(_lock);
-                self.save_granted(granted, cloud_id.or_else(|| self.cloud_id())).await?
+                let cloud_id = self.load_matching()?.and_then(|f| f.cloud_id).or_else(|| self.cloud_id());
+                let mut current = Current::granted(granted, cloud_id);
+                if self.config.deployment == Deployment::Cloud && current.cloud_id.is_none() {
+                    current.cloud_id = Some(self.cloud_id_for(&current.access).await?);
+                }
+                self.persist_locked(&current)?;
+                current
             }
             None => self.refresh_locked(None, self.cached()).await?,
         };

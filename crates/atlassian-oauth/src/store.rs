@@ -11,7 +11,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use connstr::OAuthSettingsLocation;
 use serde::{Deserialize, Serialize};
@@ -127,15 +127,29 @@ impl TokenStore {
             TokenStore::Memory(cell) => return Ok(cell.lock().unwrap_or_else(|p| p.into_inner()).clone()),
             TokenStore::File(path) => path,
         };
+        check_directory(path)?;
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(store_error(path, format!("cannot be read: {e}"))),
         };
         warn_if_readable_by_others(path);
-        let file: TokenFile = serde_json::from_slice(&bytes).map_err(|e| {
-            store_error(path, format!("is not a valid token file ({e}); delete it and authorize again"))
-        })?;
+        let file: TokenFile = match serde_json::from_slice(&bytes) {
+            Ok(file) => file,
+            Err(e) => {
+                // A corrupt store must not block a new login: keep it for inspection, start afresh.
+                let aside = path.with_file_name(format!(
+                    "{}.corrupt-{}",
+                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    now_secs()
+                ));
+                fs::rename(path, &aside).map_err(|rename| {
+                    store_error(path, format!("is not a valid token file ({e}) and cannot be moved aside ({rename}); delete it and authorize again"))
+                })?;
+                tracing::warn!(path = %path.display(), moved_to = %aside.display(), error = %e, "the OAuth token file was not valid JSON; it was moved aside and a new authorization is needed");
+                return Ok(None);
+            }
+        };
         if file.format > FORMAT {
             return Err(store_error(
                 path,
@@ -160,45 +174,74 @@ impl TokenStore {
         let mut text = serde_json::to_vec_pretty(&contents)
             .map_err(|e| store_error(path, format!("cannot be serialised: {e}")))?;
         text.push(b'\n');
-        write_atomically(path, &text).map_err(|e| store_error(path, format!("cannot be written: {e}")))
+        write_atomically(path, &text).map_err(|e| store_error(path, format!("cannot be written: {e}")))?;
+        check_directory(path)
     }
 
-    /// Deletes the saved tokens (`logout`). Returns whether there was anything to delete.
-    pub fn remove(&self) -> Result<bool, OAuthError> {
+    /// Deletes the saved tokens (`logout`), under the store's lock. Returns whether there was anything to delete.
+    /// The lock file stays: another process may be waiting on it.
+    pub async fn remove(&self) -> Result<bool, OAuthError> {
         match self {
             TokenStore::Memory(cell) => Ok(cell.lock().unwrap_or_else(|p| p.into_inner()).take().is_some()),
-            TokenStore::File(path) => match fs::remove_file(path) {
-                Ok(()) => {
-                    let _ = fs::remove_file(lock_path(path));
-                    Ok(true)
+            TokenStore::File(path) => {
+                let _lock = self.lock().await?;
+                match fs::remove_file(path) {
+                    Ok(()) => Ok(true),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+                    Err(e) => Err(store_error(path, format!("cannot be deleted: {e}"))),
                 }
-                Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-                Err(e) => Err(store_error(path, format!("cannot be deleted: {e}"))),
-            },
+            }
         }
     }
 
-    /// Takes the exclusive cross-process lock (waits for other processes to finish their refresh).
+    /// Takes the exclusive cross-process lock (waits for other processes to finish their refresh), giving up after
+    /// [`LOCK_TIMEOUT`].
     pub async fn lock(&self) -> Result<StoreLock, OAuthError> {
+        self.lock_within(LOCK_TIMEOUT).await
+    }
+
+    /// [`TokenStore::lock`], giving up after `timeout`.
+    pub async fn lock_within(&self, timeout: Duration) -> Result<StoreLock, OAuthError> {
         let path = match self {
             TokenStore::Memory(_) => return Ok(StoreLock { _file: None }),
             TokenStore::File(path) => path.clone(),
         };
         let lock = lock_path(&path);
-        let result = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
+        let result = tokio::task::spawn_blocking(move || -> std::io::Result<Option<File>> {
             create_private_dir(lock.parent())?;
             let file = private_options().read(true).write(true).truncate(false).open(&lock)?;
-            file.lock()?;
-            Ok(file)
+            let deadline = Instant::now() + timeout;
+            loop {
+                match file.try_lock() {
+                    Ok(()) => return Ok(Some(file)),
+                    Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                    Err(std::fs::TryLockError::Error(e)) => return Err(e),
+                }
+            }
         })
         .await;
         match result {
-            Ok(Ok(file)) => Ok(StoreLock { _file: Some(file) }),
+            Ok(Ok(Some(file))) => Ok(StoreLock { _file: Some(file) }),
+            Ok(Ok(None)) => Err(store_error(
+                &path,
+                format!(
+                    "is locked by another process for more than {} s (one waiting for a browser login, or one that \
+                     hangs); try again when it is done, or end it",
+                    timeout.as_secs()
+                ),
+            )),
             Ok(Err(e)) => Err(store_error(&path, format!("cannot be locked: {e}"))),
             Err(e) => Err(store_error(&path, format!("cannot be locked: {e}"))),
         }
     }
 }
+
+/// How long [`TokenStore::lock`] waits for another process (a refresh takes a second; a browser login holds the
+/// lock only while it saves).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn store_error(path: &Path, message: String) -> OAuthError {
     OAuthError::Store { path: path.to_owned(), message }
@@ -247,7 +290,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let suffix: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
     let temp = path.with_file_name(format!(".{name}.{}.{suffix}.tmp", std::process::id()));
     let result = (|| {
-        let mut file = private_options().write(true).truncate(true).open(&temp)?;
+        // A new file, never an existing one (or a link someone planted under that name).
+        let mut options = private_options();
+        options.create_new(true).write(true);
+        let mut file = options.open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -263,6 +309,34 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Refuses a store whose directory other users can write to (they could replace the token file with their own,
+/// or read a link planted as the temporary file); warns when its group can.
+fn check_directory(path: &Path) -> Result<(), OAuthError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let Ok(metadata) = fs::metadata(dir) else { return Ok(()) };
+        let mode = metadata.permissions().mode();
+        if mode & 0o002 != 0 {
+            return Err(store_error(
+                path,
+                format!(
+                    "is in {}, which every user can write to, so another user could swap the tokens; keep it in a \
+                     directory of your own (chmod 700), e.g. the default OAuthSettingsLocation",
+                    dir.display()
+                ),
+            ));
+        }
+        if mode & 0o020 != 0 {
+            tracing::warn!(directory = %dir.display(), "the OAuth token store's directory is writable by its group; run `chmod g-w` on it");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Whether users other than the owner may read `path` (it then should be `chmod 600`: it holds secrets).
@@ -333,19 +407,64 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty());
         assert!(!format!("{back:?}").contains("secret"));
-        assert!(store.remove().unwrap());
-        assert!(!store.remove().unwrap());
         let _ = fs::remove_dir_all(dir);
     }
 
+    #[tokio::test]
+    async fn logout_keeps_the_lock_others_wait_on() {
+        let dir = temp_dir("remove");
+        let store = TokenStore::File(dir.join("tokens.json"));
+        store.save(&sample()).unwrap();
+        assert!(store.remove().await.unwrap());
+        assert!(!store.remove().await.unwrap());
+        assert!(lock_path(&dir.join("tokens.json")).exists(), "the lock file stays");
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    /// A corrupt store once blocked `login`; it is moved aside with a warning instead.
     #[test]
-    fn a_corrupt_file_says_what_to_do() {
+    fn a_corrupt_file_is_moved_aside() {
         let dir = temp_dir("corrupt");
-        fs::create_dir_all(&dir).unwrap();
+        create_private_dir(Some(&dir)).unwrap();
         let path = dir.join("tokens.json");
         fs::write(&path, "{not json").unwrap();
-        let message = TokenStore::File(path).load().unwrap_err().to_string();
-        assert!(message.contains("delete it and authorize again"), "{message}");
+        let store = TokenStore::File(path.clone());
+        assert!(store.load().unwrap().is_none());
+        assert!(!path.exists());
+        let aside: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("tokens.json.corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1);
+        store.save(&sample()).unwrap();
+        assert!(store.load().unwrap().is_some(), "a new login can save again");
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("shared");
+        fs::create_dir_all(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let store = TokenStore::File(dir.join("tokens.json"));
+        let message = store.load().unwrap_err().to_string();
+        assert!(message.contains("every user can write to"), "{message}");
+        assert!(store.save(&sample()).is_err());
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_lock_has_a_limit() {
+        let dir = temp_dir("lock-timeout");
+        let store = TokenStore::File(dir.join("tokens.json"));
+        let held = store.lock().await.unwrap();
+        let message = store.lock_within(Duration::from_millis(100)).await.unwrap_err().to_string();
+        assert!(message.contains("locked by another process"), "{message}");
+        drop(held);
+        assert!(store.lock_within(Duration::from_millis(100)).await.is_ok());
         let _ = fs::remove_dir_all(dir);
     }
 

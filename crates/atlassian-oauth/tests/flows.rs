@@ -22,7 +22,7 @@ enum Script {
     Accept,
     /// Submit the consent page's Deny button.
     Deny,
-    /// Replace the `state` in the redirect before following it.
+    /// First follow the redirect with another `state` (a forged link), then the real one.
     ForgeState,
 }
 
@@ -30,11 +30,13 @@ enum Script {
 struct ScriptedBrowser {
     script: Script,
     opened: AtomicUsize,
+    /// The status the callback answered a forged redirect with.
+    forged_status: Arc<AtomicUsize>,
 }
 
 impl ScriptedBrowser {
     fn new(script: Script) -> Arc<ScriptedBrowser> {
-        Arc::new(ScriptedBrowser { script, opened: AtomicUsize::new(0) })
+        Arc::new(ScriptedBrowser { script, opened: AtomicUsize::new(0), forged_status: Arc::default() })
     }
 }
 
@@ -43,6 +45,7 @@ impl Browser for ScriptedBrowser {
         self.opened.fetch_add(1, Ordering::SeqCst);
         let url = url.clone();
         let script = self.script;
+        let forged_status = self.forged_status.clone();
         tokio::spawn(async move {
             let manual = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
             let location = match script {
@@ -56,7 +59,7 @@ impl Browser for ScriptedBrowser {
                 }
                 _ => manual.get(url).send().await.unwrap(),
             };
-            let mut next = location.headers()["location"].to_str().unwrap().to_owned();
+            let next = location.headers()["location"].to_str().unwrap().to_owned();
             if let Script::ForgeState = script {
                 let mut forged = Url::parse(&next).unwrap();
                 let pairs: Vec<(String, String)> = forged
@@ -65,7 +68,8 @@ impl Browser for ScriptedBrowser {
                     .map(|(k, v)| if k == "state" { (k, "forged".to_owned()) } else { (k, v) })
                     .collect();
                 forged.query_pairs_mut().clear().extend_pairs(pairs);
-                next = forged.to_string();
+                let answer = manual.get(forged).send().await.unwrap();
+                forged_status.store(answer.status().as_u16() as usize, Ordering::SeqCst);
             }
             let _ = manual.get(next).send().await;
         });
@@ -152,11 +156,12 @@ async fn data_center_desktop_flow_uses_pkce() {
 }
 
 #[tokio::test]
-async fn a_forged_state_is_refused() {
+async fn a_forged_state_is_refused_and_the_real_callback_still_completes() {
     let sim = Simulator::start(SimConfig::cloud().with_auto_approve()).await.unwrap();
     let options = connection(&sim, "GETANDREFRESH", "memory://", "");
-    let error = session(&options, ScriptedBrowser::new(Script::ForgeState)).authorize().await.unwrap_err();
-    assert!(matches!(error, OAuthError::StateMismatch), "{error}");
+    let browser = ScriptedBrowser::new(Script::ForgeState);
+    session(&options, browser.clone()).authorize().await.unwrap();
+    assert_eq!(browser.forged_status.load(Ordering::SeqCst), 400, "the forged callback was answered and ignored");
 }
 
 #[tokio::test]

@@ -73,7 +73,9 @@ pub fn logout(connection: &str) -> anyhow::Result<ExitCode> {
         }
     };
     let location = session.config().settings_location.to_string();
-    match session.logout() {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    match runtime.block_on(session.logout()) {
         Ok(true) => eprintln!("Removed the OAuth tokens saved in {location}."),
         Ok(false) => eprintln!("No OAuth tokens were saved in {location}."),
         Err(e) => {

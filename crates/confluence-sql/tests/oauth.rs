@@ -52,6 +52,9 @@ fn cell(batches: &[RecordBatch], column: &str) -> Option<String> {
 }
 
 /// What a browser whose user accepts would be redirected to (the simulator auto-approves).
+/// A caller-chosen state, long enough to be accepted.
+const STATE: &str = "st-1-0123456789abcdef";
+
 async fn consent(authorization_url: &str) -> String {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let response = http.get(authorization_url).send().await.unwrap();
@@ -65,27 +68,32 @@ async fn cloud_web_flow_with_named_arguments_then_exec_then_queries_through_the_
     let connection = oauth_connection(&sim, ";InitiateOAuth=OFF");
 
     let step1 = connection
-        .query(&format!("SELECT * FROM GetOAuthAuthorizationURL(State => 'st-1', CallbackURL => '{CALLBACK}')"))
+        .query(&format!("SELECT * FROM GetOAuthAuthorizationURL(State => '{STATE}', CallbackURL => '{CALLBACK}')"))
         .await
         .unwrap();
     let url = cell(&step1, "url").unwrap();
     assert!(url.contains("audience=api.atlassian.com") && url.contains("prompt=consent"), "{url}");
-    assert_eq!(cell(&step1, "state").as_deref(), Some("st-1"));
+    assert_eq!(cell(&step1, "state").as_deref(), Some(STATE));
     assert_eq!(cell(&step1, "codeverifier"), None, "Cloud does not use PKCE");
     let callback = consent(&url).await;
-    assert!(callback.starts_with(CALLBACK) && callback.contains("state=st-1"), "{callback}");
+    assert!(callback.starts_with(CALLBACK) && callback.contains(&format!("state={STATE}")), "{callback}");
 
     // The callback's state must be the one this authorization sent.
     let forged =
         connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = 'other'")).await;
     assert!(forged.unwrap_err().to_string().contains("state does not match"));
 
-    let step2 =
-        connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = 'st-1'")).await.unwrap();
+    let step2 = connection
+        .query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = '{STATE}'"))
+        .await
+        .unwrap();
     assert!(cell(&step2, "oauthaccesstoken").unwrap().starts_with("sim-at-"));
     assert!(cell(&step2, "oauthrefreshtoken").is_some());
     assert_eq!(cell(&step2, "cloudid").as_deref(), Some(sim.info().cloud_id.as_str()));
     assert!(cell(&step2, "expiresin").unwrap().parse::<u64>().unwrap() > 3000);
+    // The state is spent: the same callback cannot be exchanged twice.
+    let again = connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}'")).await;
+    assert!(again.unwrap_err().to_string().contains("not one of an authorization this driver started"));
 
     // The same connection now reads Confluence through the gateway.
     sim.reset_counters();
@@ -108,17 +116,37 @@ async fn data_center_web_flow_keeps_the_pkce_verifier_and_refuses_a_wrong_one() 
     let sim = Simulator::start(SimConfig::data_center().with_auto_approve()).await.unwrap();
     let connection = oauth_connection(&sim, ";InitiateOAuth=OFF");
 
+    // A caller-chosen state must be long enough to be unguessable.
+    let short = connection.query("EXEC GetOAuthAuthorizationURL @State = 'abc'").await.unwrap_err().to_string();
+    assert!(short.contains("at least 16 characters"), "{short}");
+
     // A wrong verifier is refused.
     let step1 = connection.query("EXEC GetOAuthAuthorizationURL").await.unwrap();
+    let first_state = cell(&step1, "state").unwrap();
     let url = cell(&step1, "url").unwrap();
     assert!(url.contains("code_challenge_method=S256"), "{url}");
     let verifier = cell(&step1, "codeverifier").unwrap();
     assert!((43..=128).contains(&verifier.len()));
     let callback = url::Url::parse(&consent(&url).await).unwrap();
     let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    // A code alone is not enough: it must be tied to the authorization this connection started.
+    let error = connection
+        .query(&format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{code}')"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("needs the State"), "{error}");
+    let error = connection
+        .query(&format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{code}', State => 'somebody-elses-state')"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not one of an authorization this driver started"), "{error}");
     let wrong = "x".repeat(43);
     let error = connection
-        .query(&format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{code}', CodeVerifier => '{wrong}')"))
+        .query(&format!(
+            "SELECT * FROM GetOAuthAccessToken(Verifier => '{code}', State => '{first_state}', CodeVerifier => '{wrong}')"
+        ))
         .await
         .unwrap_err()
         .to_string();
