@@ -23,20 +23,48 @@ impl Browser for SystemBrowser {
         if !has_display() {
             return Err("no graphical session was found".to_owned());
         }
+        let (program, args) = launcher(Platform::current(), url)?;
         eprintln!("Opening the authorization page in your browser. If it does not open, visit:\n  {url}");
-        let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
-            ("open", vec![url.as_str()])
-        } else if cfg!(windows) {
-            ("cmd", vec!["/C", "start", "", url.as_str()])
-        } else {
-            ("xdg-open", vec![url.as_str()])
-        };
         match Command::new(program).args(&args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()
         {
             Ok(_) => Ok(()),
             Err(e) => Err(format!("cannot run {program}: {e}")),
         }
     }
+}
+
+/// The operating systems whose opener differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Platform {
+    MacOs,
+    Windows,
+    Other,
+}
+
+impl Platform {
+    fn current() -> Platform {
+        if cfg!(target_os = "macos") {
+            Platform::MacOs
+        } else if cfg!(windows) {
+            Platform::Windows
+        } else {
+            Platform::Other
+        }
+    }
+}
+
+/// The program that opens `url` and its arguments, the URL always one argument of its own and never seen by a
+/// shell (`cmd /C start` would split it at `&` and run what follows). Only `http` and `https` URLs are opened.
+fn launcher(platform: Platform, url: &Url) -> Result<(&'static str, Vec<String>), String> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("only http and https URLs are opened in a browser, not {}:", url.scheme()));
+    }
+    let url = url.as_str().to_owned();
+    Ok(match platform {
+        Platform::MacOs => ("open", vec![url]),
+        Platform::Windows => ("rundll32", vec!["url.dll,FileProtocolHandler".to_owned(), url]),
+        Platform::Other => ("xdg-open", vec![url]),
+    })
 }
 
 /// Only prints the URL (headless machines, or when the user prefers to open it elsewhere).
@@ -57,4 +85,28 @@ fn has_display() -> bool {
         return true;
     }
     ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The URL is one argument for a program that is not a shell: `&` in a configured URL once split a
+    /// `cmd /C start` command line and could run what followed.
+    #[test]
+    fn the_url_is_one_argument_and_no_shell_sees_it() {
+        let url = Url::parse("https://auth.example/authorize?a=1&b=2&calc.exe&x=%26").unwrap_or_else(|e| panic!("{e}"));
+        for platform in [Platform::MacOs, Platform::Windows, Platform::Other] {
+            let (program, args) = launcher(platform, &url).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!["cmd", "sh", "bash", "powershell"].contains(&program), "{program}");
+            assert_eq!(args.last().map(String::as_str), Some(url.as_str()));
+        }
+        assert_eq!(
+            launcher(Platform::Windows, &url).map(|(p, a)| (p, a.len())),
+            Ok(("rundll32", 2)),
+            "rundll32 url.dll,FileProtocolHandler <url>"
+        );
+        let file = Url::parse("file:///etc/passwd").unwrap_or_else(|e| panic!("{e}"));
+        assert!(launcher(Platform::Other, &file).is_err());
+    }
 }

@@ -2,6 +2,7 @@
 //! command lives in its own module and the logic a library user would also need lives in the library crates.
 
 mod auth_command;
+mod connection_arg;
 mod connstr_command;
 mod demo;
 mod interrupt;
@@ -20,7 +21,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use confluence_sql::Connection;
 
-use crate::output::ResultFormat;
+use crate::connection_arg::ConnectionArg;
+use crate::output::{RenderOptions, ResultFormat};
 use crate::runner::{RunError, Runner};
 
 /// SQL over Atlassian Confluence (Cloud and Data Center).
@@ -33,10 +35,10 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     /// The connection string (or -C, or the CONFLUENCE_SQL_CONNECTION environment variable).
-    connection: Option<String>,
+    connection: Option<ConnectionArg>,
     /// The connection string.
     #[arg(short = 'C', long = "connection", env = "CONFLUENCE_SQL_CONNECTION", hide_env_values = true)]
-    connection_option: Option<String>,
+    connection_option: Option<ConnectionArg>,
     /// Use the connection string saved as this profile: <config dir>/confluence-sql/profiles/<NAME>.conn.
     #[arg(short = 'P', long, env = "CONFLUENCE_SQL_PROFILE")]
     profile: Option<String>,
@@ -52,6 +54,9 @@ struct Cli {
     /// Print time, requests and bytes after each statement.
     #[arg(long)]
     timing: bool,
+    /// In CSV output, prefix text that a spreadsheet would run as a formula (=, +, -, @) with a '.
+    #[arg(long)]
+    csv_formula_guard: bool,
     /// Start the built-in Confluence simulator and connect to it (no Atlassian account needed).
     #[arg(long, conflicts_with_all = ["connection", "connection_option"])]
     demo: bool,
@@ -71,10 +76,10 @@ enum Command {
     /// then use them without a browser.
     Login {
         /// The connection string (or -C, or the CONFLUENCE_SQL_CONNECTION environment variable).
-        connection: Option<String>,
+        connection: Option<ConnectionArg>,
         /// The connection string.
         #[arg(short = 'C', long = "connection", env = "CONFLUENCE_SQL_CONNECTION", hide_env_values = true)]
-        connection_option: Option<String>,
+        connection_option: Option<ConnectionArg>,
         /// Print the authorization URL instead of opening a browser (SSH sessions, servers).
         #[arg(long)]
         no_browser: bool,
@@ -82,10 +87,10 @@ enum Command {
     /// Delete the OAuth tokens saved in the connection's OAuthSettingsLocation.
     Logout {
         /// The connection string (or -C, or the CONFLUENCE_SQL_CONNECTION environment variable).
-        connection: Option<String>,
+        connection: Option<ConnectionArg>,
         /// The connection string.
         #[arg(short = 'C', long = "connection", env = "CONFLUENCE_SQL_CONNECTION", hide_env_values = true)]
-        connection_option: Option<String>,
+        connection_option: Option<ConnectionArg>,
     },
 }
 
@@ -97,7 +102,7 @@ enum ConnstrCommand {
     Check {
         /// The connection string; `-` reads it from standard input. When omitted, the CONFLUENCE_SQL_CONNECTION
         /// environment variable is used, else standard input when it is not a terminal.
-        connection: Option<String>,
+        connection: Option<ConnectionArg>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
@@ -135,15 +140,17 @@ fn main() -> ExitCode {
             run_sql(cli)
         }
         Some(Command::Connstr(ConnstrCommand::Check { connection, format, all })) => {
-            connstr_command::check(connection, format, all)
+            connstr_command::check(connection.map(ConnectionArg::into_inner), format, all)
         }
         Some(Command::Connstr(ConnstrCommand::Properties { format })) => connstr_command::properties(format),
         Some(Command::Sim(args)) => sim_command::run(args),
         Some(Command::Login { connection, connection_option, no_browser }) => {
-            with_connection(connection.or(connection_option), |c| auth_command::login(c, no_browser))
+            with_connection(connection.or(connection_option).map(ConnectionArg::into_inner), |c| {
+                auth_command::login(c, no_browser)
+            })
         }
         Some(Command::Logout { connection, connection_option }) => {
-            with_connection(connection.or(connection_option), auth_command::logout)
+            with_connection(connection.or(connection_option).map(ConnectionArg::into_inner), auth_command::logout)
         }
         None => {
             use clap::CommandFactory;
@@ -192,7 +199,8 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
             None => None,
         };
         // An explicit argument first, then the profile, then -C / CONFLUENCE_SQL_CONNECTION.
-        match cli.connection.or(from_profile).or(cli.connection_option) {
+        let given = cli.connection.map(ConnectionArg::into_inner);
+        match given.or(from_profile).or(cli.connection_option.map(ConnectionArg::into_inner)) {
             Some(text) => (None, text),
             None => {
                 eprintln!("error: no connection string: give it as an argument, with -C, or in CONFLUENCE_SQL_CONNECTION (or try --demo)");
@@ -220,7 +228,12 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     // From here on Ctrl-C cancels the running query rather than ending the process.
     interrupt::Interrupts::install();
-    let runner = Runner { connection: std::sync::Arc::new(connection), format: cli.format, timing: cli.timing };
+    let runner = Runner {
+        connection: std::sync::Arc::new(connection),
+        format: cli.format,
+        timing: cli.timing,
+        render: RenderOptions { csv_formula_guard: cli.csv_formula_guard },
+    };
     let script = match (&cli.command_sql, &cli.file) {
         (Some(sql), _) => Some(sql.clone()),
         (None, Some(path)) => {
@@ -262,4 +275,24 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     drop(simulator);
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parsed arguments hold connection strings with tokens: their `Debug` masks them.
+    #[test]
+    fn debug_of_the_arguments_masks_secrets() {
+        let cli = Cli::parse_from([
+            "confluence-sql",
+            "Url=https://a.atlassian.net;User=u;APIToken=t0ken-s3cret",
+            "-c",
+            "SELECT 1",
+        ]);
+        let text = format!("{cli:?}");
+        assert!(!text.contains("t0ken-s3cret") && text.contains("APIToken=********"), "{text}");
+        let login = Cli::parse_from(["confluence-sql", "login", "-C", "Url=https://w.corp;PAT=p4t-s3cret"]);
+        assert!(!format!("{login:?}").contains("p4t-s3cret"));
+    }
 }

@@ -29,8 +29,17 @@ impl ResultFormat {
     }
 }
 
-/// Renders batches in a format.
-pub fn render(batches: &[RecordBatch], format: ResultFormat) -> anyhow::Result<String> {
+/// How values are written besides the format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// In CSV, a text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return
+    /// first) gets a leading `'`.
+    pub csv_formula_guard: bool,
+}
+
+/// Renders batches in a format. Text shown to people (tables and Markdown) has its control characters escaped, so
+/// text from Confluence cannot move the cursor, retitle the terminal or reorder what is shown.
+pub fn render(batches: &[RecordBatch], format: ResultFormat, options: RenderOptions) -> anyhow::Result<String> {
     let Some(schema) = batches.first().map(|b| b.schema()) else {
         return Ok(match format {
             ResultFormat::Json => "[]\n".to_owned(),
@@ -38,20 +47,34 @@ pub fn render(batches: &[RecordBatch], format: ResultFormat) -> anyhow::Result<S
         });
     };
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let options = FormatOptions::default().with_null("");
+    let format_options = FormatOptions::default().with_null("");
     let mut out = String::new();
     match format {
         ResultFormat::Table => {
-            out = pretty_format_batches(batches)?.to_string();
+            let shown = batches.iter().map(escape_text_columns).collect::<Result<Vec<_>, _>>()?;
+            out = pretty_format_batches(&shown)?.to_string();
             out.push('\n');
         }
         ResultFormat::Csv => {
             out.push_str(&names.iter().map(|n| csv_field(n)).collect::<Vec<_>>().join(","));
             out.push('\n');
             for batch in batches {
-                let formatters = formatters(batch, &options)?;
+                let formatters = formatters(batch, &format_options)?;
+                let guarded: Vec<bool> = batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| options.csv_formula_guard && is_text(f.data_type()))
+                    .collect();
                 for row in 0..batch.num_rows() {
-                    let fields: Vec<String> = formatters.iter().map(|f| csv_field(&f.value(row).to_string())).collect();
+                    let fields: Vec<String> = formatters
+                        .iter()
+                        .zip(&guarded)
+                        .map(|(f, guard)| {
+                            let text = f.value(row).to_string();
+                            csv_field(&if *guard { defuse_formula(text) } else { text })
+                        })
+                        .collect();
                     out.push_str(&fields.join(","));
                     out.push('\n');
                 }
@@ -61,7 +84,7 @@ pub fn render(batches: &[RecordBatch], format: ResultFormat) -> anyhow::Result<S
             let _ = writeln!(out, "| {} |", names.iter().map(|n| markdown_cell(n)).collect::<Vec<_>>().join(" | "));
             let _ = writeln!(out, "|{}", " --- |".repeat(names.len()));
             for batch in batches {
-                let formatters = formatters(batch, &options)?;
+                let formatters = formatters(batch, &format_options)?;
                 for row in 0..batch.num_rows() {
                     let cells: Vec<String> =
                         formatters.iter().map(|f| markdown_cell(&f.value(row).to_string())).collect();
@@ -72,7 +95,7 @@ pub fn render(batches: &[RecordBatch], format: ResultFormat) -> anyhow::Result<S
         ResultFormat::Json => {
             let mut rows = Vec::new();
             for batch in batches {
-                let formatters = formatters(batch, &options)?;
+                let formatters = formatters(batch, &format_options)?;
                 for row in 0..batch.num_rows() {
                     let mut object = serde_json::Map::new();
                     for (i, name) in names.iter().enumerate() {
@@ -115,7 +138,69 @@ fn csv_field(text: &str) -> String {
 }
 
 fn markdown_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    escape_controls(text).replace('|', "\\|")
+}
+
+fn is_text(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// A leading `'` on text a spreadsheet would evaluate (OWASP's CSV injection advice).
+fn defuse_formula(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// `text` with control characters (terminal escape sequences start with one) and bidirectional overrides written
+/// as visible escapes: `\n`, `\t`, `\x1b`, `\u{202e}`.
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(needs_escape) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && needs_escape(c) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || confluence_rest::error::is_bidi_control(c)
+}
+
+/// The batch with every text column's values passed through [`escape_controls`].
+fn escape_text_columns(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
+    use datafusion::arrow::array::{ArrayRef, AsArray, StringArray};
+    use datafusion::arrow::compute::cast;
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    for (column, field) in batch.columns().iter().zip(batch.schema().fields()) {
+        if !is_text(column.data_type()) {
+            columns.push(column.clone());
+            fields.push(field.as_ref().clone());
+            continue;
+        }
+        let text = cast(column, &DataType::Utf8)?;
+        let escaped: StringArray = text.as_string::<i32>().iter().map(|v| v.map(escape_controls)).collect();
+        columns.push(std::sync::Arc::new(escaped));
+        fields.push(field.as_ref().clone().with_data_type(DataType::Utf8));
+    }
+    let schema = std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
+    Ok(RecordBatch::try_new(schema, columns)?)
 }
 
 #[cfg(test)]
@@ -143,15 +228,49 @@ mod tests {
     #[test]
     fn formats() {
         let b = [batch()];
-        assert_eq!(render(&b, ResultFormat::Csv).unwrap_or_default(), "id,title\n1,\"a, \"\"b\"\"\"\n,x|y\n");
         assert_eq!(
-            render(&b, ResultFormat::Markdown).unwrap_or_default(),
+            render(&b, ResultFormat::Csv, RenderOptions::default()).unwrap_or_default(),
+            "id,title\n1,\"a, \"\"b\"\"\"\n,x|y\n"
+        );
+        assert_eq!(
+            render(&b, ResultFormat::Markdown, RenderOptions::default()).unwrap_or_default(),
             "| id | title |\n| --- | --- |\n| 1 | a, \"b\" |\n|  | x\\|y |\n"
         );
         let json: serde_json::Value =
-            serde_json::from_str(&render(&b, ResultFormat::Json).unwrap_or_default()).unwrap_or_default();
+            serde_json::from_str(&render(&b, ResultFormat::Json, RenderOptions::default()).unwrap_or_default())
+                .unwrap_or_default();
         assert_eq!(json, serde_json::json!([{"id": 1, "title": "a, \"b\""}, {"id": null, "title": "x|y"}]));
-        assert!(render(&b, ResultFormat::Table).unwrap_or_default().contains("| id | title"));
-        assert_eq!(render(&[], ResultFormat::Json).unwrap_or_default(), "[]\n");
+        assert!(render(&b, ResultFormat::Table, RenderOptions::default()).unwrap_or_default().contains("| id | title"));
+        assert_eq!(render(&[], ResultFormat::Json, RenderOptions::default()).unwrap_or_default(), "[]\n");
+    }
+
+    fn titles(values: &[&str]) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new("title", DataType::Utf8, true)]));
+        RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(values.to_vec()))])
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A title from Confluence once reached the terminal raw: it could clear the screen or retitle the window.
+    #[test]
+    fn terminal_escapes_are_shown_not_obeyed() {
+        let b = [titles(&["\x1b[2J\x1b]0;pwned\x07", "line\nbreak", "abc\u{202e}fed", "\u{9b}31m"])];
+        for format in [ResultFormat::Table, ResultFormat::Markdown] {
+            let text = render(&b, format, RenderOptions::default()).unwrap_or_default();
+            assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'), "{text:?}");
+            assert!(!text.contains('\u{9b}') && text.contains("\\x1b[2J") && text.contains("line\\nbreak"), "{text}");
+        }
+    }
+
+    #[test]
+    fn csv_formulas_are_defused_on_request() {
+        let b = [titles(&["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-2", "plain"])];
+        let guarded = render(&b, ResultFormat::Csv, RenderOptions { csv_formula_guard: true }).unwrap_or_default();
+        assert_eq!(guarded, "title\n\"'=HYPERLINK(\"\"http://x\"\")\"\n'+1\n'@SUM(A1)\n'-2\nplain\n");
+        let raw = render(&b, ResultFormat::Csv, RenderOptions::default()).unwrap_or_default();
+        assert!(raw.contains("\n+1\n"), "off by default: {raw}");
+        // Numbers are not text: a negative id stays a number.
+        let numbers = [batch()];
+        let text = render(&numbers, ResultFormat::Csv, RenderOptions { csv_formula_guard: true }).unwrap_or_default();
+        assert!(text.starts_with("id,title\n1,"), "{text}");
     }
 }

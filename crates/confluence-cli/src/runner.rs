@@ -9,7 +9,7 @@ use confluence_sql::{Connection, SqlError};
 use datafusion::arrow::record_batch::RecordBatch;
 
 use crate::interrupt::Interrupts;
-use crate::output::{render, ResultFormat};
+use crate::output::{render, RenderOptions, ResultFormat};
 
 /// A connection with the REPL's settings.
 pub struct Runner {
@@ -19,6 +19,8 @@ pub struct Runner {
     pub format: ResultFormat,
     /// Whether to print the elapsed time and requests after each statement.
     pub timing: bool,
+    /// How values are written besides the format.
+    pub render: RenderOptions,
 }
 
 /// Why a statement did not print a result.
@@ -47,7 +49,7 @@ impl Runner {
             Some(Ok(Err(e))) => return Err(RunError::Failed(e.to_string())),
             Some(Ok(Ok(batches))) => batches,
         };
-        let text = render(&batches, self.format).map_err(|e| RunError::Failed(e.to_string()))?;
+        let text = render(&batches, self.format, self.render).map_err(|e| RunError::Failed(e.to_string()))?;
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(text.as_bytes());
         let _ = stdout.flush();

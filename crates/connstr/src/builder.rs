@@ -14,9 +14,16 @@ use crate::error::ConnStrError;
 /// assert_eq!(text, "Url=https://example.atlassian.net;APIToken=\"a;b'c\"");
 /// assert_eq!(ConnectionString::parse(&text).unwrap().get("apitoken"), Some("a;b'c"));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ConnectionStringBuilder {
     text: String,
+}
+
+/// Shows what was built with secret values masked.
+impl std::fmt::Debug for ConnectionStringBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ConnectionStringBuilder").field(&crate::grammar::redact(&self.text)).finish()
+    }
 }
 
 impl ConnectionStringBuilder {

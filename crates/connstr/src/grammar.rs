@@ -11,8 +11,8 @@ use crate::excerpt::Excerpt;
 use crate::properties;
 use crate::secret::MASK;
 
-/// One `Name=Value` pair as written, after unescaping.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One `Name=Value` pair as written, after unescaping. `Debug` masks the value of a secret property.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RawPair {
     /// The property name, trimmed, with `==` unescaped to `=`; case as written.
     pub key: String,
@@ -22,6 +22,51 @@ pub struct RawPair {
     pub key_span: Range<usize>,
     /// Byte range of the value in the input (including its quotes when quoted).
     pub value_span: Range<usize>,
+}
+
+/// A pair's value as it may be shown: a secret's masked, a URL's password (a `ProxyUrl`) masked.
+fn shown_value(pair: &RawPair) -> String {
+    if properties::is_secret_key(&pair.key) {
+        return MASK.to_owned();
+    }
+    match url::Url::parse(pair.value.trim()) {
+        Ok(mut url) if url.password().is_some() => {
+            // Setting a password cannot fail on a URL that already has one.
+            let _ = url.set_password(Some(MASK));
+            url.to_string()
+        }
+        _ => pair.value.clone(),
+    }
+}
+
+/// Whether a pair's value must not appear in an excerpt.
+fn hides_value(pair: &RawPair) -> bool {
+    properties::is_secret_key(&pair.key) || shown_value(pair) != pair.value
+}
+
+impl fmt::Debug for RawPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawPair")
+            .field("key", &self.key)
+            .field("value", &shown_value(self))
+            .field("key_span", &self.key_span)
+            .field("value_span", &self.value_span)
+            .finish()
+    }
+}
+
+/// `text` as a connection string with every secret value masked, safe to print; text that does not parse is not
+/// shown at all (it may be a secret pasted in the wrong place).
+///
+/// ```
+/// assert_eq!(connstr::redact("Url=https://x.atlassian.net;APIToken=abc"), "Url=https://x.atlassian.net;APIToken=********");
+/// assert_eq!(connstr::redact("APIToken='abc"), "<a connection string that does not parse>");
+/// ```
+pub fn redact(text: &str) -> String {
+    match ConnectionString::parse(text) {
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<a connection string that does not parse>".to_owned(),
+    }
 }
 
 /// A connection string split into its pairs, in order, duplicates kept. Keys compare case-insensitively.
@@ -85,7 +130,8 @@ impl fmt::Display for ConnectionString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut builder = crate::builder::ConnectionStringBuilder::new();
         for pair in &self.pairs {
-            let value = if properties::is_secret_key(&pair.key) { MASK } else { pair.value.as_str() };
+            let shown = shown_value(pair);
+            let value = shown.as_str();
             // Keys came out of the parser, so the builder can always write them back.
             if builder.push(&pair.key, value).is_err() {
                 return Err(fmt::Error);
@@ -102,7 +148,7 @@ impl fmt::Debug for ConnectionString {
 }
 
 fn secret_value_spans(pairs: &[RawPair]) -> Vec<Range<usize>> {
-    pairs.iter().filter(|p| properties::is_secret_key(&p.key)).map(|p| p.value_span.clone()).collect()
+    pairs.iter().filter(|p| hides_value(p)).map(|p| p.value_span.clone()).collect()
 }
 
 struct Parser<'a> {

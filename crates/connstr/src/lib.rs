@@ -30,7 +30,7 @@ mod values;
 pub use builder::{quote_value, ConnectionStringBuilder};
 pub use error::ConnStrError;
 pub use excerpt::Excerpt;
-pub use grammar::{ConnectionString, RawPair};
+pub use grammar::{redact, ConnectionString, RawPair};
 pub use options::{ConnectionOptions, DisplayValue, OAuthOptions, PropertyValue, ProxyUrl, ValueSource, Warning};
 pub use secret::{Secret, MASK};
 pub use validate::{

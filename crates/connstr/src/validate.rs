@@ -1018,7 +1018,19 @@ mod tests {
                     OAuthClientId=cid;OAuthClientSecret=S4;OAuthAccessToken=S5;OAuthRefreshToken=S6;OAuthVerifier=S7;\
                     ProxyUrl=http://bob:S8@proxy:3128";
         let o = ok(text);
-        let shown = format!("{o} {o:?} {:?} {:?}", o.properties(), o.warnings());
+        let raw = ConnectionString::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let mut builder = crate::ConnectionStringBuilder::new();
+        for pair in raw.pairs() {
+            builder.push(&pair.key, &pair.value).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let shown = format!(
+            "{o} {o:?} {:?} {:?} {raw} {raw:?} {:?} {builder:?} {} {}",
+            o.properties(),
+            o.warnings(),
+            raw.pairs(),
+            crate::redact(text),
+            raw.excerpt(text.len() - 3)
+        );
         for i in 1..=8 {
             assert!(!shown.contains(&format!("S{i}")), "S{i} leaked: {shown}");
         }

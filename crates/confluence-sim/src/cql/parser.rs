@@ -146,12 +146,17 @@ pub enum Expr {
 struct Parser<'a> {
     tokens: Vec<Token>,
     at: usize,
+    /// Groups and `NOT`s open around the current position.
+    depth: usize,
     cql: &'a str,
     context: &'a CqlContext,
 }
 
+/// How deeply groups and `NOT`s may nest.
+pub const MAX_DEPTH: usize = 64;
+
 pub fn parse(cql: &str, context: &CqlContext) -> Result<CqlQuery, CqlError> {
-    let mut p = Parser { tokens: tokens(cql)?, at: 0, cql, context };
+    let mut p = Parser { tokens: tokens(cql)?, at: 0, depth: 0, cql, context };
     if p.tokens.is_empty() {
         return Err(CqlError::parse(cql));
     }
@@ -234,11 +239,12 @@ impl Parser<'_> {
 
     fn not(&mut self) -> Result<Expr, CqlError> {
         if self.eat_keyword("not") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            let inner = self.nested(Self::not)?;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         if self.peek() == Some(&Token::Open) {
             self.at += 1;
-            let inner = self.or()?;
+            let inner = self.nested(Self::or)?;
             if self.peek() != Some(&Token::Close) {
                 return Err(self.error());
             }
@@ -246,6 +252,18 @@ impl Parser<'_> {
             return Ok(inner);
         }
         self.clause()
+    }
+
+    /// Parses one level deeper, refusing queries nested beyond [`MAX_DEPTH`] (a hostile query must not exhaust
+    /// the stack of the parser or of the evaluation).
+    fn nested(&mut self, part: fn(&mut Self) -> Result<Expr, CqlError>) -> Result<Expr, CqlError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(CqlError::parse(self.cql));
+        }
+        self.depth += 1;
+        let parsed = part(self);
+        self.depth -= 1;
+        parsed
     }
 
     fn clause(&mut self) -> Result<Expr, CqlError> {
@@ -438,6 +456,16 @@ mod tests {
         assert_eq!(c.value, Value::Time(1_700_000_000_000 - 28 * 86_400_000, 1_700_000_000_000 - 28 * 86_400_000 + 1));
         let Expr::Clause(c) = &parts[3] else { panic!() };
         assert_eq!(c.value, Value::Text("me".into()));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}type = page{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse(&deep, &ctx()).is_err());
+        let nots = format!("{}type = page", "NOT ".repeat(100_000));
+        assert!(parse(&nots, &ctx()).is_err());
+        let fine = format!("{}type = page{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(parse(&fine, &ctx()).is_ok());
     }
 
     #[test]

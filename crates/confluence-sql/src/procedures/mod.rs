@@ -90,10 +90,19 @@ impl ProcedureSpec {
     }
 }
 
-/// The arguments of one call, by parameter name.
-#[derive(Clone, Debug, Default)]
+/// The arguments of one call, by parameter name. `Debug` shows the names only: values may be secrets (a refresh
+/// token, an authorization code).
+#[derive(Clone, Default)]
 pub struct ProcedureArgs {
     values: HashMap<&'static str, String>,
+}
+
+impl fmt::Debug for ProcedureArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.values.keys().copied().collect();
+        names.sort_unstable();
+        f.debug_struct("ProcedureArgs").field("given", &names).finish()
+    }
 }
 
 impl ProcedureArgs {
@@ -371,4 +380,16 @@ pub fn int(value: Option<u64>) -> ScalarValue {
 /// A `Utf8` scalar from an optional string.
 pub fn text(value: Option<&str>) -> ScalarValue {
     ScalarValue::Utf8(value.map(str::to_owned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_argument_names_not_values() {
+        let args = ProcedureArgs { values: HashMap::from([("OAuthRefreshToken", "rt-s3cret".to_owned())]) };
+        let text = format!("{args:?}");
+        assert!(text.contains("OAuthRefreshToken") && !text.contains("s3cret"), "{text}");
+    }
 }
