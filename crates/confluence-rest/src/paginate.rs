@@ -54,16 +54,12 @@ impl PageRequest {
         PageRequest { first, pagination, max_items: None, items: None }
     }
 
-    /// The shape a page is parsed with: the items' shape under `results` (with the items' ids, which offset lists
-    /// are checked with), and the envelope (everything when the items are kept whole).
+    /// The shape a page is parsed with: the items' shape under `results`, and the envelope (everything when the
+    /// items are kept whole).
     fn page_shape(&self) -> Arc<Shape> {
         let Some(items) = &self.items else { return Arc::new(Shape::everything()) };
-        let mut item = (**items).clone();
-        if self.pagination == Pagination::Offset {
-            item.keep(&["id"]).keep(&["content", "id"]);
-        }
         let mut page = Shape::nothing();
-        page.keep_shape(&["results"], &item)
+        page.keep_shape(&["results"], items)
             .keep(&["_links", "next"])
             .keep(&["start"])
             .keep(&["limit"])
@@ -180,6 +176,8 @@ struct Fetched {
     headers: reqwest::header::HeaderMap,
     envelope: Envelope,
     document: Value,
+    /// A hash of each item, all of it (offset lists are checked for items served twice).
+    fingerprints: Vec<u64>,
 }
 
 async fn fetch(
@@ -190,9 +188,10 @@ async fn fetch(
 ) -> Result<Fetched, RestError> {
     let response = client.get(url.clone(), Some(metrics)).await?;
     let not_a_list = |message: String| RestError::Decode { path: url.path().to_owned(), message };
-    let document = shape.parse(&response.body).map_err(|e| not_a_list(format!("not a list page: {e}")))?;
+    let (document, fingerprints) =
+        shape.parse_list(&response.body).map_err(|e| not_a_list(format!("not a list page: {e}")))?;
     let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
-    Ok(Fetched { url, headers: response.headers, envelope, document })
+    Ok(Fetched { url, headers: response.headers, envelope, document, fingerprints })
 }
 
 /// Why the reading stopped before the end of the list.
@@ -255,22 +254,6 @@ fn start_of(url: &Url) -> Option<usize> {
     url.query_pairs().find(|(k, _)| k == "start").and_then(|(_, v)| v.parse().ok())
 }
 
-/// The ids of a page's items (`id`, or `content.id` for search results), for the overlap check of offset lists.
-fn item_ids(document: &Value) -> Vec<String> {
-    let Some(results) = document.get("results").and_then(Value::as_array) else { return Vec::new() };
-    results
-        .iter()
-        .filter_map(|item| {
-            let id = item.get("content").and_then(|c| c.get("id")).or_else(|| item.get("id"))?;
-            match id {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
 /// Reads one list, page by page, and checks what the server says about it.
 struct ListReader {
     client: ConfluenceClient,
@@ -283,7 +266,8 @@ struct ListReader {
     items: usize,
     visited: HashSet<u64>,
     hasher: std::collections::hash_map::RandomState,
-    previous_ids: Vec<String>,
+    /// The fingerprints of the previous page's items.
+    previous_items: Vec<u64>,
 }
 
 impl ListReader {
@@ -336,7 +320,8 @@ impl ListReader {
             };
             first_page = false;
             next = self.deliver(fetched).await?;
-            if let (Some(fan_out), Some(_)) = (fan_out, next.as_ref()) {
+            // With nothing to fan out to (a total that is an underestimate included), the next link goes on.
+            if let (Some(fan_out), Some(_)) = (fan_out.filter(|f| f.pages() > 0), next.as_ref()) {
                 next = self.read_fan_out(fan_out).await?;
             }
         }
@@ -418,20 +403,21 @@ impl ListReader {
     }
 
     /// Hands a page over after checking it, and works out the next one: `None` when the list is done.
-    async fn deliver(&mut self, fetched: Fetched) -> Result<Option<Url>, Halt> {
+    async fn deliver(&mut self, mut fetched: Fetched) -> Result<Option<Url>, Halt> {
         let items = fetched.envelope.items;
         self.items = self.items.saturating_add(items);
         if self.request.pagination == Pagination::Offset {
-            let ids = item_ids(&fetched.document);
-            if let Some(repeated) = ids.iter().find(|id| self.previous_ids.contains(id)) {
+            if let Some(position) = fetched.fingerprints.iter().position(|f| self.previous_items.contains(f)) {
                 return Err(self
                     .failure(format!(
-                        "item {repeated} came on two consecutive pages: the list changed while it was read (or the \
-                         server is misbehaving), so rows could be missing or repeated; run the query again"
+                        "item {} of the page at {} came on the page before too: the list changed while it was read \
+                         (or the server is misbehaving), so rows could be missing or repeated; run the query again",
+                        position + 1,
+                        crate::client::redact_query(&fetched.url)
                     ))
                     .into());
             }
-            self.previous_ids = ids;
+            self.previous_items = std::mem::take(&mut fetched.fingerprints);
         }
         let link = match self.request.pagination {
             Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.next.clone()),
@@ -485,7 +471,7 @@ pub fn pages(client: ConfluenceClient, request: PageRequest, metrics: Arc<Reques
         items: 0,
         visited: HashSet::new(),
         hasher: std::collections::hash_map::RandomState::new(),
-        previous_ids: Vec::new(),
+        previous_items: Vec::new(),
     };
     let producer = tokio::spawn(reader.run());
     PageStream { receiver, producer: Some(producer) }
@@ -539,10 +525,28 @@ mod tests {
         }
     }
 
+    /// A producer that panicked once made the stream end as if the list had ended: partial rows, exit code 0.
+    #[tokio::test]
+    async fn a_panicking_producer_ends_the_stream_with_an_error() {
+        let (sender, receiver) = mpsc::channel::<Result<Page, RestError>>(1);
+        let producer = tokio::spawn(async move {
+            let page = Page {
+                url: Url::parse("https://x/").unwrap_or_else(|_| unreachable!()),
+                document: Value::Null,
+                items: 1,
+            };
+            let _ = sender.send(Ok(page)).await;
+            panic!("a bug in the producer");
+        });
+        let mut stream = PageStream { receiver, producer: Some(producer) };
+        assert!(matches!(stream.next().await, Some(Ok(_))));
+        let end = stream.next().await;
+        assert!(matches!(&end, Some(Err(RestError::Internal(m))) if m.contains("panicked")), "{end:?}");
+        assert!(stream.next().await.is_none());
+    }
+
     #[test]
-    fn ids_of_items_and_search_results() {
-        let page = serde_json::json!({"results": [{"id": "1"}, {"content": {"id": "2"}}, {"id": 3}, {"title": "x"}]});
-        assert_eq!(item_ids(&page), ["1", "2", "3"]);
+    fn start_of_an_offset_url() {
         let start = Url::parse("https://x/rest/api/content?start=25&limit=25").ok();
         assert_eq!(start.as_ref().and_then(start_of), Some(25));
     }

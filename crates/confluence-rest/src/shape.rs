@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::Hasher;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -66,6 +67,337 @@ impl Shape {
         let value = ShapeSeed(self).deserialize(&mut deserializer)?;
         deserializer.end()?;
         Ok(value)
+    }
+}
+
+impl Shape {
+    /// Parses a list page (`{"results": [...], ...}`) with this shape, and fingerprints every item of `results`: a
+    /// hash of all of the item, the parts the shape skips included, so that the same item served twice (on two
+    /// offset pages of a list that moved) is recognised without any knowledge of its fields.
+    pub fn parse_list(&self, bytes: &[u8]) -> serde_json::Result<(Value, Vec<u64>)> {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let mut fingerprints = Vec::new();
+        let value = ListPageSeed { shape: self, fingerprints: &mut fingerprints }.deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok((value, fingerprints))
+    }
+}
+
+struct ListPageSeed<'s, 'f> {
+    shape: &'s Shape,
+    fingerprints: &'f mut Vec<u64>,
+}
+
+impl<'de> DeserializeSeed<'de> for ListPageSeed<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListPageSeed<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list page")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let everything = Shape::everything();
+        let mut kept = Map::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let shape = if self.shape.whole { Some(&everything) } else { self.shape.fields.get(key.as_ref()) };
+            match (key.as_ref(), shape) {
+                ("results", Some(items)) => {
+                    let value = map.next_value_seed(ItemsSeed { items, fingerprints: &mut *self.fingerprints })?;
+                    kept.insert(key.into_owned(), value);
+                }
+                (_, Some(shape)) => {
+                    let value = map.next_value_seed(ShapeSeed(shape))?;
+                    kept.insert(key.into_owned(), value);
+                }
+                (_, None) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Value::Object(kept))
+    }
+
+    // Not a list page: the caller reports it (no `results`).
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// The `results` array: each item shaped and fingerprinted.
+struct ItemsSeed<'s, 'f> {
+    items: &'s Shape,
+    fingerprints: &'f mut Vec<u64>,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a results array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut kept = Vec::new();
+        loop {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            match seq.next_element_seed(HashedShapeSeed { shape: self.items, hasher: &mut hasher })? {
+                Some(value) => {
+                    kept.push(value);
+                    self.fingerprints.push(hasher.finish());
+                }
+                None => break,
+            }
+        }
+        Ok(Value::Array(kept))
+    }
+
+    // Not an array: nothing to fingerprint, and the caller reports that the page has no results array.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// Keeps a shape's parts of a value, hashing all of it.
+struct HashedShapeSeed<'s, 'h> {
+    shape: &'s Shape,
+    hasher: &'h mut std::collections::hash_map::DefaultHasher,
+}
+
+impl<'de> DeserializeSeed<'de> for HashedShapeSeed<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        if self.shape.whole {
+            let value = Value::deserialize(deserializer)?;
+            hash_value(&value, self.hasher);
+            Ok(value)
+        } else {
+            deserializer.deserialize_any(self)
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for HashedShapeSeed<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.hasher.write_u8(b'{');
+        let mut kept = Map::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            self.hasher.write(key.as_bytes());
+            self.hasher.write_u8(0);
+            match self.shape.fields.get(key.as_ref()) {
+                Some(shape) => {
+                    let value = map.next_value_seed(HashedShapeSeed { shape, hasher: &mut *self.hasher })?;
+                    kept.insert(key.into_owned(), value);
+                }
+                None => map.next_value_seed(HashOnlySeed(&mut *self.hasher))?,
+            }
+        }
+        self.hasher.write_u8(b'}');
+        Ok(Value::Object(kept))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.hasher.write_u8(b'[');
+        let mut kept = Vec::new();
+        while let Some(value) =
+            seq.next_element_seed(HashedShapeSeed { shape: self.shape, hasher: &mut *self.hasher })?
+        {
+            kept.push(value);
+        }
+        self.hasher.write_u8(b']');
+        Ok(Value::Array(kept))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        self.hasher.write_u8(if v { b't' } else { b'f' });
+        Ok(Value::Null)
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        self.hasher.write_i64(v);
+        Ok(Value::Null)
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        self.hasher.write_u64(v);
+        Ok(Value::Null)
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        self.hasher.write_u64(v.to_bits());
+        Ok(Value::Null)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        self.hasher.write(v.as_bytes());
+        self.hasher.write_u8(0);
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        self.hasher.write_u8(b'n');
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        self.hasher.write_u8(b'n');
+        Ok(Value::Null)
+    }
+}
+
+/// Hashes a value without keeping it.
+struct HashOnlySeed<'h>(&'h mut std::collections::hash_map::DefaultHasher);
+
+impl<'de> DeserializeSeed<'de> for HashOnlySeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HashOnlySeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.write_u8(b'{');
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            self.0.write(key.as_bytes());
+            self.0.write_u8(0);
+            map.next_value_seed(HashOnlySeed(&mut *self.0))?;
+        }
+        self.0.write_u8(b'}');
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.write_u8(b'[');
+        while seq.next_element_seed(HashOnlySeed(&mut *self.0))?.is_some() {}
+        self.0.write_u8(b']');
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.0.write_u8(if v { b't' } else { b'f' });
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.0.write_i64(v);
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.0.write_u64(v);
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.0.write_u64(v.to_bits());
+        Ok(())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.write(v.as_bytes());
+        self.0.write_u8(0);
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.0.write_u8(b'n');
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.0.write_u8(b'n');
+        Ok(())
+    }
+}
+
+/// Hashes a parsed value the way [`HashOnlySeed`] hashes the same text, so a fingerprint does not depend on which
+/// parts a shape keeps.
+fn hash_value(value: &Value, hasher: &mut std::collections::hash_map::DefaultHasher) {
+    match value {
+        Value::Null => hasher.write_u8(b'n'),
+        Value::Bool(b) => hasher.write_u8(if *b { b't' } else { b'f' }),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => hasher.write_u64(u),
+            (None, Some(i), _) => hasher.write_i64(i),
+            (_, _, Some(f)) => hasher.write_u64(f.to_bits()),
+            _ => hasher.write_u8(b'?'),
+        },
+        Value::String(s) => {
+            hasher.write(s.as_bytes());
+            hasher.write_u8(0);
+        }
+        Value::Array(items) => {
+            hasher.write_u8(b'[');
+            for item in items {
+                hash_value(item, hasher);
+            }
+            hasher.write_u8(b']');
+        }
+        Value::Object(map) => {
+            hasher.write_u8(b'{');
+            for (key, item) in map {
+                hasher.write(key.as_bytes());
+                hasher.write_u8(0);
+                hash_value(item, hasher);
+            }
+            hasher.write_u8(b'}');
+        }
     }
 }
 
@@ -196,6 +528,27 @@ mod tests {
         assert_eq!(count_only.parse(doc).ok(), Some(json!({"results": [{}, {}, null]})));
         let all: Value = serde_json::from_slice(doc).unwrap_or_default();
         assert_eq!(Shape::everything().parse(doc).ok(), Some(all));
+    }
+
+    #[test]
+    fn list_items_are_fingerprinted_whatever_the_shape_keeps() {
+        let page = br#"{"results": [{"a": 1, "b": {"c": [true, null, "x"]}}, {"a": 1, "b": {"c": [true, null, "y"]}},
+            {"a": 1, "b": {"c": [true, null, "x"]}}], "size": 3}"#;
+        let mut nothing = Shape::nothing();
+        nothing.keep_shape(&["results"], &Shape::nothing()).keep(&["size"]);
+        let mut some = Shape::nothing();
+        some.keep_shape(&["results"], Shape::nothing().keep(&["b", "c"])).keep(&["size"]);
+        for shape in [nothing, some, Shape::everything()] {
+            let (value, prints) = shape.parse_list(page).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(value["size"], 3);
+            assert_eq!(value["results"].as_array().map(Vec::len), Some(3));
+            assert_eq!(prints.len(), 3);
+            assert_ne!(prints[0], prints[1], "items that differ only where the shape does not look");
+            assert_eq!(prints[0], prints[2], "the same item twice");
+        }
+        let (_, prints) = Shape::nothing().parse_list(br#"{"results": {"not": "a list"}}"#).unwrap_or_default();
+        assert!(prints.is_empty());
+        assert!(Shape::nothing().parse_list(br#"{"results": [1, "#).is_err());
     }
 
     #[test]

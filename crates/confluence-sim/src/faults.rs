@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::{mix, unit};
+use crate::hostile::HostilePlan;
 
 /// One fault rule. Rates are probabilities in `[0, 1]`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -37,6 +38,24 @@ pub struct FaultRule {
     pub truncated_rate: f64,
     /// Answer this share by closing the connection before the body.
     pub reset_rate: f64,
+    /// Hostile: every next link (body and `Link` header) becomes this URL (e.g. another origin).
+    pub next_link: Option<String>,
+    /// Hostile: every next link points back at the request itself (a loop).
+    pub repeat_next: bool,
+    /// Hostile: every list page has a new next link, forever.
+    pub endless: bool,
+    /// Hostile: lists that report a `totalSize` report this one.
+    pub total_size: Option<u64>,
+    /// Hostile: the `Retry-After` of a 429, written as is (e.g. `1e20`, an HTTP date, nonsense).
+    pub retry_after: Option<String>,
+    /// Hostile: the `Link` header of a list, written as is (e.g. `>oops<; rel="next"`).
+    pub link_header: Option<String>,
+    /// Hostile: bodies grow by this many bytes (trailing whitespace).
+    pub pad_bytes: u64,
+    /// Hostile: bodies are sent 64 bytes at a time, this many milliseconds apart.
+    pub trickle_ms: u64,
+    /// Hostile: offset pages after the first start one item early (an item inserted while the list is read).
+    pub shift_offsets: bool,
 }
 
 /// What to do to one request.
@@ -50,6 +69,8 @@ pub struct FaultPlan {
     pub server_error: Option<u16>,
     /// Spoil the body: `malformed`, `truncated` or `reset`.
     pub spoil: Option<&'static str>,
+    /// Hostile behaviours.
+    pub hostile: HostilePlan,
 }
 
 impl FaultPlan {
@@ -61,6 +82,8 @@ impl FaultPlan {
             Some(status.to_string())
         } else if let Some(spoil) = self.spoil {
             Some(spoil.to_owned())
+        } else if let Some(hostile) = self.hostile.label() {
+            Some(hostile)
         } else if !self.delay.is_zero() {
             Some("latency".to_owned())
         } else {
@@ -111,6 +134,16 @@ impl Faults {
             let rule = &mut state.rule;
             let roll = |salt: u64| unit(mix(0xFA_17, &[state.seen, salt]));
             plan.delay += Duration::from_millis(rule.latency_ms);
+            let hostile = &mut plan.hostile;
+            hostile.next_link = rule.next_link.clone().or(hostile.next_link.take());
+            hostile.repeat_next |= rule.repeat_next;
+            hostile.endless |= rule.endless;
+            hostile.total_size = rule.total_size.or(hostile.total_size);
+            hostile.retry_after = rule.retry_after.clone().or(hostile.retry_after.take());
+            hostile.link_header = rule.link_header.clone().or(hostile.link_header.take());
+            hostile.pad_bytes += rule.pad_bytes;
+            hostile.trickle += Duration::from_millis(rule.trickle_ms);
+            hostile.shift_offsets |= rule.shift_offsets;
             if rule.jitter_ms > 0 {
                 plan.delay += Duration::from_millis((roll(1) * rule.jitter_ms as f64) as u64);
             }

@@ -29,6 +29,7 @@ pub mod dataset;
 mod errors;
 pub mod faults;
 mod hash;
+pub mod hostile;
 pub mod metrics;
 pub mod oauth;
 mod pagination;

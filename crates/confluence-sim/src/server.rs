@@ -332,7 +332,13 @@ async fn pipeline(State(state): State<Arc<SimState>>, mut request: Request, next
     }
     let style = if cloud_id.is_some() { ErrorStyle::Gateway } else { style_for(&path) };
     let response = if let Some(retry_after) = plan.too_many_requests {
-        too_many_requests(style, retry_after)
+        let mut response = too_many_requests(style, retry_after);
+        if let Some(raw) = &plan.hostile.retry_after {
+            if let Ok(value) = HeaderValue::from_str(raw) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
     } else if let Some(status) = plan.server_error {
         ApiError::new(
             style,
@@ -346,8 +352,21 @@ async fn pipeline(State(state): State<Arc<SimState>>, mut request: Request, next
                 if let Some(caller) = caller {
                     request.extensions_mut().insert(caller);
                 }
+                if let Some(shifted) = plan.hostile.rewrite_query(&query) {
+                    let target = format!("{full_path}?{shifted}");
+                    if let Ok(uri) = target.parse::<axum::http::Uri>() {
+                        // Handlers read the original URI (the gateway prefix included): rewrite both.
+                        request.extensions_mut().insert(axum::extract::OriginalUri(uri.clone()));
+                        *request.uri_mut() = uri;
+                    }
+                }
                 let response = next.run(request).await;
-                spoil(response, &plan).await
+                let response = spoil(response, &plan).await;
+                if plan.hostile.is_active() {
+                    plan.hostile.apply(response, &path, &query).await
+                } else {
+                    response
+                }
             }
             Err(error) => error.into_response(),
         }
