@@ -22,6 +22,94 @@ pub fn quote(value: &str) -> String {
     out
 }
 
+/// How a user's CQL text is wrong as one condition.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CqlTextError {
+    /// A `)` with no `(` before it: the text would close a group it did not open (and escape one put around it).
+    #[error("the ')' at character {0} closes a group that the query never opened")]
+    UnopenedGroup(usize),
+    /// A `(` never closed.
+    #[error("a '(' is never closed")]
+    UnclosedGroup,
+    /// A quoted string never closed.
+    #[error("a quoted string is never closed")]
+    UnclosedString,
+}
+
+/// The structure of CQL text outside its quoted strings (`"..."` or `'...'`, with `\` escapes): each character with
+/// its nesting depth, as `(index, char, depth)`; quoted strings are skipped.
+fn scan(cql: &str) -> impl Iterator<Item = Result<(usize, char, usize), CqlTextError>> + '_ {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut depth = 0usize;
+    let mut chars = cql.char_indices();
+    let mut finished = false;
+    std::iter::from_fn(move || loop {
+        if finished {
+            return None;
+        }
+        let Some((i, c)) = chars.next() else {
+            finished = true;
+            return match (quote, depth) {
+                (Some(_), _) => Some(Err(CqlTextError::UnclosedString)),
+                (None, 0) => None,
+                (None, _) => Some(Err(CqlTextError::UnclosedGroup)),
+            };
+        };
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '(' => {
+                    depth += 1;
+                    return Some(Ok((i, c, depth - 1)));
+                }
+                ')' => {
+                    let Some(outer) = depth.checked_sub(1) else {
+                        finished = true;
+                        return Some(Err(CqlTextError::UnopenedGroup(cql[..i].chars().count() + 1)));
+                    };
+                    depth = outer;
+                    return Some(Ok((i, c, depth)));
+                }
+                _ => return Some(Ok((i, c, depth))),
+            },
+        }
+    })
+}
+
+/// Checks that `cql` is one self-contained condition: its parentheses balance outside quoted strings and every
+/// string ends, so that `(<cql>)` is one group that nothing in the text can escape.
+///
+/// ```
+/// use confluence_rest::cql::check_condition;
+/// assert!(check_condition(r#"type = page AND (title ~ "a)b" OR label = x)"#).is_ok());
+/// assert!(check_condition("type=page) OR (type=page").is_err());
+/// ```
+pub fn check_condition(cql: &str) -> Result<(), CqlTextError> {
+    scan(cql).try_for_each(|item| item.map(|_| ()))
+}
+
+/// Splits CQL at its `ORDER BY` (outside strings and groups): (condition, order clause).
+pub fn split_order_by(cql: &str) -> Result<(&str, Option<&str>), CqlTextError> {
+    let lower = cql.to_ascii_lowercase();
+    for item in scan(cql) {
+        let (i, c, depth) = item?;
+        if depth == 0 && (c == 'o' || c == 'O') && lower[i..].starts_with("order") {
+            let after = lower[i + 5..].trim_start();
+            let boundary = i == 0 || !cql[..i].ends_with(|ch: char| ch.is_alphanumeric() || ch == '_');
+            let word_ends = after.len() < lower[i + 5..].len();
+            if boundary && word_ends && after.starts_with("by") {
+                return Ok((cql[..i].trim_end(), Some(cql[i..].trim())));
+            }
+        }
+    }
+    Ok((cql.trim(), None))
+}
+
 /// A CQL query under construction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CqlQuery {
@@ -121,6 +209,58 @@ mod tests {
             let parsed = SimQuery::parse(&cql, &ctx).unwrap_or_else(|e| panic!("{cql}: {e}"));
             assert!(parsed.matches(&Titled(title.to_owned())), "{cql} should match {title:?}");
             assert!(!parsed.matches(&Titled(format!("{title}x"))), "{cql} should match only {title:?}");
+        }
+    }
+
+    #[test]
+    fn conditions_are_one_group() {
+        for ok in ["type = page", r#"title ~ "(unbalanced" AND x = 'a\'(b'"#, "(a = 1 OR (b = 2))", r#"t = "\\""#, ""] {
+            assert_eq!(check_condition(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(check_condition("type=page) OR (type=page"), Err(CqlTextError::UnopenedGroup(10)));
+        assert_eq!(check_condition("(type = page"), Err(CqlTextError::UnclosedGroup));
+        assert_eq!(check_condition(r#"title = "abc"#), Err(CqlTextError::UnclosedString));
+        assert_eq!(check_condition(r#"title = "a\""#), Err(CqlTextError::UnclosedString));
+    }
+
+    #[test]
+    fn order_by_stays_last() {
+        assert_eq!(
+            split_order_by("type = page ORDER BY created DESC"),
+            Ok(("type = page", Some("ORDER BY created DESC")))
+        );
+        assert_eq!(
+            split_order_by(r#"title ~ "order by me" order by title"#),
+            Ok((r#"title ~ "order by me""#, Some("order by title")))
+        );
+        assert_eq!(split_order_by("reorder = x"), Ok(("reorder = x", None)));
+        assert_eq!(split_order_by("(a = b order by c)"), Ok(("(a = b order by c)", None)), "not inside a group");
+        assert_eq!(split_order_by("orderby = 1"), Ok(("orderby = 1", None)));
+    }
+
+    proptest::proptest! {
+        /// Whatever the value, the clause the builder writes is read back by a CQL parser as exactly that value.
+        #[test]
+        fn any_value_round_trips(title in "\\PC*") {
+            let ctx = CqlContext { now_ms: 0, current_user: String::new() };
+            let cql = CqlQuery::new().clause("type", "=", "page").clause("title", "=", &title).to_string();
+            let parsed = SimQuery::parse(&cql, &ctx).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{cql}: {e}")))?;
+            proptest::prop_assert!(parsed.matches(&Titled(title.clone())), "{} should match {:?}", cql, title);
+            let longer = format!("{}x", title);
+            proptest::prop_assert!(!parsed.matches(&Titled(longer)));
+            proptest::prop_assert_eq!(check_condition(&cql), Ok(()));
+        }
+
+        /// Lists too, and a quoted value never unbalances the condition around it.
+        #[test]
+        fn any_list_round_trips(values in proptest::collection::vec("\\PC*", 1..5)) {
+            let ctx = CqlContext { now_ms: 0, current_user: String::new() };
+            let cql = CqlQuery::new().any_of("title", &values, false).to_string();
+            let parsed = SimQuery::parse(&cql, &ctx).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{cql}: {e}")))?;
+            for value in &values {
+                proptest::prop_assert!(parsed.matches(&Titled(value.clone())));
+            }
+            proptest::prop_assert_eq!(check_condition(&cql), Ok(()));
         }
     }
 

@@ -551,6 +551,62 @@ mod tests {
         assert!(Shape::nothing().parse_list(br#"{"results": [1, "#).is_err());
     }
 
+    /// Arbitrary JSON, built from every kind of value, nested.
+    fn json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            // Quarters print and parse back exactly (serde_json does not round-trip every float).
+            (-4_000i32..4_000).prop_map(|n| Value::from(f64::from(n) / 4.0)),
+            "\\PC{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map("(id|results|content|_links|next|[a-z]{1,3})", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn shapes() -> Vec<Shape> {
+        let mut list = Shape::nothing();
+        list.keep_shape(&["results"], Shape::nothing().keep(&["id"]).keep(&["content", "id"]))
+            .keep(&["_links", "next"]);
+        vec![Shape::nothing(), Shape::everything(), list]
+    }
+
+    proptest::proptest! {
+        /// Whatever bytes a server sends, parsing gives a value or an error: never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            for shape in shapes() {
+                let _ = shape.parse(&bytes);
+                let _ = shape.parse_list(&bytes);
+            }
+        }
+
+        /// Valid JSON parses with any shape, and keeping everything gives the document itself.
+        #[test]
+        fn arbitrary_json_parses(value in json()) {
+            let bytes = serde_json::to_vec(&value).unwrap_or_default();
+            for shape in shapes() {
+                proptest::prop_assert!(shape.parse(&bytes).is_ok());
+                proptest::prop_assert!(shape.parse_list(&bytes).is_ok());
+            }
+            proptest::prop_assert_eq!(Shape::everything().parse(&bytes).ok(), Some(value.clone()));
+            // A list page (an object whose `results`, if any, is an array) is kept whole by parse_list too.
+            let list_page = value.as_object().is_some_and(|o| o.get("results").is_none_or(Value::is_array));
+            if list_page {
+                let (whole, _) = Shape::everything().parse_list(&bytes).unwrap_or_default();
+                proptest::prop_assert_eq!(whole, value);
+            }
+        }
+    }
+
     #[test]
     fn malformed_json_is_an_error() {
         assert!(Shape::nothing().parse(br#"{"results": [1, }"#).is_err());

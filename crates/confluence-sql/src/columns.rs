@@ -329,6 +329,53 @@ mod tests {
         assert!(!text.contains("body") && !text.contains("title") && !text.contains("by"), "{text}");
     }
 
+    /// A column of every kind from every source, to decode arbitrary objects with.
+    const EVERY: &[Column] = &[
+        col("id", Kind::Int, &["id"], ""),
+        col("title", Kind::Text, &["title"], ""),
+        col("flag", Kind::Bool, &["a", "flag"], ""),
+        col("at", Kind::Time, &["a", "at"], ""),
+        Column { name: "key", kind: Kind::Text, source: Source::SpaceKeyOf(&["spaceId"]), doc: "" },
+        Column { name: "last", kind: Kind::Int, source: Source::LastOf(&["ancestors"], "id"), doc: "" },
+        Column { name: "page", kind: Kind::Int, source: Source::PathIf(&["c", "id"], &["c", "type"], "page"), doc: "" },
+        Column { name: "kind", kind: Kind::Text, source: Source::Constant, doc: "" },
+        Column { name: "parent", kind: Kind::Int, source: Source::Parent, doc: "" },
+    ];
+
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+            "(\\PC{0,6}|[0-9]{1,19}|2024-01-31T10:30:00Z)".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 32, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("(id|title|a|flag|at|spaceId|ancestors|c|type)", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever objects a server sends, decoding gives a batch or an error naming the column: never a panic.
+        #[test]
+        fn arbitrary_objects_decode_or_fail_cleanly(rows in proptest::collection::vec(any_json(), 0..8)) {
+            let context = DecodeContext {
+                constants: [("kind", Value::from("footer"))].into(),
+                parent: Some(Value::from(7)),
+                ..DecodeContext::default()
+            };
+            match decode(EVERY, &schema_of(EVERY), &rows, &context) {
+                Ok(batch) => proptest::prop_assert_eq!(batch.num_rows(), rows.len()),
+                Err(e) => proptest::prop_assert!(e.to_string().contains("does not fit its type"), "{}", e),
+            }
+        }
+    }
+
     #[test]
     fn a_wrong_type_is_an_error_not_a_null() {
         let schema = schema_of(COLUMNS);

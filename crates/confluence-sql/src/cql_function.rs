@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use confluence_rest::cql::quote;
+use confluence_rest::cql::{check_condition, quote, split_order_by};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::Expr;
@@ -29,46 +29,26 @@ impl CqlFunction {
     }
 }
 
-/// Splits a CQL query at its `ORDER BY` (outside quotes): (condition, order clause).
-pub fn split_order_by(cql: &str) -> (&str, Option<&str>) {
-    let lower = cql.to_ascii_lowercase();
-    let mut quote_char: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in cql.char_indices() {
-        match (quote_char, c) {
-            (Some(_), '\\') if !escaped => {
-                escaped = true;
-                continue;
-            }
-            (Some(q), _) if c == q && !escaped => quote_char = None,
-            (None, '"' | '\'') => quote_char = Some(c),
-            (None, 'o' | 'O') if lower[i..].starts_with("order") => {
-                let after = lower[i + 5..].trim_start();
-                let boundary = i == 0 || !cql[..i].ends_with(|ch: char| ch.is_alphanumeric() || ch == '_');
-                if boundary && after.starts_with("by") {
-                    return (cql[..i].trim_end(), Some(cql[i..].trim()));
-                }
-            }
-            _ => {}
-        }
-        escaped = false;
-    }
-    (cql.trim(), None)
-}
-
-/// The query sent: the user's condition, restricted to `spaces` when set.
-pub fn restricted_query(cql: &str, spaces: &[String]) -> String {
+/// The query sent: the user's condition, restricted to `spaces` when set. The condition must be one group (its
+/// parentheses balanced outside strings), so that the `space IN (...)` restriction cannot be escaped.
+pub fn restricted_query(cql: &str, spaces: &[String]) -> Result<String> {
+    let invalid = |e: confluence_rest::cql::CqlTextError| {
+        DataFusionError::Plan(format!(
+            "cql(): {e}; write the query as one condition, e.g. cql('type = page AND (...)')"
+        ))
+    };
+    let (condition, order) = split_order_by(cql).map_err(invalid)?;
+    check_condition(condition).map_err(invalid)?;
     if spaces.is_empty() {
-        return cql.to_owned();
+        return Ok(cql.to_owned());
     }
-    let (condition, order) = split_order_by(cql);
     let list: Vec<String> = spaces.iter().map(|s| quote(s)).collect();
     let mut query = format!("space IN ({}) AND ({condition})", list.join(", "));
     if let Some(order) = order {
         query.push(' ');
         query.push_str(order);
     }
-    query
+    Ok(query)
 }
 
 impl TableFunctionImpl for CqlFunction {
@@ -89,7 +69,7 @@ impl TableFunctionImpl for CqlFunction {
         if cql.trim().is_empty() {
             return Err(usage());
         }
-        let query = restricted_query(cql, &self.spaces);
+        let query = restricted_query(cql, &self.spaces)?;
         let table = ConfluenceTable::new(&CQL_SEARCH, self.context.clone(), Vec::new(), self.page_size)
             .with_params(vec![("cql".to_owned(), query)]);
         Ok(Arc::new(table))
@@ -101,17 +81,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn order_by_stays_last() {
-        assert_eq!(split_order_by("type = page ORDER BY created DESC"), ("type = page", Some("ORDER BY created DESC")));
+    fn spaces_wrap_the_condition_and_order_by_stays_last() {
         assert_eq!(
-            split_order_by(r#"title ~ "order by me" order by title"#),
-            (r#"title ~ "order by me""#, Some("order by title"))
+            restricted_query("type = page ORDER BY title", &["ENG".into(), "DOCS".into()]).ok().as_deref(),
+            Some(r#"space IN ("ENG", "DOCS") AND (type = page) ORDER BY title"#)
         );
-        assert_eq!(split_order_by("reorder = x"), ("reorder = x", None));
-        assert_eq!(
-            restricted_query("type = page ORDER BY title", &["ENG".into(), "DOCS".into()]),
-            r#"space IN ("ENG", "DOCS") AND (type = page) ORDER BY title"#
-        );
-        assert_eq!(restricted_query("type = page", &[]), "type = page");
+        assert_eq!(restricted_query("type = page", &[]).ok().as_deref(), Some("type = page"));
+    }
+
+    /// `cql('type=page) OR (type=page')` once escaped the `space IN (...)` wrapper and searched every space.
+    #[test]
+    fn the_spaces_wrapper_cannot_be_escaped() {
+        for escape in ["type=page) OR (type=page", "type = page) OR (space = HR", "(type = page", "title = \"x"] {
+            let error = restricted_query(escape, &["ENG".into()]).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains("write the query as one condition"), "{escape}: {error}");
+        }
     }
 }

@@ -24,9 +24,10 @@ pub struct RawPair {
     pub value_span: Range<usize>,
 }
 
-/// A pair's value as it may be shown: a secret's masked, a URL's password (a `ProxyUrl`) masked.
+/// A pair's value as it may be shown: a secret's masked, an unknown property's masked (it may be anything, a
+/// token pasted in the wrong place included), a URL's password (a `ProxyUrl`) masked.
 fn shown_value(pair: &RawPair) -> String {
-    if properties::is_secret_key(&pair.key) {
+    if properties::is_secret_key(&pair.key) || properties::lookup(&pair.key).is_none() {
         return MASK.to_owned();
     }
     match url::Url::parse(pair.value.trim()) {
@@ -145,6 +146,49 @@ impl fmt::Debug for ConnectionString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ConnectionString").field(&self.to_string()).finish()
     }
+}
+
+/// In text the grammar could not parse, the values of what looks like `SecretName=value` (split naively at `;`; a
+/// quoted value masked to its closing quote, or to the end when it has none). Masking too much is fine here.
+fn unparsed_secret_spans(input: &str, from: usize) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let mut start = from.min(input.len());
+    while start < input.len() {
+        let rest = &input[start..];
+        let end = start + rest.find(';').unwrap_or(rest.len());
+        let segment = &input[start..end];
+        let mut next = end + 1;
+        if let Some(eq) = segment.find('=') {
+            if properties::is_secret_key(segment[..eq].trim()) {
+                let value_start = start + eq + 1;
+                let value = input[value_start..].trim_start();
+                let value_start = input.len() - value.len();
+                let value_end = match value.chars().next() {
+                    Some(quote @ ('\'' | '"')) => closing_quote(input, value_start, quote).unwrap_or(input.len()),
+                    _ => end,
+                };
+                spans.push(value_start..value_end.max(value_start));
+                next = next.max(value_end + 1);
+            }
+        }
+        start = next;
+    }
+    spans
+}
+
+/// The byte just after the quote that closes the value opened by `quote` at `open` (doubled quotes are escapes).
+fn closing_quote(input: &str, open: usize, quote: char) -> Option<usize> {
+    let mut chars = input[open + quote.len_utf8()..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == quote {
+            if chars.peek().is_some_and(|(_, next)| *next == quote) {
+                chars.next();
+                continue;
+            }
+            return Some(open + quote.len_utf8() + i + quote.len_utf8());
+        }
+    }
+    None
 }
 
 fn secret_value_spans(pairs: &[RawPair]) -> Vec<Range<usize>> {
@@ -290,6 +334,9 @@ impl Parser<'_> {
     fn excerpt(&self, offset: usize, extra_mask: Option<Range<usize>>) -> Excerpt {
         let mut masked = secret_value_spans(&self.pairs);
         masked.extend(extra_mask);
+        // The text after the pairs parsed so far was never parsed: mask what looks like a secret in it too.
+        let parsed_up_to = self.pairs.last().map_or(0, |p| p.value_span.end);
+        masked.extend(unparsed_secret_spans(self.input, parsed_up_to));
         Excerpt::new(self.input, offset, &masked)
     }
 }

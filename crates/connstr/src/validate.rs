@@ -1001,7 +1001,7 @@ mod tests {
         let e = err("Url=https://acme.atlassian.net;OAuthClientID2=abc");
         insta::assert_snapshot!(e.to_string(), @r#"
         unknown property "OAuthClientID2" at byte 31: did you mean OAuthClientId?
-            Url=https://acme.atlassian.net;OAuthClientID2=abc
+            Url=https://acme.atlassian.net;OAuthClientID2=********
                                            ^
         "#);
     }
@@ -1038,6 +1038,24 @@ mod tests {
         // And in errors about secret-bearing strings.
         let e = err("Url=https://acme.atlassian.net;OAuthClientId=cid;OAuthClientSecret=S4;Timeout=x");
         assert!(!format!("{e} {e:?}").contains("S4"));
+    }
+
+    proptest::proptest! {
+        /// Validation never panics, and neither a result nor an error shows a secret, whatever surrounds it.
+        #[test]
+        fn validation_never_panics_nor_shows_a_secret(
+            before in "[A-Za-z=;:/. '\"]{0,40}",
+            secret in "[A-Za-z0-9]{12,20}",
+            after in "[A-Za-z=;:/. '\"]{0,40}",
+            property in "(APIToken|Password|PersonalAccessToken|OAuthClientSecret|OAuthAccessToken|OAuthRefreshToken|OAuthVerifier|ApiTokn|MyPassword)",
+        ) {
+            let text = format!("{before};{property}={secret};{after}");
+            let shown = match ConnectionOptions::parse(&text) {
+                Ok(o) => format!("{o} {o:?} {:?} {:?}", o.properties(), o.warnings()),
+                Err(e) => format!("{e} {e:?}"),
+            };
+            proptest::prop_assert!(!shown.contains(&secret), "{} shows the secret: {}", text, shown);
+        }
     }
 
     #[test]
