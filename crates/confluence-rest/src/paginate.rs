@@ -185,11 +185,16 @@ async fn fetch(
     url: Url,
     metrics: &RequestMetrics,
     shape: &Shape,
+    pagination: Pagination,
 ) -> Result<Fetched, RestError> {
     let response = client.get(url.clone(), Some(metrics)).await?;
     let not_a_list = |message: String| RestError::Decode { path: url.path().to_owned(), message };
-    let (document, fingerprints) =
-        shape.parse_list(&response.body).map_err(|e| not_a_list(format!("not a list page: {e}")))?;
+    // Only offset lists can move under the reader (cursors stay put): only their items are fingerprinted.
+    let parsed = match pagination {
+        Pagination::Offset => shape.parse_list(&response.body),
+        Pagination::Cursor => shape.parse(&response.body).map(|document| (document, Vec::new())),
+    };
+    let (document, fingerprints) = parsed.map_err(|e| not_a_list(format!("not a list page: {e}")))?;
     let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
     Ok(Fetched { url, headers: response.headers, envelope, document, fingerprints })
 }
@@ -313,7 +318,7 @@ impl ListReader {
         while let Some(url) = next.take() {
             self.count_page()?;
             self.visit(&url)?;
-            let fetched = fetch(&self.client, url, &self.metrics, &self.shape).await?;
+            let fetched = fetch(&self.client, url, &self.metrics, &self.shape, self.request.pagination).await?;
             let fan_out = match (first_page, self.request.pagination) {
                 (true, Pagination::Offset) => self.plan_fan_out(&fetched.envelope)?,
                 _ => None,
@@ -364,7 +369,7 @@ impl ListReader {
         let mut in_flight = futures::stream::iter(urls)
             .map(move |url| {
                 let (client, metrics, shape) = (client.clone(), metrics.clone(), shape.clone());
-                async move { fetch(&client, url, &metrics, &shape).await }
+                async move { fetch(&client, url, &metrics, &shape, Pagination::Offset).await }
             })
             .buffered(PARALLEL_PAGES);
         let mut index = 0usize;
