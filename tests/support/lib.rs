@@ -15,12 +15,12 @@ pub fn read_repo_file(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// Atlassian's OpenAPI descriptions, in `../shared/spec` beside the repository.
+/// Atlassian's OpenAPI descriptions, vendored in `tests/spec` (see its README for where they come from).
 pub fn spec_dir() -> PathBuf {
-    let dir = repo_root().join("../shared/spec");
+    let dir = repo_root().join("tests/spec");
     assert!(
         dir.join("confluence-cloud-v2.openapi.json").exists(),
-        "Atlassian's OpenAPI files are expected in {} (shared/spec beside the repository)",
+        "Atlassian's OpenAPI files are expected in {}",
         dir.display()
     );
     dir
