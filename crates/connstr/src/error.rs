@@ -103,6 +103,13 @@ pub enum ConnStrError {
         message: String,
     },
 
+    /// Several values are invalid: each error, in the order of the connection string.
+    #[error("{} values are invalid:\n{}", .errors.len(), numbered(.errors))]
+    Several {
+        /// The errors.
+        errors: Vec<ConnStrError>,
+    },
+
     /// The builder was given a name that cannot be written in a connection string.
     #[error("cannot write property name {key:?} in a connection string: {reason}")]
     InvalidKey {
@@ -123,11 +130,16 @@ impl ConnStrError {
             | ConnStrError::EmptyKey { offset, .. }
             | ConnStrError::UnknownProperty { offset, .. }
             | ConnStrError::InvalidValue { offset, .. } => Some(*offset),
+            ConnStrError::Several { errors } => errors.first().and_then(ConnStrError::offset),
             ConnStrError::MissingProperty { .. }
             | ConnStrError::Incompatible { .. }
             | ConnStrError::InvalidKey { .. } => None,
         }
     }
+}
+
+fn numbered(errors: &[ConnStrError]) -> String {
+    errors.iter().enumerate().map(|(i, e)| format!("{}. {e}", i + 1)).collect::<Vec<_>>().join("\n")
 }
 
 fn doubled_quote_example(quote: char) -> String {

@@ -34,9 +34,10 @@ pub use grammar::{redact, ConnectionString, RawPair};
 pub use options::{ConnectionOptions, DisplayValue, OAuthOptions, PropertyValue, ProxyUrl, ValueSource, Warning};
 pub use secret::{Secret, MASK};
 pub use validate::{
-    default_user_agent, API_TOKEN_PAGE, ATLASSIAN_API_URL, CHOICE_ALIASES, CLOUD_ACCESS_TOKEN_URL,
-    CLOUD_AUTHORIZATION_URL, DEFAULT_CALLBACK_URL, DEFAULT_CLOUD_SCOPES, DEFAULT_DATA_CENTER_SCOPES,
+    default_user_agent, API_TOKEN_PAGE, ATLASSIAN_API_URL, CLOUD_ACCESS_TOKEN_URL, CLOUD_AUTHORIZATION_URL,
+    DEFAULT_CALLBACK_URL, DEFAULT_CLOUD_SCOPES, DEFAULT_DATA_CENTER_SCOPES,
 };
 pub use values::{
-    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, SpaceKey,
+    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, OAuthVersion,
+    SpaceKey, UnknownChoice,
 };

@@ -2,7 +2,7 @@
 //! authentication schemes use each. `connstr-spec.md` documents exactly this table (a test keeps them in sync), and
 //! [`crate::options`] validates against it.
 
-use crate::values::AuthScheme;
+use crate::values::{AuthScheme, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthVersion};
 
 /// The type of a property's value, which decides how it is validated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,17 +108,17 @@ const BASIC: &[AuthScheme] = &[AuthScheme::Basic];
 const PAT: &[AuthScheme] = &[AuthScheme::Pat];
 
 /// Valid `AuthScheme` values.
-pub const AUTH_SCHEMES: &[&str] = &["Auto", "Basic", "PAT", "OAuth", "OAuthPKCE"];
+pub const AUTH_SCHEMES: &[&str] = AuthScheme::WITH_AUTO;
 /// Valid `InitiateOAuth` values.
-pub const INITIATE_OAUTH: &[&str] = &["OFF", "GETANDREFRESH", "REFRESH"];
+pub const INITIATE_OAUTH: &[&str] = InitiateOAuth::NAMES;
 /// Valid `Deployment` values.
-pub const DEPLOYMENTS: &[&str] = &["Auto", "Cloud", "DataCenter"];
+pub const DEPLOYMENTS: &[&str] = Deployment::WITH_AUTO;
 /// Valid `OAuthVersion` values.
-pub const OAUTH_VERSIONS: &[&str] = &["2.0"];
+pub const OAUTH_VERSIONS: &[&str] = OAuthVersion::NAMES;
 /// Valid `LocalFiles` values.
-pub const LOCAL_FILES: &[&str] = &["None", "Read", "ReadWrite"];
+pub const LOCAL_FILES: &[&str] = LocalFiles::NAMES;
 /// Valid `LogLevel` values.
-pub const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
+pub const LOG_LEVELS: &[&str] = LogLevel::NAMES;
 
 /// Every connection property, in the order `connstr-spec.md` lists them.
 pub static PROPERTIES: &[PropertyInfo] = &[

@@ -14,7 +14,8 @@ use crate::options::{ConnectionOptions, OAuthOptions, ProxyUrl, ValueSource, War
 use crate::properties::{self, PropertyInfo, ValueKind, PROPERTIES};
 use crate::secret::Secret;
 use crate::values::{
-    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, SpaceKey,
+    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, OAuthVersion,
+    SpaceKey, UnknownChoice,
 };
 
 /// Atlassian's Cloud authorization endpoint.
@@ -46,78 +47,158 @@ pub const DEFAULT_CLOUD_SCOPES: &[&str] = &[
 /// The scopes requested on Data Center when `Scope` is not given.
 pub const DEFAULT_DATA_CENTER_SCOPES: &[&str] = &["READ"];
 
-/// Accepted spellings of enum values besides the canonical ones: (property, alias, canonical value).
-pub const CHOICE_ALIASES: &[(&str, &str, &str)] = &[
-    ("AuthScheme", "APIToken", "Basic"),
-    ("AuthScheme", "PersonalAccessToken", "PAT"),
-    ("AuthScheme", "PKCE", "OAuthPKCE"),
-    ("Deployment", "Server", "DataCenter"),
-    ("Deployment", "DC", "DataCenter"),
-    ("LogLevel", "warning", "warn"),
-    ("LogLevel", "none", "off"),
-];
-
+/// Builds the options in stages: every value is parsed first and all value errors are reported together (so a
+/// bad value is never hidden behind a later "no credentials"); then the scheme is resolved and its requirements and
+/// the transport are checked.
 pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnStrError> {
     let given = Given::collect(cs)?;
-    let mut warnings = given.warnings.clone();
+    let mut problems = Problems::default();
+    let site = site(&given, &mut problems);
+    let credentials = credentials(&given);
+    let oauth = site.as_ref().map(|(url, deployment, _)| oauth_settings(&given, url, *deployment, &mut problems));
+    let behaviour = behaviour(&given, &mut problems);
+    problems.finish()?;
+    let (Some((url, deployment, mut warnings)), Some((oauth, oauth_warnings))) = (site, oauth) else {
+        unreachable!("the site parsed when there is no problem")
+    };
+    warnings.extend(given.warnings.clone());
+    warnings.extend(oauth_warnings);
     let mut sources: BTreeMap<&'static str, ValueSource> =
         given.pairs.keys().map(|name| (*name, ValueSource::Given)).collect();
-
-    // The site and the deployment.
-    let raw_url = given.url("Url")?.ok_or_else(|| ConnStrError::Incompatible {
-        message: "Url is required: the Confluence site, e.g. Url=https://yoursite.atlassian.net (Cloud) or \
-                  Url=https://confluence.example.com (Data Center)"
-            .to_owned(),
-    })?;
-    let deployment = match given.choice("Deployment")? {
-        Some("Cloud") => Deployment::Cloud,
-        Some("DataCenter") => Deployment::DataCenter,
-        _ => {
-            sources.insert("Deployment", ValueSource::Resolved);
-            deployment_from_host(&raw_url)
-        }
+    if given.auto("Deployment") {
+        sources.insert("Deployment", ValueSource::Resolved);
+    }
+    let auth_scheme = resolve_scheme(&given, &credentials, &oauth, deployment, &mut sources)?;
+    let Credentials { user, api_token, password, personal_access_token } = credentials;
+    let options = ConnectionOptions {
+        url,
+        deployment,
+        auth_scheme,
+        user,
+        api_token,
+        password,
+        personal_access_token,
+        oauth,
+        timeout: behaviour.timeout,
+        max_concurrency: behaviour.max_concurrency,
+        page_size: behaviour.page_size,
+        max_rows: behaviour.max_rows,
+        spaces: behaviour.spaces,
+        include_archived: behaviour.include_archived,
+        allow_unbounded_writes: behaviour.allow_unbounded_writes,
+        proxy_url: behaviour.proxy_url,
+        trusted_ca_file: behaviour.trusted_ca_file,
+        allow_insecure_http: behaviour.allow_insecure_http,
+        max_pages: behaviour.max_pages,
+        max_response_bytes: behaviour.max_response_bytes,
+        local_files: behaviour.local_files,
+        allow_session_settings: behaviour.allow_session_settings,
+        user_agent: behaviour.user_agent,
+        log_level: behaviour.log_level,
+        warnings,
+        sources,
     };
+    check_scheme_requirements(&options)?;
+    check_transport(&options, &given)?;
+    let mut options = options;
+    options.warnings.extend(scheme_warnings(&options, &given));
+    Ok(options)
+}
+
+/// The value errors found so far.
+#[derive(Default)]
+struct Problems(Vec<ConnStrError>);
+
+impl Problems {
+    /// The value, or `None` with its error kept.
+    fn take<T>(&mut self, result: Result<T, ConnStrError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    /// One error as itself, several together, in the order of the connection string.
+    fn finish(mut self) -> Result<(), ConnStrError> {
+        self.0.sort_by_key(|e| e.offset().unwrap_or(usize::MAX));
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(self.0.remove(0)),
+            _ => Err(ConnStrError::Several { errors: self.0 }),
+        }
+    }
+}
+
+/// The site and the product it runs: `Url` (normalised) and `Deployment` (`Auto` decided from the host); `None`
+/// with the problems recorded when either is wrong.
+fn site(given: &Given<'_>, problems: &mut Problems) -> Option<(Url, Deployment, Vec<Warning>)> {
+    let deployment = problems.take(given.choice::<Deployment>("Deployment"));
+    let raw_url = problems.take(given.url("Url").and_then(|url| {
+        url.ok_or_else(|| ConnStrError::Incompatible {
+            message: "Url is required: the Confluence site, e.g. Url=https://yoursite.atlassian.net (Cloud) or \
+                      Url=https://confluence.example.com (Data Center)"
+                .to_owned(),
+        })
+    }))?;
+    let deployment = deployment?.unwrap_or_else(|| deployment_from_host(&raw_url));
+    let mut warnings = Vec::new();
     let url = normalise_site_url(raw_url, deployment, &mut warnings);
+    Some((url, deployment, warnings))
+}
 
-    // Credentials and the scheme they imply.
-    let user = given.text("User");
-    let api_token = given.secret("APIToken");
-    let password = given.secret("Password");
-    let personal_access_token = given.secret("PersonalAccessToken");
-    let client_id = given.text("OAuthClientId");
-    let client_secret = given.secret("OAuthClientSecret");
-    let access_token = given.secret("OAuthAccessToken");
-    let refresh_token = given.secret("OAuthRefreshToken");
-    let auth_scheme = match given.choice("AuthScheme")? {
-        Some("Basic") => AuthScheme::Basic,
-        Some("PAT") => AuthScheme::Pat,
-        Some("OAuth") => AuthScheme::OAuth,
-        Some("OAuthPKCE") => AuthScheme::OAuthPkce,
-        _ => {
-            sources.insert("AuthScheme", ValueSource::Resolved);
-            if personal_access_token.is_some() {
-                AuthScheme::Pat
-            } else if user.is_some() && (api_token.is_some() || password.is_some()) {
-                AuthScheme::Basic
-            } else if client_id.is_some() || access_token.is_some() || refresh_token.is_some() {
-                match deployment {
-                    Deployment::Cloud => AuthScheme::OAuth,
-                    Deployment::DataCenter => AuthScheme::OAuthPkce,
-                }
-            } else {
-                return Err(ConnStrError::Incompatible { message: no_credentials_message(deployment) });
-            }
-        }
-    };
+/// The static credentials as given.
+struct Credentials {
+    user: Option<String>,
+    api_token: Option<Secret>,
+    password: Option<Secret>,
+    personal_access_token: Option<Secret>,
+}
 
-    // OAuth settings (defaults filled in whatever the scheme, so they can be shown).
-    let initiate = match given.choice("InitiateOAuth")? {
-        Some("GETANDREFRESH") => InitiateOAuth::GetAndRefresh,
-        Some("REFRESH") => InitiateOAuth::Refresh,
-        _ => InitiateOAuth::Off,
-    };
-    given.choice("OAuthVersion")?;
-    let callback_url = given.url("CallbackURL")?.unwrap_or_else(|| parse_known_url(DEFAULT_CALLBACK_URL));
+fn credentials(given: &Given<'_>) -> Credentials {
+    Credentials {
+        user: given.text("User"),
+        api_token: given.secret("APIToken"),
+        password: given.secret("Password"),
+        personal_access_token: given.secret("PersonalAccessToken"),
+    }
+}
+
+/// `AuthScheme`, or (for `Auto`) the scheme the credentials given imply.
+fn resolve_scheme(
+    given: &Given<'_>,
+    credentials: &Credentials,
+    oauth: &OAuthOptions,
+    deployment: Deployment,
+    sources: &mut BTreeMap<&'static str, ValueSource>,
+) -> Result<AuthScheme, ConnStrError> {
+    if let Some(scheme) = given.choice::<AuthScheme>("AuthScheme")? {
+        return Ok(scheme);
+    }
+    sources.insert("AuthScheme", ValueSource::Resolved);
+    if credentials.personal_access_token.is_some() {
+        Ok(AuthScheme::Pat)
+    } else if credentials.user.is_some() && (credentials.api_token.is_some() || credentials.password.is_some()) {
+        Ok(AuthScheme::Basic)
+    } else if oauth.client_id.is_some() || oauth.access_token.is_some() || oauth.refresh_token.is_some() {
+        Ok(match deployment {
+            Deployment::Cloud => AuthScheme::OAuth,
+            Deployment::DataCenter => AuthScheme::OAuthPkce,
+        })
+    } else {
+        Err(ConnStrError::Incompatible { message: no_credentials_message(deployment) })
+    }
+}
+
+/// The OAuth settings, defaults filled in whatever the scheme (so they can be shown); bad values go to `problems`.
+fn oauth_settings(
+    given: &Given<'_>,
+    url: &Url,
+    deployment: Deployment,
+    problems: &mut Problems,
+) -> (OAuthOptions, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let initiate =
+        problems.take(given.choice::<InitiateOAuth>("InitiateOAuth")).flatten().unwrap_or(InitiateOAuth::Off);
+    problems.take(given.choice::<OAuthVersion>("OAuthVersion"));
+    let callback_url =
+        problems.take(given.url("CallbackURL")).flatten().unwrap_or_else(|| parse_known_url(DEFAULT_CALLBACK_URL));
     let scopes = match given.text("Scope") {
         Some(text) => text.split_whitespace().map(str::to_owned).collect(),
         None => match deployment {
@@ -128,13 +209,12 @@ pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnS
         .map(|s| s.to_string())
         .collect::<Vec<_>>(),
     };
-    let cloud_id = match given.raw("CloudId") {
-        Some(pair) => Some(CloudId::parse(pair.value.trim()).map_err(|reason| given.invalid("CloudId", reason))?),
-        None => None,
-    };
+    let cloud_id = given.raw("CloudId").and_then(|pair| {
+        problems.take(CloudId::parse(pair.value.trim()).map_err(|reason| given.invalid("CloudId", reason)))
+    });
     let settings_location = match given.raw("OAuthSettingsLocation") {
         Some(pair) => parse_settings_location(&pair.value),
-        None => default_settings_location(&url).unwrap_or_else(|| {
+        None => default_settings_location(url).unwrap_or_else(|| {
             warnings.push(Warning {
                 property: Some("OAuthSettingsLocation"),
                 message: "no configuration directory was found (HOME is not set), so OAuth tokens are kept in \
@@ -147,82 +227,84 @@ pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnS
     let (default_authorization_url, default_token_url) = match deployment {
         Deployment::Cloud => (parse_known_url(CLOUD_AUTHORIZATION_URL), parse_known_url(CLOUD_ACCESS_TOKEN_URL)),
         Deployment::DataCenter => {
-            (join_site(&url, "rest/oauth2/latest/authorize"), join_site(&url, "rest/oauth2/latest/token"))
+            (join_site(url, "rest/oauth2/latest/authorize"), join_site(url, "rest/oauth2/latest/token"))
         }
     };
+    let mut url_or = |name: &'static str, default: Url| problems.take(given.url(name)).flatten().unwrap_or(default);
     let oauth = OAuthOptions {
-        client_id,
-        client_secret,
+        client_id: given.text("OAuthClientId"),
+        client_secret: given.secret("OAuthClientSecret"),
         callback_url,
         initiate,
-        access_token,
-        refresh_token,
+        access_token: given.secret("OAuthAccessToken"),
+        refresh_token: given.secret("OAuthRefreshToken"),
         settings_location,
         verifier: given.secret("OAuthVerifier"),
         scopes,
         cloud_id,
-        authorization_url: given.url("OAuthAuthorizationURL")?.unwrap_or(default_authorization_url),
-        access_token_url: given.url("OAuthAccessTokenURL")?.unwrap_or(default_token_url),
-        atlassian_api_url: given.url("AtlassianApiUrl")?.unwrap_or_else(|| parse_known_url(ATLASSIAN_API_URL)),
+        authorization_url: url_or("OAuthAuthorizationURL", default_authorization_url),
+        access_token_url: url_or("OAuthAccessTokenURL", default_token_url),
+        atlassian_api_url: url_or("AtlassianApiUrl", parse_known_url(ATLASSIAN_API_URL)),
     };
+    (oauth, warnings)
+}
 
-    // Limits, behaviour, transport.
-    let timeout = given.integer("Timeout")?.unwrap_or(60);
-    let max_rows = given.integer("MaxRows")?.unwrap_or(-1);
-    let page_size = given.integer("PageSize")?.unwrap_or(0);
-    let spaces = match given.raw("Spaces") {
-        Some(pair) => parse_space_list(&pair.value).map_err(|reason| given.invalid("Spaces", reason))?,
-        None => Vec::new(),
-    };
-    let proxy_url = given.url("ProxyUrl")?.map(ProxyUrl::new);
-    let trusted_ca_file = given.raw("TrustedCaFile").map(|pair| expand_home(pair.value.trim()));
-    let local_files = match given.choice("LocalFiles")? {
-        Some("Read") => LocalFiles::Read,
-        Some("ReadWrite") => LocalFiles::ReadWrite,
-        _ => LocalFiles::None,
-    };
-    let log_level = match given.choice("LogLevel")? {
-        Some("off") => LogLevel::Off,
-        Some("error") => LogLevel::Error,
-        Some("info") => LogLevel::Info,
-        Some("debug") => LogLevel::Debug,
-        Some("trace") => LogLevel::Trace,
-        _ => LogLevel::Warn,
-    };
+/// Limits, behaviour and transport.
+struct Behaviour {
+    timeout: Option<Duration>,
+    max_concurrency: usize,
+    page_size: Option<u32>,
+    max_rows: Option<u64>,
+    spaces: Vec<SpaceKey>,
+    include_archived: bool,
+    allow_unbounded_writes: bool,
+    proxy_url: Option<ProxyUrl>,
+    trusted_ca_file: Option<PathBuf>,
+    allow_insecure_http: bool,
+    max_pages: usize,
+    max_response_bytes: u64,
+    local_files: LocalFiles,
+    allow_session_settings: bool,
+    user_agent: String,
+    log_level: LogLevel,
+}
 
-    let options = ConnectionOptions {
-        url,
-        deployment,
-        auth_scheme,
-        user,
-        api_token,
-        password,
-        personal_access_token,
-        oauth,
+/// Limits, behaviour and transport, defaults filled in; bad values go to `problems`.
+fn behaviour(given: &Given<'_>, problems: &mut Problems) -> Behaviour {
+    let mut integer =
+        |name: &'static str, default: i64| problems.take(given.integer(name)).flatten().unwrap_or(default);
+    let timeout = integer("Timeout", 60);
+    let max_rows = integer("MaxRows", -1);
+    let page_size = integer("PageSize", 0);
+    let max_concurrency = integer("MaxConcurrency", 8) as usize;
+    let max_pages = integer("MaxPages", 100_000) as usize;
+    let max_response_mib = integer("MaxResponseSize", 64) as u64;
+    let mut flag = |name: &'static str| problems.take(given.bool(name)).flatten().unwrap_or(false);
+    let include_archived = flag("IncludeArchived");
+    let allow_unbounded_writes = flag("AllowUnboundedWrites");
+    let allow_insecure_http = flag("AllowInsecureHttp");
+    let allow_session_settings = flag("AllowSessionSettings");
+    let spaces = given.raw("Spaces").and_then(|pair| {
+        problems.take(parse_space_list(&pair.value).map_err(|reason| given.invalid("Spaces", reason)))
+    });
+    Behaviour {
         timeout: (timeout > 0).then(|| Duration::from_secs(timeout as u64)),
-        max_concurrency: given.integer("MaxConcurrency")?.unwrap_or(8) as usize,
+        max_concurrency,
         page_size: (page_size > 0).then_some(page_size as u32),
         max_rows: (max_rows > 0).then_some(max_rows as u64),
-        spaces,
-        include_archived: given.bool("IncludeArchived")?.unwrap_or(false),
-        allow_unbounded_writes: given.bool("AllowUnboundedWrites")?.unwrap_or(false),
-        proxy_url,
-        trusted_ca_file,
-        allow_insecure_http: given.bool("AllowInsecureHttp")?.unwrap_or(false),
-        max_pages: given.integer("MaxPages")?.unwrap_or(100_000) as usize,
-        max_response_bytes: given.integer("MaxResponseSize")?.unwrap_or(64) as u64 * 1024 * 1024,
-        local_files,
-        allow_session_settings: given.bool("AllowSessionSettings")?.unwrap_or(false),
+        spaces: spaces.unwrap_or_default(),
+        include_archived,
+        allow_unbounded_writes,
+        proxy_url: problems.take(given.url("ProxyUrl")).flatten().map(ProxyUrl::new),
+        trusted_ca_file: given.raw("TrustedCaFile").map(|pair| expand_home(pair.value.trim())),
+        allow_insecure_http,
+        max_pages,
+        max_response_bytes: max_response_mib * 1024 * 1024,
+        local_files: problems.take(given.choice::<LocalFiles>("LocalFiles")).flatten().unwrap_or_default(),
+        allow_session_settings,
         user_agent: given.text("UserAgent").unwrap_or_else(default_user_agent),
-        log_level,
-        warnings,
-        sources,
-    };
-    check_scheme_requirements(&options)?;
-    check_transport(&options, &given)?;
-    let mut options = options;
-    options.warnings.extend(scheme_warnings(&options, &given));
-    Ok(options)
+        log_level: problems.take(given.choice::<LogLevel>("LogLevel")).flatten().unwrap_or(LogLevel::Warn),
+    }
 }
 
 /// The `User-Agent` sent when `UserAgent` is not given.
@@ -653,25 +735,30 @@ impl<'a> Given<'a> {
         Ok(Some(n))
     }
 
-    /// The canonical spelling of an enum value (case-insensitive, aliases accepted).
-    fn choice(&self, name: &'static str) -> Result<Option<&'static str>, ConnStrError> {
+    /// Whether an `Auto`-able property is left to be resolved (absent, or `Auto`).
+    fn auto(&self, name: &str) -> bool {
+        self.raw(name).is_none_or(|pair| pair.value.trim().eq_ignore_ascii_case("auto"))
+    }
+
+    /// An enum value (case-insensitive, aliases accepted); `None` when absent or `Auto`.
+    fn choice<T>(&self, name: &'static str) -> Result<Option<T>, ConnStrError>
+    where
+        T: std::str::FromStr<Err = UnknownChoice>,
+    {
         let Some(pair) = self.raw(name) else { return Ok(None) };
-        let ValueKind::Choice(valid) = Self::info(name).kind else { unreachable!("{name} is not an enum property") };
         let text = pair.value.trim();
-        if let Some(value) = valid.iter().find(|v| v.eq_ignore_ascii_case(text)) {
-            return Ok(Some(value));
+        let ValueKind::Choice(valid) = Self::info(name).kind else { unreachable!("{name} is not an enum property") };
+        if valid.first() == Some(&"Auto") && text.eq_ignore_ascii_case("auto") {
+            return Ok(None);
         }
-        if let Some((_, _, canonical)) =
-            CHOICE_ALIASES.iter().find(|(p, alias, _)| *p == name && alias.eq_ignore_ascii_case(text))
-        {
-            return Ok(valid.iter().find(|v| v == &canonical).copied());
-        }
-        let reason = if name == "OAuthVersion" && text.starts_with('1') {
-            "OAuth 1.0a application links are not supported; use OAuth 2.0 (OAuthVersion=2.0)".to_owned()
-        } else {
-            format!("{text:?} is not one of {}", valid.join(", "))
-        };
-        Err(self.invalid(name, reason))
+        text.parse::<T>().map(Some).map_err(|unknown| {
+            let reason = if name == "OAuthVersion" && text.starts_with('1') {
+                "OAuth 1.0a application links are not supported; use OAuth 2.0 (OAuthVersion=2.0)".to_owned()
+            } else {
+                format!("{:?} is not one of {}", unknown.text, valid.join(", "))
+            };
+            self.invalid(name, reason)
+        })
     }
 }
 
@@ -853,6 +940,42 @@ mod tests {
         ok("Url=http://wiki.corp;PAT=p;AllowInsecureHttp=yes");
         // Cloud OAuth sends nothing to Url itself.
         ok("Url=http://acme.example;Deployment=Cloud;OAuthClientId=c;OAuthClientSecret=s");
+    }
+
+    /// A bad value was once hidden behind "no credentials given"; now every bad value is reported, in order.
+    #[test]
+    fn every_bad_value_is_reported_before_anything_else() {
+        let e = err("Url=https://acme.atlassian.net;InitiateOAuth=SOMETIMES");
+        assert!(matches!(&e, ConnStrError::InvalidValue { property: "InitiateOAuth", .. }), "{e}");
+        let e = err("Url=https://acme.atlassian.net;Timeout=soon;LogLevel=loud;MaxPages=0");
+        let ConnStrError::Several { errors } = &e else { panic!("{e}") };
+        let properties: Vec<&str> = errors
+            .iter()
+            .map(|e| match e {
+                ConnStrError::InvalidValue { property, .. } => *property,
+                _ => "?",
+            })
+            .collect();
+        assert_eq!(properties, ["Timeout", "LogLevel", "MaxPages"]);
+        let text = e.to_string();
+        assert!(text.starts_with("3 values are invalid:\n1. invalid value for Timeout"), "{text}");
+        assert_eq!(e.offset(), errors[0].offset());
+    }
+
+    #[test]
+    fn enum_values_parse_with_their_aliases() {
+        assert_eq!("pkce".parse::<AuthScheme>(), Ok(AuthScheme::OAuthPkce));
+        assert_eq!(" dc ".parse::<Deployment>(), Ok(Deployment::DataCenter));
+        assert_eq!("WARNING".parse::<LogLevel>(), Ok(LogLevel::Warn));
+        assert_eq!("readwrite".parse::<LocalFiles>(), Ok(LocalFiles::ReadWrite));
+        let unknown = "Kerberos".parse::<AuthScheme>().unwrap_err();
+        assert_eq!(unknown.to_string(), "\"Kerberos\" is not one of Basic, PAT, OAuth, OAuthPKCE");
+        for scheme in AuthScheme::ALL {
+            assert_eq!(scheme.as_str().parse::<AuthScheme>(), Ok(*scheme));
+        }
+        assert!(LogLevel::Trace > LogLevel::Warn && LogLevel::Off < LogLevel::Error);
+        assert_eq!(crate::properties::AUTH_SCHEMES, ["Auto", "Basic", "PAT", "OAuth", "OAuthPKCE"]);
+        assert!(ok(&format!("{CLOUD_BASIC};AuthScheme=auto")).source_of("AuthScheme") == ValueSource::Resolved);
     }
 
     #[test]

@@ -3,160 +3,179 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// How the driver authenticates (the `AuthScheme` property, after `Auto` is resolved).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AuthScheme {
-    /// Account email (Cloud) or username (Data Center) with an API token or password, as HTTP Basic.
-    Basic,
-    /// A Data Center personal access token, as `Authorization: Bearer`.
-    Pat,
-    /// OAuth 2.0 authorization code (Cloud 3LO: confidential client with a secret).
-    OAuth,
-    /// OAuth 2.0 authorization code with PKCE (Data Center, public clients).
-    OAuthPkce,
+/// A value that is not one of a property's names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownChoice {
+    /// The text given.
+    pub text: String,
+    /// The accepted names.
+    pub valid: &'static [&'static str],
+}
+
+impl fmt::Display for UnknownChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not one of {}", self.text, self.valid.join(", "))
+    }
+}
+
+/// Declares a closed set of property values: the enum, its canonical names in documentation order (`NAMES`, and
+/// `WITH_AUTO` for properties that also take `Auto`), other accepted spellings (`ALIASES`), `as_str`, `Display`,
+/// and `FromStr` (case-insensitive, aliases included). The property registry's lists of valid values are these.
+macro_rules! choice {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident = $text:literal),+ $(,)?
+        }
+        aliases { $($alias:literal => $target:ident),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$variant_meta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in documentation order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The canonical names, in documentation order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+            /// The canonical names after `Auto`, for properties that resolve `Auto` to one of them.
+            pub const WITH_AUTO: &'static [&'static str] = &["Auto", $($text),+];
+            /// Other accepted spellings, each with the value it means.
+            pub const ALIASES: &'static [(&'static str, $name)] = &[$(($alias, $name::$target)),*];
+
+            /// The name used in connection strings.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownChoice;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                let text = text.trim();
+                $name::ALL
+                    .iter()
+                    .find(|v| v.as_str().eq_ignore_ascii_case(text))
+                    .or_else(|| $name::ALIASES.iter().find(|(a, _)| a.eq_ignore_ascii_case(text)).map(|(_, v)| v))
+                    .copied()
+                    .ok_or_else(|| UnknownChoice { text: text.to_owned(), valid: $name::NAMES })
+            }
+        }
+    };
+}
+
+choice! {
+    /// How the driver authenticates (the `AuthScheme` property, after `Auto` is resolved).
+    AuthScheme {
+        /// Account email (Cloud) or username (Data Center) with an API token or password, as HTTP Basic.
+        Basic = "Basic",
+        /// A Data Center personal access token, as `Authorization: Bearer`.
+        Pat = "PAT",
+        /// OAuth 2.0 authorization code (Cloud 3LO: confidential client with a secret).
+        OAuth = "OAuth",
+        /// OAuth 2.0 authorization code with PKCE (Data Center, public clients).
+        OAuthPkce = "OAuthPKCE",
+    }
+    aliases { "APIToken" => Basic, "PersonalAccessToken" => Pat, "PKCE" => OAuthPkce }
 }
 
 impl AuthScheme {
-    /// The name used in connection strings.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AuthScheme::Basic => "Basic",
-            AuthScheme::Pat => "PAT",
-            AuthScheme::OAuth => "OAuth",
-            AuthScheme::OAuthPkce => "OAuthPKCE",
-        }
-    }
-
     /// Whether the scheme is one of the OAuth ones.
     pub fn is_oauth(&self) -> bool {
         matches!(self, AuthScheme::OAuth | AuthScheme::OAuthPkce)
     }
 }
 
-impl fmt::Display for AuthScheme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+choice! {
+    /// When the driver may start or refresh an OAuth authorization (the `InitiateOAuth` property).
+    InitiateOAuth {
+        /// Never start a flow or refresh: use the tokens given or stored (web apps drive the flow with the stored
+        /// procedures).
+        Off = "OFF",
+        /// Use stored tokens, refresh them, and run the browser flow when there are none (desktop apps).
+        GetAndRefresh = "GETANDREFRESH",
+        /// Refresh only; never open a browser (unattended services).
+        Refresh = "REFRESH",
+    }
+    aliases {}
+}
+
+choice! {
+    /// Which product the site runs (the `Deployment` property, after `Auto` is resolved).
+    Deployment {
+        /// Confluence Cloud (`*.atlassian.net`): REST v2 and v1 under `/wiki`, OAuth through auth.atlassian.com.
+        Cloud = "Cloud",
+        /// Confluence Data Center (or Server): REST under `{Url}/rest/api`, OAuth 2.0 provider with PKCE.
+        DataCenter = "DataCenter",
+    }
+    aliases { "Server" => DataCenter, "DC" => DataCenter }
+}
+
+choice! {
+    /// The OAuth protocol version (the `OAuthVersion` property): only OAuth 2.0.
+    OAuthVersion {
+        /// OAuth 2.0.
+        V2 = "2.0",
+    }
+    aliases {}
+}
+
+choice! {
+    /// How much the driver logs (the `LogLevel` property).
+    LogLevel {
+        /// Nothing.
+        Off = "off",
+        /// Errors only.
+        Error = "error",
+        /// Errors and warnings.
+        Warn = "warn",
+        /// Plus one line per query and per authorization step.
+        Info = "info",
+        /// Plus one line per HTTP request.
+        Debug = "debug",
+        /// Everything, including response sizes and timings (still never a secret).
+        Trace = "trace",
+    }
+    aliases { "warning" => Warn, "none" => Off }
+}
+
+impl PartialOrd for LogLevel {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
-/// When the driver may start or refresh an OAuth authorization (the `InitiateOAuth` property).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum InitiateOAuth {
-    /// Never start a flow or refresh: use the tokens given or stored (web apps drive the flow with the stored
-    /// procedures).
-    Off,
-    /// Use stored tokens, refresh them, and run the browser flow when there are none (desktop apps).
-    GetAndRefresh,
-    /// Refresh only; never open a browser (unattended services).
-    Refresh,
-}
-
-impl InitiateOAuth {
-    /// The name used in connection strings.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            InitiateOAuth::Off => "OFF",
-            InitiateOAuth::GetAndRefresh => "GETANDREFRESH",
-            InitiateOAuth::Refresh => "REFRESH",
-        }
+impl Ord for LogLevel {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let rank = |level: &LogLevel| LogLevel::ALL.iter().position(|l| l == level);
+        rank(self).cmp(&rank(other))
     }
 }
 
-impl fmt::Display for InitiateOAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+choice! {
+    /// Whether SQL may touch the machine's files (the `LocalFiles` property).
+    #[derive(Default)]
+    LocalFiles {
+        /// No: queries, `EXPLAIN` and the procedures only (the default, and always for remote clients).
+        #[default]
+        None = "None",
+        /// `CREATE EXTERNAL TABLE` over local files (and the `CREATE`/`DROP` of views and tables in memory).
+        Read = "Read",
+        /// Also `COPY ... TO` a local file and `INSERT INTO` an external table.
+        ReadWrite = "ReadWrite",
     }
-}
-
-/// Which product the site runs (the `Deployment` property, after `Auto` is resolved).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Deployment {
-    /// Confluence Cloud (`*.atlassian.net`): REST v2 and v1 under `/wiki`, OAuth through auth.atlassian.com.
-    Cloud,
-    /// Confluence Data Center (or Server): REST under `{Url}/rest/api`, OAuth 2.0 provider with PKCE.
-    DataCenter,
-}
-
-impl Deployment {
-    /// The name used in connection strings.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Deployment::Cloud => "Cloud",
-            Deployment::DataCenter => "DataCenter",
-        }
-    }
-}
-
-impl fmt::Display for Deployment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How much the driver logs (the `LogLevel` property).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LogLevel {
-    /// Nothing.
-    Off,
-    /// Errors only.
-    Error,
-    /// Errors and warnings.
-    Warn,
-    /// Plus one line per query and per authorization step.
-    Info,
-    /// Plus one line per HTTP request.
-    Debug,
-    /// Everything, including response sizes and timings (still never a secret).
-    Trace,
-}
-
-impl LogLevel {
-    /// The name used in connection strings (lower case, as `tracing` filters write it).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            LogLevel::Off => "off",
-            LogLevel::Error => "error",
-            LogLevel::Warn => "warn",
-            LogLevel::Info => "info",
-            LogLevel::Debug => "debug",
-            LogLevel::Trace => "trace",
-        }
-    }
-}
-
-impl fmt::Display for LogLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Whether SQL may touch the machine's files (the `LocalFiles` property).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LocalFiles {
-    /// No: queries, `EXPLAIN` and the procedures only (the default, and always for remote clients).
-    #[default]
-    None,
-    /// `CREATE EXTERNAL TABLE` over local files (and the `CREATE`/`DROP` of views and tables in memory).
-    Read,
-    /// Also `COPY ... TO` a local file and `INSERT INTO` an external table.
-    ReadWrite,
-}
-
-impl LocalFiles {
-    /// The name used in connection strings.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            LocalFiles::None => "None",
-            LocalFiles::Read => "Read",
-            LocalFiles::ReadWrite => "ReadWrite",
-        }
-    }
-}
-
-impl fmt::Display for LocalFiles {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+    aliases {}
 }
 
 /// Where OAuth tokens are kept between connections (the `OAuthSettingsLocation` property).
