@@ -2,8 +2,8 @@
 //! Regenerate with `UPDATE_DOCS=1 cargo test -p confluence-sql-tests --test tables_doc`.
 
 use confluence_sql::columns::Source;
-use confluence_sql::table::{CqlKind, Endpoint, ParamValue, TableSpec};
-use confluence_sql::tables::{ALL, CQL_SEARCH};
+use confluence_sql::spec::{CqlKind, Endpoint, ParamValue, SpaceScope, Table, TableSpec};
+use confluence_sql::tables::{ALL, CQL_TABLE};
 use confluence_sql_tests::repo_root;
 
 const HEADER: &str = "# Tables
@@ -29,7 +29,8 @@ Conventions:
   partition.
 ";
 
-fn render_table(spec: &TableSpec) -> String {
+fn render_table(table: &Table) -> String {
+    let spec = table.cloud;
     let (api, path) = match spec.endpoint {
         Endpoint::V2 { path, max_limit } => {
             ("REST v2", format!("`GET /wiki/api/v2/{path}` (up to {max_limit} per request)"))
@@ -49,12 +50,12 @@ fn render_table(spec: &TableSpec) -> String {
     for c in spec.columns {
         out.push_str(&format!("| `{}` | {} | {} |\n", c.name, c.kind.data_type(), c.doc));
     }
-    if let Some(parent) = spec.parent {
+    if let Some(parent) = spec.per_parent.map(|p| p.column) {
         out.push_str(&format!(
             "\nRead one `{parent}` at a time: the query must pin it with `{parent} = <id>` or `{parent} IN (<ids>)` \
              (one partition per id; a join does not pin it), else it fails with a message saying so.\n"
         ));
-        if let Some(search) = spec.child_search {
+        if let Some(search) = spec.per_parent.and_then(|p| p.child_search) {
             out.push_str(&format!(
                 "\nOr pin `{column}` instead (`=` or `IN`): one CQL search, `GET /wiki/rest/api/{path}?cql=type = \
                  {kind} AND {field} = ...&expand={expand}` ({max} per request; one partition per space of `Spaces`), \
@@ -96,7 +97,7 @@ fn render_table(spec: &TableSpec) -> String {
         out.push_str(&format!(
             "\nWith `{}` pinned (`=` or `IN`, up to 250 values): `GET /wiki/api/v2/{path}` instead, one partition per \
              value (exact); the filters above still apply.\n",
-            by_parent.parent.unwrap_or_default()
+            by_parent.per_parent.map(|p| p.column).unwrap_or_default()
         ));
     }
     if let Some(route) = spec.cql_route {
@@ -119,10 +120,12 @@ fn render_table(spec: &TableSpec) -> String {
             route.content_type
         ));
     }
-    match spec.data_center {
-        Some(dc) if !std::ptr::eq(dc, spec) => {
+    out.push_str(&spaces_note(spec));
+    match table.data_center {
+        Ok(dc) if !std::ptr::eq(dc, spec) => {
             let Endpoint::V1 { path, max_limit } = dc.endpoint else { return out };
-            let fixed: Vec<String> = dc.fixed_params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut fixed: Vec<String> = dc.search_type.map(|t| format!("cql=type = {t}")).into_iter().collect();
+            fixed.extend(dc.fixed_params.iter().map(|(k, v)| format!("{k}={v}")));
             let filters: Vec<String> = dc
                 .filters
                 .iter()
@@ -143,7 +146,7 @@ fn render_table(spec: &TableSpec) -> String {
             let nulls: Vec<String> = dc
                 .columns
                 .iter()
-                .filter(|c| matches!(c.source, Source::Path(p) if p.first().is_some_and(|k| k.starts_with("no-"))))
+                .filter(|c| matches!(c.source, Source::Null))
                 .map(|c| format!("`{}`", c.name))
                 .collect();
             if !nulls.is_empty() {
@@ -151,26 +154,48 @@ fn render_table(spec: &TableSpec) -> String {
             }
             out.push('\n');
         }
-        Some(_) => out.push_str("\nOn Data Center: the same endpoint under `/rest/api/`.\n"),
-        None => out.push_str(&format!("\nCloud only: {}.\n", confluence_sql::tables::data_center_gap(spec.name))),
+        Ok(_) => out.push_str("\nOn Data Center: the same endpoint under `/rest/api/`.\n"),
+        Err(gap) => out.push_str(&format!("\nCloud only: {gap}.\n")),
     }
     out
+}
+
+/// How the table keeps to the `Spaces` connection property.
+fn spaces_note(spec: &TableSpec) -> String {
+    match spec.space_scope {
+        SpaceScope::Request => String::new(),
+        SpaceScope::Site => "\nIt belongs to the site, not to a space: `Spaces` does not restrict it.\n".to_owned(),
+        SpaceScope::Container(_) if spec.per_parent.is_some() => {
+            "\nWith `Spaces` set, only the pages of those spaces are read: one request first finds which of the pages \
+             named are in them.\n"
+                .to_owned()
+        }
+        SpaceScope::Container(columns) => format!(
+            "\nWith `Spaces` set, rows are kept when their {} is a page or blog post of those spaces (whose ids are \
+             listed first, once per query).\n",
+            columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")
+        ),
+        SpaceScope::SpaceKeyColumn(column) => format!(
+            "\nWith `Spaces` set, the query is restricted with `space IN (...)` and each row's `{column}` is checked \
+             too.\n"
+        ),
+    }
 }
 
 #[test]
 fn docs_tables_md_matches_the_declarations() {
     let on_data_center: Vec<String> =
-        ALL.iter().filter(|t| t.data_center.is_some()).map(|t| format!("`{}`", t.name)).collect();
+        ALL.iter().filter(|t| t.data_center.is_ok()).map(|t| format!("`{}`", t.name())).collect();
     let mut expected = HEADER.replace("DATA_CENTER_TABLES", &on_data_center.join(", "));
-    for spec in ALL {
-        expected.push_str(&render_table(spec));
+    for table in ALL {
+        expected.push_str(&render_table(table));
     }
     expected.push_str(
         "\n## `cql('<query>')`\n\nA table function: `SELECT * FROM cql('type = page AND space = ENG AND title ~ \"roadmap\"')`. \
          The query is sent as is (the `Spaces` property adds `space IN (...)`, before any `ORDER BY`); a bad query \
          fails with Confluence's message. Its rows:\n",
     );
-    expected.push_str(&render_table(&CQL_SEARCH).replacen("\n## `cql`\n\n", "\n", 1));
+    expected.push_str(&render_table(&CQL_TABLE).replacen("\n## `cql`\n\n", "\n", 1));
     let path = repo_root().join("docs/tables.md");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &expected).expect("writes docs/tables.md");

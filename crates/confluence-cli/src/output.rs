@@ -47,6 +47,9 @@ pub fn render(batches: &[RecordBatch], format: ResultFormat, options: RenderOpti
         });
     };
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    if names == ["plan_type", "plan"] && matches!(format, ResultFormat::Table | ResultFormat::Markdown) {
+        return Ok(render_plan(batches, format));
+    }
     let format_options = FormatOptions::default().with_null("");
     let mut out = String::new();
     match format {
@@ -109,6 +112,27 @@ pub fn render(batches: &[RecordBatch], format: ResultFormat, options: RenderOpti
         }
     }
     Ok(out)
+}
+
+/// An `EXPLAIN` result as indented text (a table would pad every line to the longest request): each plan under
+/// its type, one request per line; in Markdown, inside a code block.
+fn render_plan(batches: &[RecordBatch], format: ResultFormat) -> String {
+    use datafusion::arrow::array::AsArray;
+    let mut out = String::new();
+    for batch in batches {
+        let (types, plans) = (batch.column(0).as_string_opt::<i32>(), batch.column(1).as_string_opt::<i32>());
+        let (Some(types), Some(plans)) = (types, plans) else { continue };
+        for row in 0..batch.num_rows() {
+            let _ = writeln!(out, "{}:", escape_controls(types.value(row)));
+            for line in plans.value(row).lines() {
+                let _ = writeln!(out, "  {}", escape_controls(line));
+            }
+        }
+    }
+    match format {
+        ResultFormat::Markdown => format!("```text\n{out}```\n"),
+        _ => out,
+    }
 }
 
 fn formatters<'a>(batch: &'a RecordBatch, options: &'a FormatOptions<'a>) -> anyhow::Result<Vec<ArrayFormatter<'a>>> {
@@ -259,6 +283,31 @@ mod tests {
             assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'), "{text:?}");
             assert!(!text.contains('\u{9b}') && text.contains("\\x1b[2J") && text.contains("line\\nbreak"), "{text}");
         }
+    }
+
+    #[test]
+    fn plans_print_as_indented_text() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("plan_type", DataType::Utf8, false),
+            Field::new("plan", DataType::Utf8, false),
+        ]));
+        let plan = "ConfluenceScanExec: table=pages, partitions=2\n    partition 1: GET /wiki/api/v2/pages?limit=250";
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(StringArray::from(vec!["physical_plan"])), Arc::new(StringArray::from(vec![plan]))],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let text = render(std::slice::from_ref(&batch), ResultFormat::Table, RenderOptions::default()).unwrap_or_default();
+        assert_eq!(
+            text,
+            "physical_plan:\n  ConfluenceScanExec: table=pages, partitions=2\n      partition 1: GET /wiki/api/v2/pages?limit=250\n"
+        );
+        assert!(render(std::slice::from_ref(&batch), ResultFormat::Markdown, RenderOptions::default())
+            .unwrap_or_default()
+            .starts_with("```text\n"));
+        assert!(render(&[batch], ResultFormat::Csv, RenderOptions::default())
+            .unwrap_or_default()
+            .starts_with("plan_type,plan\n"));
     }
 
     #[test]

@@ -54,8 +54,8 @@ const HELP: &str = "\\dt             list the tables
 SQL statements end with ;";
 
 fn describe(table: &str) -> String {
-    match ALL.iter().find(|t| t.name.eq_ignore_ascii_case(table)) {
-        None => format!("no table {table:?}; tables: {}", ALL.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")),
+    match ALL.iter().find(|t| t.name().eq_ignore_ascii_case(table)).map(|t| t.cloud) {
+        None => format!("no table {table:?}; tables: {}", ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")),
         Some(spec) => {
             let width = spec.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
             let mut out = format!("{} — {}\n", spec.name, spec.doc);
@@ -87,7 +87,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, mut runner: Runner) -> anyhow::Res
                         Backslash::Help => println!("{HELP}"),
                         Backslash::ListTables => {
                             for t in ALL {
-                                println!("  {:<12}  {}", t.name, t.doc);
+                                println!("  {:<12}  {}", t.name(), t.cloud.doc);
                             }
                         }
                         Backslash::Describe(table) => print!("{}", describe(&table)),

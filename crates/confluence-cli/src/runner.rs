@@ -100,7 +100,7 @@ impl Runner {
             return None;
         }
         let before = self.connection.metrics();
-        let metrics = self.connection.client().clone();
+        let metrics = self.connection.clone();
         Some(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let started = Instant::now();

@@ -54,9 +54,9 @@ impl Response {
     }
 }
 
+/// What every client of a connection shares, whatever its route.
 struct Inner {
     http: reqwest::Client,
-    dialect: std::sync::RwLock<Dialect>,
     auth: Arc<dyn TokenSource>,
     permits: Semaphore,
     max_concurrency: usize,
@@ -66,10 +66,13 @@ struct Inner {
     metrics: RequestMetrics,
 }
 
-/// The REST client of one connection. Cheap to clone; clones share everything (connections, limits, backoff).
+/// The REST client of one connection. Cheap to clone; clones share everything (connections, limits, backoff,
+/// metrics). Its route (the [`Dialect`]) never changes: an OAuth connection that learns its site's gateway gets a
+/// new client for it with [`ConfluenceClient::with_dialect`], sharing the rest.
 #[derive(Clone)]
 pub struct ConfluenceClient {
     inner: Arc<Inner>,
+    dialect: Arc<Dialect>,
 }
 
 impl fmt::Debug for ConfluenceClient {
@@ -103,9 +106,9 @@ impl ConfluenceClient {
             .map_err(|e| RestError::Config(format!("cannot create the HTTP client: {e}")))?;
         let max_concurrency = config.max_concurrency.max(1);
         Ok(ConfluenceClient {
+            dialect: Arc::new(dialect),
             inner: Arc::new(Inner {
                 http,
-                dialect: std::sync::RwLock::new(dialect),
                 auth,
                 permits: Semaphore::new(max_concurrency),
                 max_concurrency,
@@ -118,14 +121,14 @@ impl ConfluenceClient {
     }
 
     /// Where the APIs live.
-    pub fn dialect(&self) -> Dialect {
-        self.inner.dialect.read().unwrap_or_else(|p| p.into_inner()).clone()
+    pub fn dialect(&self) -> &Dialect {
+        &self.dialect
     }
 
-    /// Moves the connection to another API base: an OAuth connection learns its Cloud site id (and so its
-    /// gateway URL) only once it is authorized.
-    pub fn set_dialect(&self, dialect: Dialect) {
-        *self.inner.dialect.write().unwrap_or_else(|p| p.into_inner()) = dialect;
+    /// The same connection (pool, credentials, limits, backoff, metrics) routed to another API base: an OAuth
+    /// connection learns its Cloud site id, and so its gateway URL, only once it is authorized.
+    pub fn with_dialect(&self, dialect: Dialect) -> ConfluenceClient {
+        ConfluenceClient { inner: self.inner.clone(), dialect: Arc::new(dialect) }
     }
 
     /// Requests in flight at most.
@@ -143,11 +146,6 @@ impl ConfluenceClient {
         self.inner.metrics.snapshot()
     }
 
-    /// Counts rows decoded from this connection's responses (for the connection's metrics).
-    pub fn add_rows(&self, rows: u64) {
-        self.inner.metrics.add_rows(rows);
-    }
-
     /// `GET url`, retried on transient failures; `scan` also counts the request (per-partition metrics).
     pub async fn get(&self, url: Url, scan: Option<&RequestMetrics>) -> Result<Response, RestError> {
         self.send(Method::GET, url, None, scan).await
@@ -163,7 +161,7 @@ impl ConfluenceClient {
         body: Option<&serde_json::Value>,
         scan: Option<&RequestMetrics>,
     ) -> Result<Response, RestError> {
-        let base = self.dialect().base().clone();
+        let base = self.dialect.base().clone();
         if !same_origin(&url, &base) {
             return Err(RestError::ForeignOrigin { link: redact_query(&url), expected: origin_of(&base) });
         }

@@ -110,10 +110,74 @@ pub fn split_order_by(cql: &str) -> Result<(&str, Option<&str>), CqlTextError> {
     Ok((cql.trim(), None))
 }
 
-/// A CQL query under construction.
+/// One condition of a [`CqlQuery`], kept as a value until the query is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CqlClause {
+    /// `field op "value"`: the value is quoted and escaped.
+    Compare {
+        /// The field (`title`, `created`).
+        field: String,
+        /// The operator (`=`, `~`, `>=`).
+        op: &'static str,
+        /// The value, as text.
+        value: String,
+    },
+    /// `field IN ("a", "b")` (`NOT IN` when negated); a single value is written `=` (`!=`).
+    AnyOf {
+        /// The field.
+        field: String,
+        /// The values.
+        values: Vec<String>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `field IN ("a", ...)`, written as a list even for one value.
+    InList {
+        /// The field.
+        field: String,
+        /// The values.
+        values: Vec<String>,
+    },
+    /// `field op word`, an unquoted word the driver itself chose (`type = comment`).
+    Keyword {
+        /// The field.
+        field: &'static str,
+        /// The operator.
+        op: &'static str,
+        /// The word.
+        word: &'static str,
+    },
+    /// A condition written elsewhere (a user's CQL), checked to be one group; in parentheses beside others.
+    Group(String),
+}
+
+impl fmt::Display for CqlClause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CqlClause::Compare { field, op, value } => write!(f, "{field} {op} {}", quote(value)),
+            CqlClause::AnyOf { field, values, negated } => match values.as_slice() {
+                [one] => write!(f, "{field} {} {}", if *negated { "!=" } else { "=" }, quote(one)),
+                _ => {
+                    let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+                    write!(f, "{field} {} ({})", if *negated { "NOT IN" } else { "IN" }, list.join(", "))
+                }
+            },
+            CqlClause::InList { field, values } => {
+                let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+                write!(f, "{field} IN ({})", list.join(", "))
+            }
+            CqlClause::Keyword { field, op, word } => write!(f, "{field} {op} {word}"),
+            CqlClause::Group(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A CQL query under construction: clauses joined with `AND`, and an optional `ORDER BY`. Clauses stay typed until
+/// the query is written, and the writer (not the text) decides the parentheses: a group beside other clauses is
+/// always bracketed, so nothing in it can change what the others mean.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CqlQuery {
-    clauses: Vec<String>,
+    clauses: Vec<CqlClause>,
     order_by: Option<String>,
 }
 
@@ -123,27 +187,42 @@ impl CqlQuery {
         CqlQuery::default()
     }
 
-    /// `field op "value"`, e.g. `title = "x"`, `title ~ "x"`, `created >= "2024-01-01"`.
-    pub fn clause(mut self, field: &str, op: &str, value: &str) -> CqlQuery {
-        self.clauses.push(format!("{field} {op} {}", quote(value)));
+    /// Adds a clause.
+    pub fn with(mut self, clause: CqlClause) -> CqlQuery {
+        self.clauses.push(clause);
         self
+    }
+
+    /// `field op "value"`, e.g. `title = "x"`, `title ~ "x"`, `created >= "2024-01-01"`.
+    pub fn clause(self, field: &str, op: &'static str, value: &str) -> CqlQuery {
+        self.with(CqlClause::Compare { field: field.to_owned(), op, value: value.to_owned() })
     }
 
     /// `field IN ("a", "b")` (`NOT IN` with `negated`); one value becomes `=` / `!=`.
-    pub fn any_of(mut self, field: &str, values: &[String], negated: bool) -> CqlQuery {
-        match values {
-            [one] => self.clauses.push(format!("{field} {} {}", if negated { "!=" } else { "=" }, quote(one))),
-            _ => {
-                let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
-                self.clauses.push(format!("{field} {} ({})", if negated { "NOT IN" } else { "IN" }, list.join(", ")));
-            }
-        }
-        self
+    pub fn any_of(self, field: &str, values: &[String], negated: bool) -> CqlQuery {
+        self.with(CqlClause::AnyOf { field: field.to_owned(), values: values.to_vec(), negated })
     }
 
-    /// A clause written by the caller (already valid CQL), in parentheses.
-    pub fn raw(mut self, cql: &str) -> CqlQuery {
-        self.clauses.push(format!("({cql})"));
+    /// `field IN ("a", ...)`, a list even for one value.
+    pub fn in_list(self, field: &str, values: &[String]) -> CqlQuery {
+        self.with(CqlClause::InList { field: field.to_owned(), values: values.to_vec() })
+    }
+
+    /// `field op word` with a word the driver chose, unquoted (`type = comment`).
+    pub fn keyword(self, field: &'static str, op: &'static str, word: &'static str) -> CqlQuery {
+        self.with(CqlClause::Keyword { field, op, word })
+    }
+
+    /// A condition written by someone else (a user's CQL), which must be one group ([`check_condition`]).
+    pub fn group(self, cql: &str) -> Result<CqlQuery, CqlTextError> {
+        check_condition(cql)?;
+        Ok(self.with(CqlClause::Group(cql.trim().to_owned())))
+    }
+
+    /// The clauses of `other` too (its `ORDER BY` when this query has none).
+    pub fn and(mut self, other: CqlQuery) -> CqlQuery {
+        self.clauses.extend(other.clauses);
+        self.order_by = self.order_by.or(other.order_by);
         self
     }
 
@@ -153,15 +232,37 @@ impl CqlQuery {
         self
     }
 
+    /// A user's `ORDER BY ...` clause, kept last ([`split_order_by`] separates it from the condition).
+    pub fn ordered_as(mut self, order_clause: &str) -> CqlQuery {
+        let clause = order_clause.trim();
+        let fields = clause.get(8..).filter(|_| clause[..8].eq_ignore_ascii_case("order by")).unwrap_or(clause);
+        self.order_by = Some(fields.trim().to_owned());
+        self
+    }
+
     /// Whether there is no clause.
     pub fn is_empty(&self) -> bool {
         self.clauses.is_empty()
+    }
+
+    /// The clauses.
+    pub fn clauses(&self) -> &[CqlClause] {
+        &self.clauses
     }
 }
 
 impl fmt::Display for CqlQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.clauses.join(" AND "))?;
+        let alone = self.clauses.len() == 1;
+        for (i, clause) in self.clauses.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" AND ")?;
+            }
+            match clause {
+                CqlClause::Group(text) if !alone => write!(f, "({text})")?,
+                other => write!(f, "{other}")?,
+            }
+        }
         if let Some(order) = &self.order_by {
             write!(f, " ORDER BY {order}")?;
         }
@@ -262,6 +363,20 @@ mod tests {
             }
             proptest::prop_assert_eq!(check_condition(&cql), Ok(()));
         }
+    }
+
+    /// Brackets come from the writer: a group beside other clauses is bracketed whatever its text.
+    #[test]
+    fn groups_are_bracketed_beside_other_clauses() {
+        let user = CqlQuery::new().group("type = page OR type = blogpost").unwrap_or_default();
+        assert_eq!(user.to_string(), "type = page OR type = blogpost", "alone, as written");
+        let restricted = CqlQuery::new().any_of("space", &["A".into()], false).and(user);
+        assert_eq!(restricted.to_string(), r#"space = "A" AND (type = page OR type = blogpost)"#);
+        let dc = CqlQuery::new().keyword("type", "=", "comment").any_of("container", &["5".into(), "6".into()], false);
+        assert_eq!(dc.to_string(), r#"type = comment AND container IN ("5", "6")"#);
+        let ordered = CqlQuery::new().group("type = page").map(|q| q.ordered_as("ORDER BY created DESC"));
+        assert_eq!(ordered.map(|q| q.to_string()).ok().as_deref(), Some("type = page ORDER BY created DESC"));
+        assert!(CqlQuery::new().group("a = 1) OR (b = 2").is_err());
     }
 
     #[test]

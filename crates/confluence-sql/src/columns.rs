@@ -52,6 +52,8 @@ pub enum Source {
     /// The value at the first path when the text at the second equals the third (e.g. a comment's container id is
     /// its `page_id` when the container's `type` is `page`).
     PathIf(&'static [&'static str], &'static [&'static str], &'static str),
+    /// Always NULL: the deployment has no such field (Data Center attachments have no media-services id).
+    Null,
 }
 
 /// One column of a table.
@@ -88,7 +90,7 @@ pub fn shape_of(columns: &[Column]) -> confluence_rest::Shape {
             Source::PathIf(path, test, _) => {
                 shape.keep(path).keep(test);
             }
-            Source::Constant | Source::Parent => {}
+            Source::Constant | Source::Parent | Source::Null => {}
         }
     }
     shape
@@ -176,6 +178,7 @@ pub fn decode(
                     .and_then(Value::as_str)
                     .filter(|t| *t == equals)
                     .and_then(|_| lookup(object, path)),
+                Source::Null => None,
             };
             append(builder, value, column)?;
         }

@@ -17,13 +17,12 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 
 use crate::cql_function::CqlFunction;
-use crate::directory::SpaceDirectory;
 use crate::error::SqlError;
+use crate::exec::ScanContext;
 use crate::policy::SqlPolicy;
 use crate::procedures::oauth::{OAuthContext, SPECS};
 use crate::procedures::rewrite::rewrite;
 use crate::provider::ConfluenceTable;
-use crate::scan::ScanContext;
 use crate::tables::ALL;
 
 /// Stands in for a Cloud site id that OAuth has not discovered yet (never sent: `authorize` replaces it first).
@@ -33,7 +32,7 @@ const UNKNOWN_CLOUD_ID: &str = "00000000-0000-0000-0000-000000000000";
 pub struct Connection {
     options: ConnectionOptions,
     policy: SqlPolicy,
-    client: ConfluenceClient,
+    context: Arc<ScanContext>,
     session: SessionContext,
     oauth: Option<Arc<OAuthSession>>,
     authorized: AtomicBool,
@@ -111,12 +110,12 @@ impl Connection {
     }
 
     fn adopt(&self, tokens: &TokenSet) -> Result<(), SqlError> {
-        OAuthContext::new(self.oauth.clone(), self.client.clone()).adopt(tokens)?;
+        OAuthContext::new(self.oauth.clone(), self.context.clone()).adopt(tokens)?;
         Ok(())
     }
 
     fn register_procedures(&self) -> Result<(), SqlError> {
-        let context = OAuthContext::new(self.oauth.clone(), self.client.clone());
+        let context = OAuthContext::new(self.oauth.clone(), self.context.clone());
         crate::procedures::register(&self.session, &context.procedures())?;
         Ok(())
     }
@@ -142,14 +141,14 @@ impl Connection {
             state = state.with_table_factories(HashMap::new());
         }
         let session = SessionContext::new_with_state(state.build());
-        let context = Arc::new(ScanContext { client: client.clone(), directory: SpaceDirectory::new(client.clone()) });
+        let context = Arc::new(ScanContext::new(client));
         let spaces: Vec<String> = options.spaces.iter().map(|s| s.to_string()).collect();
-        for spec in ALL {
-            let table = ConfluenceTable::new(spec, context.clone(), spaces.clone(), options.page_size);
-            session.register_table(spec.name, Arc::new(table))?;
+        for table in ALL {
+            let provider = ConfluenceTable::new(*table, context.clone(), spaces.clone(), options.page_size);
+            session.register_table(table.name(), Arc::new(provider))?;
         }
         session.register_udtf("cql", Arc::new(CqlFunction::new(context.clone(), spaces, options.page_size)));
-        let connection = Connection { options, policy, client, session, oauth, authorized: AtomicBool::new(false) };
+        let connection = Connection { options, policy, context, session, oauth, authorized: AtomicBool::new(false) };
         connection.register_procedures()?;
         Ok(connection)
     }
@@ -169,14 +168,17 @@ impl Connection {
         &self.session
     }
 
-    /// The connection's REST client (cheap to clone; shares metrics and limits).
-    pub fn client(&self) -> &ConfluenceClient {
-        &self.client
+    /// The connection's REST client as its next scan will use it (cheap to clone; shares metrics and limits).
+    pub fn client(&self) -> ConfluenceClient {
+        self.context.client()
     }
 
-    /// Requests, retries, 429s, bytes and rows so far on this connection.
+    /// Requests, retries, 429s, bytes (from the HTTP client) and rows (from the scans) so far on this connection.
     pub fn metrics(&self) -> MetricsSnapshot {
-        self.client.metrics()
+        MetricsSnapshot {
+            rows: self.context.rows.load(std::sync::atomic::Ordering::Relaxed),
+            ..self.context.client().metrics()
+        }
     }
 
     /// The OAuth session, for OAuth connections.
@@ -195,7 +197,7 @@ impl Connection {
             self.authorize().await?;
         }
         let plan = state.statement_to_plan(statement).await?;
-        self.policy.verify(&plan, &|table| ALL.iter().any(|t| t.name.eq_ignore_ascii_case(table)))?;
+        self.policy.verify(&plan, &|table| ALL.iter().any(|t| t.name().eq_ignore_ascii_case(table)))?;
         Ok(self.session.execute_logical_plan(plan).await?)
     }
 

@@ -4,15 +4,15 @@
 
 use std::sync::Arc;
 
-use confluence_rest::cql::{check_condition, quote, split_order_by};
+use confluence_rest::cql::{split_order_by, CqlQuery};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::Expr;
 use datafusion::scalar::ScalarValue;
 
+use crate::exec::ScanContext;
 use crate::provider::ConfluenceTable;
-use crate::scan::ScanContext;
-use crate::tables::CQL_SEARCH;
+use crate::tables::CQL_TABLE;
 
 /// The `cql` table function of a connection.
 #[derive(Debug)]
@@ -31,24 +31,22 @@ impl CqlFunction {
 
 /// The query sent: the user's condition, restricted to `spaces` when set. The condition must be one group (its
 /// parentheses balanced outside strings), so that the `space IN (...)` restriction cannot be escaped.
-pub fn restricted_query(cql: &str, spaces: &[String]) -> Result<String> {
+pub fn restricted_query(cql: &str, spaces: &[String]) -> Result<CqlQuery> {
     let invalid = |e: confluence_rest::cql::CqlTextError| {
         DataFusionError::Plan(format!(
             "cql(): {e}; write the query as one condition, e.g. cql('type = page AND (...)')"
         ))
     };
     let (condition, order) = split_order_by(cql).map_err(invalid)?;
-    check_condition(condition).map_err(invalid)?;
-    if spaces.is_empty() {
-        return Ok(cql.to_owned());
-    }
-    let list: Vec<String> = spaces.iter().map(|s| quote(s)).collect();
-    let mut query = format!("space IN ({}) AND ({condition})", list.join(", "));
-    if let Some(order) = order {
-        query.push(' ');
-        query.push_str(order);
-    }
-    Ok(query)
+    let query = match spaces {
+        [] => CqlQuery::new(),
+        spaces => CqlQuery::new().in_list("space", spaces),
+    };
+    let query = query.and(CqlQuery::new().group(condition).map_err(invalid)?);
+    Ok(match order {
+        Some(order) => query.ordered_as(order),
+        None => query,
+    })
 }
 
 impl TableFunctionImpl for CqlFunction {
@@ -70,8 +68,8 @@ impl TableFunctionImpl for CqlFunction {
             return Err(usage());
         }
         let query = restricted_query(cql, &self.spaces)?;
-        let table = ConfluenceTable::new(&CQL_SEARCH, self.context.clone(), Vec::new(), self.page_size)
-            .with_params(vec![("cql".to_owned(), query)]);
+        let table =
+            ConfluenceTable::new(CQL_TABLE, self.context.clone(), self.spaces.clone(), self.page_size).with_cql(query);
         Ok(Arc::new(table))
     }
 }
@@ -83,10 +81,10 @@ mod tests {
     #[test]
     fn spaces_wrap_the_condition_and_order_by_stays_last() {
         assert_eq!(
-            restricted_query("type = page ORDER BY title", &["ENG".into(), "DOCS".into()]).ok().as_deref(),
-            Some(r#"space IN ("ENG", "DOCS") AND (type = page) ORDER BY title"#)
+            restricted_query("type = page ORDER BY title", &["ENG".into(), "DOCS".into()]).map(|q| q.to_string()).ok(),
+            Some(r#"space IN ("ENG", "DOCS") AND (type = page) ORDER BY title"#.to_owned())
         );
-        assert_eq!(restricted_query("type = page", &[]).ok().as_deref(), Some("type = page"));
+        assert_eq!(restricted_query("type = page", &[]).map(|q| q.to_string()).ok().as_deref(), Some("type = page"));
     }
 
     /// `cql('type=page) OR (type=page')` once escaped the `space IN (...)` wrapper and searched every space.

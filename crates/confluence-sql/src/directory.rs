@@ -25,9 +25,8 @@ impl SpaceIndex {
 }
 
 /// Reads the space list on first use and keeps it for the connection's lifetime.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SpaceDirectory {
-    client: ConfluenceClient,
     index: OnceCell<Arc<SpaceIndex>>,
 }
 
@@ -43,20 +42,20 @@ struct SpaceRow {
 }
 
 impl SpaceDirectory {
-    /// A directory for a connection.
-    pub fn new(client: ConfluenceClient) -> SpaceDirectory {
-        SpaceDirectory { client, index: OnceCell::new() }
-    }
-
-    /// The index, read on first call; `metrics` counts the requests against the scan that needed them.
-    pub async fn get(&self, metrics: &Arc<RequestMetrics>) -> Result<Arc<SpaceIndex>, RestError> {
+    /// The index, read on first call with `client`; `metrics` counts the requests against the scan that needed
+    /// them.
+    pub async fn get(
+        &self,
+        client: &ConfluenceClient,
+        metrics: &Arc<RequestMetrics>,
+    ) -> Result<Arc<SpaceIndex>, RestError> {
         self.index
             .get_or_try_init(|| async {
-                let first = self.client.dialect().v2("spaces?limit=250")?;
+                let first = client.dialect().v2("spaces?limit=250")?;
                 let mut id_and_key = Shape::nothing();
                 id_and_key.keep(&["id"]).keep(&["key"]);
                 let mut stream = pages(
-                    self.client.clone(),
+                    client.clone(),
                     PageRequest { items: Some(Arc::new(id_and_key)), ..PageRequest::new(first, Pagination::Cursor) },
                     metrics.clone(),
                 );

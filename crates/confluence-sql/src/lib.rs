@@ -17,11 +17,13 @@ mod connection;
 pub mod cql_function;
 mod directory;
 mod error;
+pub mod exec;
+pub mod plan;
 pub mod policy;
+pub mod predicate;
 pub mod procedures;
 pub mod provider;
-pub mod scan;
-pub mod table;
+pub mod spec;
 pub mod tables;
 
 pub use connection::Connection;

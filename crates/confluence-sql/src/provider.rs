@@ -1,55 +1,66 @@
-//! The DataFusion face of a table: `supports_filters_pushdown` asks the table's one classifier, and `scan`
-//! plans the requests (no I/O) into a [`ConfluenceScanExec`].
+//! The DataFusion face of a table: `supports_filters_pushdown` asks the table's one classifier, and `scan` plans
+//! the requests (no I/O) into a [`ConfluenceScanExec`].
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use confluence_rest::cql::CqlQuery;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::datasource::TableType;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::columns::{schema_of, Column};
-use crate::scan::{ConfluenceScanExec, ScanContext};
-use crate::table::{classify, plan_child_search, plan_cql_scan, plan_scan, reading_spec, split_by_space, TableSpec};
+use crate::exec::{ConfluenceScanExec, ScanContext};
+use crate::plan::classify::classify;
+use crate::plan::{plan, ScanInput, ScanOptions, ScanPlan};
+use crate::spec::{Table, TableSpec};
 
 /// A Confluence table registered in a session.
 #[derive(Debug)]
 pub struct ConfluenceTable {
-    spec: &'static TableSpec,
+    table: Table,
     schema: SchemaRef,
     context: Arc<ScanContext>,
     spaces: Vec<String>,
     page_size: Option<u32>,
-    extra_params: Vec<(String, String)>,
-    /// On Data Center, a table that only Cloud has.
-    cloud_only: bool,
+    user_cql: Option<CqlQuery>,
 }
 
 impl ConfluenceTable {
-    /// The table `spec` of a connection; `spaces` is the `Spaces` restriction.
-    pub fn new(
-        spec: &'static TableSpec,
-        context: Arc<ScanContext>,
-        spaces: Vec<String>,
-        page_size: Option<u32>,
-    ) -> Self {
+    /// The table of a connection; `spaces` is the `Spaces` restriction.
+    pub fn new(table: Table, context: Arc<ScanContext>, spaces: Vec<String>, page_size: Option<u32>) -> Self {
         // The schema is the table's; the requests and JSON paths are those of the connection's product.
-        let schema = schema_of(spec.columns);
-        let (spec, cloud_only) = match (context.client.dialect().is_cloud(), spec.data_center) {
-            (false, Some(data_center)) => (data_center, false),
-            (false, None) => (spec, true),
-            (true, _) => (spec, false),
-        };
-        ConfluenceTable { spec, schema, context, spaces, page_size, extra_params: Vec::new(), cloud_only }
+        let schema = schema_of(table.cloud.columns);
+        ConfluenceTable { table, schema, context, spaces, page_size, user_cql: None }
     }
 
-    /// The same table with parameters added to every request (the `cql` table function's query).
-    pub fn with_params(mut self, params: Vec<(String, String)>) -> Self {
-        self.extra_params = params;
+    /// The same table searching with a user's CQL (the `cql` table function).
+    pub fn with_cql(mut self, query: CqlQuery) -> Self {
+        self.user_cql = Some(query);
         self
+    }
+
+    /// The declaration for the connection's deployment, or why the table is not there.
+    fn spec(&self) -> Result<&'static TableSpec> {
+        if self.context.client().dialect().is_cloud() {
+            return Ok(self.table.cloud);
+        }
+        self.table.data_center.map_err(|gap| {
+            let available: Vec<&str> = crate::tables::ALL
+                .iter()
+                .filter(|t| t.data_center.is_ok())
+                .map(|t| t.name())
+                .chain(std::iter::once("cql()"))
+                .collect();
+            DataFusionError::Plan(format!(
+                "the {} table is not available on Confluence Data Center: {gap} ({} are)",
+                self.table.name(),
+                available.join(", ")
+            ))
+        })
     }
 }
 
@@ -64,7 +75,10 @@ impl TableProvider for ConfluenceTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filters.iter().map(|f| classify(self.spec, f)).collect())
+        let Ok(spec) = self.spec() else {
+            return Ok(vec![TableProviderFilterPushDown::Unsupported; filters.len()]);
+        };
+        Ok(filters.iter().map(|f| classify(spec, f)).collect())
     }
 
     async fn scan(
@@ -74,54 +88,23 @@ impl TableProvider for ConfluenceTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if self.cloud_only {
-            let available: Vec<&str> = crate::tables::ALL
-                .iter()
-                .filter(|t| t.data_center.is_some())
-                .map(|t| t.name)
-                .chain(std::iter::once("cql()"))
-                .collect();
-            return Err(datafusion::error::DataFusionError::Plan(format!(
-                "the {} table is not available on Confluence Data Center: {} ({} are)",
-                self.spec.name,
-                crate::tables::data_center_gap(self.spec.name),
-                available.join(", ")
-            )));
-        }
+        let spec = self.spec()?;
         let columns: Vec<Column> = match projection {
-            Some(indexes) => indexes.iter().filter_map(|i| self.spec.columns.get(*i).copied()).collect(),
-            None => self.spec.columns.to_vec(),
+            Some(indexes) => indexes.iter().filter_map(|i| spec.columns.get(*i).copied()).collect(),
+            None => spec.columns.to_vec(),
         };
-        let schema = schema_of(&columns);
-        let projected: Vec<&Column> = columns.iter().collect();
-        // A query that pins a page reads the per-page list (same columns), not the whole one.
-        let spec = reading_spec(self.spec, filters);
-        let plan = plan_cql_scan(spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
-            .unwrap_or_else(|| {
-                plan_scan(spec, filters, &projected, limit, &self.spaces, self.page_size, &self.extra_params)
-            });
-        // A full scan runs several cursor chains at once, each over a share of the spaces.
-        let plan = match self.context.client.dialect().is_cloud() {
-            true => split_by_space(spec, plan, filters, self.context.client.max_concurrency()),
-            false => plan,
+        let client = self.context.client();
+        let options = ScanOptions {
+            dialect: client.dialect(),
+            spaces: &self.spaces,
+            page_size: self.page_size,
+            max_concurrency: client.max_concurrency(),
+            user_cql: self.user_cql.as_ref(),
         };
-        let plan = match plan.missing_parent {
-            Some(_) => plan_child_search(spec, filters, &self.spaces, self.page_size).unwrap_or(plan),
-            None => plan,
-        };
-        if let Some(column) = plan.missing_parent {
-            let or_search = match spec.child_search {
-                Some(search) => {
-                    format!(", or WHERE {} = '<value>' (found through CQL {})", search.column, search.field)
-                }
-                None => String::new(),
-            };
-            return Err(datafusion::error::DataFusionError::Plan(format!(
-                "the {table} table is read one {column} at a time: add WHERE {column} = <id> or {column} IN (<ids>) \
-                 to the query (ids written in the query; a join or subquery does not pin them){or_search}",
-                table = spec.name
-            )));
+        let plan = plan(ScanInput { spec, columns: &columns, filters, limit }, &options)?;
+        if let ScanPlan::NeedsParent { hint, .. } = &plan {
+            return Err(DataFusionError::Plan(hint.clone()));
         }
-        Ok(Arc::new(ConfluenceScanExec::new(spec, columns, schema, plan, self.context.clone())))
+        Ok(Arc::new(ConfluenceScanExec::new(plan, columns, client.clone(), self.context.clone())))
     }
 }

@@ -359,7 +359,7 @@ async fn cql_finds_what_the_page_list_cannot_filter() {
         )
         .await,
     );
-    assert!(plan.contains("GET /wiki/rest/api/search?cql=type = \"page\" AND (creator = "), "{plan}");
+    assert!(plan.contains("GET /wiki/rest/api/search?cql=type = \"page\" AND creator = "), "{plan}");
     assert!(plan.contains("then per page GET /wiki/api/v2/pages?id=<ids found>"), "{plan}");
     assert!(plan.contains("partitions=1"), "{plan}");
     // Another status than current and archived keeps the plain list.

@@ -14,12 +14,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use atlassian_oauth::{OAuthError, OAuthSession, TokenSet};
 use confluence_rest::client::gateway_base;
-use confluence_rest::{ConfluenceClient, Dialect};
+use confluence_rest::Dialect;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
 
 use super::{int, one_row, text, ParamSpec, Procedure, ProcedureArgs, ProcedureSpec, ResultColumn};
+use crate::exec::ScanContext;
 
 /// `GetOAuthAuthorizationURL`.
 pub static GET_AUTHORIZATION_URL: ProcedureSpec = ProcedureSpec {
@@ -123,18 +124,18 @@ const TOKEN_COLUMNS: [ResultColumn; 5] = [
 /// Every OAuth procedure's declaration.
 pub static SPECS: &[&ProcedureSpec] = &[&GET_AUTHORIZATION_URL, &GET_ACCESS_TOKEN, &REFRESH_ACCESS_TOKEN];
 
-/// What the procedures work with: the connection's OAuth session (none when it does not use OAuth) and its REST
-/// client, which moves to the Cloud site's gateway once tokens name the site.
+/// What the procedures work with: the connection's OAuth session (none when it does not use OAuth) and its scans'
+/// context, whose scans go to the Cloud site's gateway once tokens name the site.
 #[derive(Clone, Debug)]
 pub struct OAuthContext {
     session: Option<Arc<OAuthSession>>,
-    client: ConfluenceClient,
+    scans: Arc<ScanContext>,
 }
 
 impl OAuthContext {
     /// The context of a connection.
-    pub fn new(session: Option<Arc<OAuthSession>>, client: ConfluenceClient) -> OAuthContext {
-        OAuthContext { session, client }
+    pub fn new(session: Option<Arc<OAuthSession>>, scans: Arc<ScanContext>) -> OAuthContext {
+        OAuthContext { session, scans }
     }
 
     fn session(&self) -> Result<&OAuthSession> {
@@ -147,13 +148,15 @@ impl OAuthContext {
         })
     }
 
-    /// Points the client at the site the tokens are for.
+    /// Routes the connection's next scans to the site the tokens are for (a new client for that route; scans
+    /// already planned keep theirs).
     pub fn adopt(&self, tokens: &TokenSet) -> Result<()> {
         if let (Some(session), Some(cloud_id)) = (&self.session, &tokens.cloud_id) {
-            if self.client.dialect().is_cloud() {
-                let base = gateway_base(&session.config().api_url, cloud_id)
-                    .map_err(|e| DataFusionError::External(Box::new(e)))?;
-                self.client.set_dialect(Dialect::Cloud { api_base: base });
+            let current = self.scans.client();
+            let base = gateway_base(&session.config().api_url, cloud_id)
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
+            if current.dialect().is_cloud() && current.dialect().base() != &base {
+                self.scans.route_to(Dialect::Cloud { api_base: base });
             }
         }
         Ok(())

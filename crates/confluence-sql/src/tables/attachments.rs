@@ -2,8 +2,8 @@
 //! (`pages/{id}/attachments`) when the query pins `page_id`. On Data Center, a
 //! CQL search for `type = attachment` (one partition per space when spaces are named).
 
-use crate::columns::{col, Column, Kind};
-use crate::table::{Endpoint, FilterRule, TableSpec};
+use crate::columns::{col, Column, Kind, Source};
+use crate::spec::{Endpoint, FilterRule, PerParent, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Text, &["id"], "Attachment id (att<digits>)."),
@@ -27,27 +27,22 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
     doc: "One row per attachment.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "attachments", max_limit: 250 },
-    fixed_params: &[],
     filters: &[
         FilterRule::exact("status", "status", 3),
         FilterRule::exact("media_type", "mediaType", 1),
         FilterRule::exact("title", "filename", 1),
     ],
-    variants: &[],
-    on_projection: None,
-    parent: None,
-    cql_route: None,
-    child_search: None,
     by_parent: Some(&ATTACHMENTS_BY_PAGE),
-    data_center: Some(&ATTACHMENTS_DATA_CENTER),
+    // The v2 attachment list takes no space: rows are kept when their page or blog post is in Spaces.
+    space_scope: SpaceScope::Container(&["page_id", "blog_post_id"]),
+    ..TableSpec::BASE
 };
 
 /// `attachments` of the pages a query names: `GET /wiki/api/v2/pages/{id}/attachments`, one partition per page.
 pub static ATTACHMENTS_BY_PAGE: TableSpec = TableSpec {
     endpoint: Endpoint::V2 { path: "pages/{id}/attachments", max_limit: 250 },
-    parent: Some("page_id"),
+    per_parent: Some(PerParent { column: "page_id", child_search: None }),
     by_parent: None,
-    data_center: None,
     ..ATTACHMENTS
 };
 
@@ -61,7 +56,7 @@ const DATA_CENTER_COLUMNS: &[Column] = &[
     col("file_size", Kind::Int, &["extensions", "fileSize"], ""),
     col("comment", Kind::Text, &["extensions", "comment"], ""),
     // Data Center keeps files itself: there is no media-services id.
-    col("file_id", Kind::Text, &["no-file-id"], ""),
+    Column { name: "file_id", kind: Kind::Text, source: Source::Null, doc: "" },
     col("created_at", Kind::Time, &["history", "createdDate"], ""),
     col("version", Kind::Int, &["version", "number"], ""),
     col("author_id", Kind::Text, &["version", "by", "userKey"], ""),
@@ -75,23 +70,17 @@ pub static ATTACHMENTS_DATA_CENTER: TableSpec = TableSpec {
     doc: "One row per attachment.",
     columns: DATA_CENTER_COLUMNS,
     endpoint: Endpoint::V1 { path: "content/search", max_limit: 100 },
-    fixed_params: &[
-        ("cql", "type = attachment"),
-        ("includeArchivedSpaces", "true"),
-        ("expand", "container,history,version"),
-    ],
+    search_type: Some("attachment"),
+    fixed_params: &[("includeArchivedSpaces", "true"), ("expand", "container,history,version")],
     filters: &[
         // The table has no space column: this rule carries the `Spaces` restriction, one partition per space.
-        FilterRule { restricts_spaces: true, ..FilterRule::cql("space_key", "space", 100).partitioned() },
+        FilterRule::spaces_only("space", 100),
         // CQL's `container` is the page or the blog post: the engine keeps the rows of the right kind.
         FilterRule::cql("page_id", "container", 100).inexact(),
         FilterRule::cql("blog_post_id", "container", 100).inexact(),
     ],
-    variants: &[],
-    on_projection: None,
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    ..TableSpec::BASE
 };
+
+/// `attachments` on both deployments.
+pub static TABLE: Table = Table { cloud: &ATTACHMENTS, data_center: Ok(&ATTACHMENTS_DATA_CENTER) };

@@ -2,7 +2,7 @@
 //! Data Center, `GET /rest/api/audit` (system administrators), whose authors are identified by user key.
 
 use crate::columns::{col, Column, Kind};
-use crate::table::{Endpoint, TableSpec};
+use crate::spec::{Endpoint, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("created_at", Kind::Time, &["creationDate"], "When it happened."),
@@ -23,15 +23,8 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     doc: "One row per audit record.",
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "audit", max_limit: 1000 },
-    fixed_params: &[],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: Some(&AUDIT_LOG_DATA_CENTER),
+    space_scope: SpaceScope::Site,
+    ..TableSpec::BASE
 };
 
 const DATA_CENTER_COLUMNS: &[Column] = &[
@@ -48,5 +41,7 @@ const DATA_CENTER_COLUMNS: &[Column] = &[
 ];
 
 /// `audit_log` on Data Center: the same records from `GET /rest/api/audit`, the author as a user key.
-pub static AUDIT_LOG_DATA_CENTER: TableSpec =
-    TableSpec { columns: DATA_CENTER_COLUMNS, data_center: None, ..AUDIT_LOG };
+pub static AUDIT_LOG_DATA_CENTER: TableSpec = TableSpec { columns: DATA_CENTER_COLUMNS, ..AUDIT_LOG };
+
+/// `audit_log` on both deployments.
+pub static TABLE: Table = Table { cloud: &AUDIT_LOG, data_center: Ok(&AUDIT_LOG_DATA_CENTER) };

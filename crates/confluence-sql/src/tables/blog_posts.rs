@@ -1,7 +1,7 @@
 //! `blog_posts`: blog posts of every space, from `GET /wiki/api/v2/blogposts`.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, TableSpec};
+use crate::spec::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, ProjectionParam, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Blog post id."),
@@ -36,6 +36,10 @@ static BLOG_POSTS_CQL: CqlRoute = CqlRoute {
         CqlField { column: "created_at", field: "created", kind: CqlKind::Time },
         CqlField { column: "updated_at", field: "lastmodified", kind: CqlKind::Time },
     ],
+    status: super::pages::CONTENT_STATUSES,
+    id_column: "id",
+    space_key_column: "space_key",
+    id_param: "id",
 };
 
 /// The `blog_posts` table.
@@ -44,39 +48,43 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     doc: "One row per blog post.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "blogposts", max_limit: 250 },
-    fixed_params: &[],
     filters: &[
         FilterRule::exact("id", "id", 250),
         FilterRule::exact("space_id", "space-id", 100).partitioned(),
         FilterRule::space_key("space_key", "space-id", 100),
-        FilterRule::exact("status", "status", 4),
+        FilterRule::exact("status", "status", 4).broad(),
         FilterRule::exact("title", "title", 1).inexact(),
     ],
-    variants: &[],
-    on_projection: Some(("body_storage", "body-format", "storage")),
-    parent: None,
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
     cql_route: Some(&BLOG_POSTS_CQL),
-    child_search: None,
-    by_parent: None,
-    data_center: Some(&BLOG_POSTS_DATA_CENTER),
+    ..TableSpec::BASE
 };
 
-const CONTENT: [Column; 16] = super::pages::data_center_content_columns(false);
-/// The Data Center columns of blog posts: the content columns that `blog_posts` has, in its order.
-const DATA_CENTER_COLUMNS: [Column; 12] = [
-    CONTENT[0],
-    CONTENT[1],
-    CONTENT[2],
-    CONTENT[3],
-    CONTENT[4],
-    CONTENT[7],
-    CONTENT[9],
-    CONTENT[10],
-    CONTENT[12],
-    CONTENT[13],
-    CONTENT[14],
-    CONTENT[15],
-];
+/// The Data Center columns of blog posts: the content columns that `blog_posts` has, picked by name.
+const DATA_CENTER_COLUMNS: [Column; 12] = {
+    let names = [
+        "id",
+        "title",
+        "status",
+        "space_id",
+        "space_key",
+        "author_id",
+        "created_at",
+        "version",
+        "updated_at",
+        "updated_by",
+        "body_storage",
+        "web_path",
+    ];
+    let content = super::pages::DATA_CENTER_CONTENT;
+    let mut columns = [content[0]; 12];
+    let mut i = 0;
+    while i < names.len() {
+        columns[i] = super::content_column(content, names[i]);
+        i += 1;
+    }
+    columns
+};
 
 /// `blog_posts` on Data Center: `GET /rest/api/content?type=blogpost`, one partition per space key.
 pub static BLOG_POSTS_DATA_CENTER: TableSpec = TableSpec {
@@ -86,15 +94,13 @@ pub static BLOG_POSTS_DATA_CENTER: TableSpec = TableSpec {
     endpoint: Endpoint::V1 { path: "content", max_limit: 100 },
     fixed_params: &[("type", "blogpost"), ("expand", "space,history,version")],
     filters: &[
-        FilterRule { restricts_spaces: true, ..FilterRule::exact("space_key", "spaceKey", 100).partitioned() },
+        FilterRule::exact("space_key", "spaceKey", 100).partitioned().restricting_spaces(),
         FilterRule::exact("status", "status", 1),
         FilterRule::exact("title", "title", 1).inexact(),
     ],
-    variants: &[],
-    on_projection: Some(("body_storage", "expand", "body.storage")),
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "expand", value: "body.storage" }),
+    ..TableSpec::BASE
 };
+
+/// `blog_posts` on both deployments.
+pub static TABLE: Table = Table { cloud: &BLOG_POSTS, data_center: Ok(&BLOG_POSTS_DATA_CENTER) };

@@ -3,7 +3,7 @@
 //! when spaces are named), since its `content` list does not list comments.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, FilterRule, TableSpec};
+use crate::spec::{Endpoint, FilterRule, ProjectionParam, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Comment id."),
@@ -31,15 +31,11 @@ pub static COMMENTS: TableSpec = TableSpec {
     doc: "One row per footer or inline comment.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "footer-comments", max_limit: 250 },
-    fixed_params: &[],
-    filters: &[],
     variants: &[("footer-comments", "footer"), ("inline-comments", "inline")],
-    on_projection: Some(("body_storage", "body-format", "storage")),
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: Some(&COMMENTS_DATA_CENTER),
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
+    // The v2 comment lists take no space: rows are kept when their page or blog post is in Spaces.
+    space_scope: SpaceScope::Container(&["page_id", "blog_post_id"]),
+    ..TableSpec::BASE
 };
 
 const DATA_CENTER_COLUMNS: &[Column] = &[
@@ -64,23 +60,21 @@ pub static COMMENTS_DATA_CENTER: TableSpec = TableSpec {
     doc: "One row per footer or inline comment.",
     columns: DATA_CENTER_COLUMNS,
     endpoint: Endpoint::V1 { path: "content/search", max_limit: 100 },
+    search_type: Some("comment"),
     fixed_params: &[
-        ("cql", "type = comment"),
         ("includeArchivedSpaces", "true"),
         ("expand", "container,history,version,ancestors,extensions.resolution"),
     ],
     filters: &[
         // The table has no space column: this rule carries the `Spaces` restriction, one partition per space.
-        FilterRule { restricts_spaces: true, ..FilterRule::cql("space_key", "space", 100).partitioned() },
+        FilterRule::spaces_only("space", 100),
         // CQL's `container` is the page or the blog post: the engine keeps the rows of the right kind.
         FilterRule::cql("page_id", "container", 100).inexact(),
         FilterRule::cql("blog_post_id", "container", 100).inexact(),
     ],
-    variants: &[],
-    on_projection: Some(("body_storage", "expand", "body.storage")),
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "expand", value: "body.storage" }),
+    ..TableSpec::BASE
 };
+
+/// `comments` on both deployments.
+pub static TABLE: Table = Table { cloud: &COMMENTS, data_center: Ok(&COMMENTS_DATA_CENTER) };

@@ -2,7 +2,7 @@
 //! every type with its space and an excerpt.
 
 use crate::columns::{col, Column, Kind};
-use crate::table::{Endpoint, TableSpec};
+use crate::spec::{Endpoint, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["content", "id"], "Content id (attachments: the number after att)."),
@@ -23,12 +23,10 @@ pub static CQL_SEARCH: TableSpec = TableSpec {
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "search", max_limit: 100 },
     fixed_params: &[("expand", "content.space")],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: Some(&CQL_SEARCH),
+    // The query carries `space IN (...)`; each row's space is checked too, whatever the query does.
+    space_scope: SpaceScope::SpaceKeyColumn("space_key"),
+    ..TableSpec::BASE
 };
+
+/// The `cql()` rows on both deployments (the site search answers the same on both).
+pub static CQL_TABLE: Table = Table { cloud: &CQL_SEARCH, data_center: Ok(&CQL_SEARCH) };

@@ -3,7 +3,7 @@
 //! name is its id, `GET /rest/api/group/{name}/member`.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, TableSpec};
+use crate::spec::{Endpoint, PerParent, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     Column {
@@ -24,15 +24,9 @@ pub static GROUP_MEMBERS: TableSpec = TableSpec {
     doc: "One row per group membership; WHERE group_id = ... (or IN) is required.",
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "group/{id}/membersByGroupId", max_limit: 200 },
-    fixed_params: &[],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: Some("group_id"),
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: Some(&GROUP_MEMBERS_DATA_CENTER),
+    per_parent: Some(PerParent { column: "group_id", child_search: None }),
+    space_scope: SpaceScope::Site,
+    ..TableSpec::BASE
 };
 
 const DATA_CENTER_COLUMNS: &[Column] = &[
@@ -41,13 +35,15 @@ const DATA_CENTER_COLUMNS: &[Column] = &[
     col("display_name", Kind::Text, &["displayName"], ""),
     col("email", Kind::Text, &["email"], ""),
     // Data Center users have no account type.
-    col("account_type", Kind::Text, &["no-account-type"], ""),
+    Column { name: "account_type", kind: Kind::Text, source: Source::Null, doc: "" },
 ];
 
 /// `group_members` on Data Center: `GET /rest/api/group/{name}/member`, members identified by user key.
 pub static GROUP_MEMBERS_DATA_CENTER: TableSpec = TableSpec {
     columns: DATA_CENTER_COLUMNS,
     endpoint: Endpoint::V1 { path: "group/{id}/member", max_limit: 200 },
-    data_center: None,
     ..GROUP_MEMBERS
 };
+
+/// `group_members` on both deployments.
+pub static TABLE: Table = Table { cloud: &GROUP_MEMBERS, data_center: Ok(&GROUP_MEMBERS_DATA_CENTER) };

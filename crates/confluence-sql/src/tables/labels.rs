@@ -4,7 +4,7 @@
 //! page's labels expanded, instead of a request per page.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{ChildSearch, Endpoint, TableSpec};
+use crate::spec::{ChildSearch, Endpoint, PerParent, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     Column { name: "page_id", kind: Kind::Int, source: Source::Parent, doc: "The page (required in WHERE: = or IN)." },
@@ -19,15 +19,10 @@ pub static LABELS: TableSpec = TableSpec {
     doc: "One row per page/label pair; WHERE page_id = ... (or IN), or name = ... (or IN), is required.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages/{id}/labels", max_limit: 250 },
-    fixed_params: &[],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: Some("page_id"),
-    cql_route: None,
-    child_search: Some(&BY_LABEL),
-    by_parent: None,
-    data_center: Some(&LABELS_DATA_CENTER),
+    per_parent: Some(PerParent { column: "page_id", child_search: Some(&BY_LABEL) }),
+    // The pages named may be anywhere: only those in Spaces are read.
+    space_scope: SpaceScope::Container(&["page_id"]),
+    ..TableSpec::BASE
 };
 
 /// `labels` on Data Center: `GET /rest/api/content/{id}/label` (the same label objects as Cloud's REST v1).
@@ -36,15 +31,9 @@ pub static LABELS_DATA_CENTER: TableSpec = TableSpec {
     doc: "One row per page/label pair; WHERE page_id = ... (or IN), or name = ... (or IN), is required.",
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "content/{id}/label", max_limit: 200 },
-    fixed_params: &[],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: Some("page_id"),
-    cql_route: None,
-    child_search: Some(&BY_LABEL_DATA_CENTER),
-    by_parent: None,
-    data_center: None,
+    per_parent: Some(PerParent { column: "page_id", child_search: Some(&BY_LABEL_DATA_CENTER) }),
+    space_scope: SpaceScope::Container(&["page_id"]),
+    ..TableSpec::BASE
 };
 
 /// The pages with a label, each with all its labels: `GET /wiki/rest/api/search?cql=type = page AND label = ...`.
@@ -67,3 +56,6 @@ static BY_LABEL_DATA_CENTER: ChildSearch = ChildSearch {
     parent_id: &["id"],
     ..BY_LABEL
 };
+
+/// `labels` on both deployments.
+pub static TABLE: Table = Table { cloud: &LABELS, data_center: Ok(&LABELS_DATA_CENTER) };

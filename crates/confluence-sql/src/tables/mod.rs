@@ -1,5 +1,6 @@
-//! The tables, one module each: its columns (with where each value is in the API object), its endpoint and the
-//! filters it sends to the server. Adding a table is adding one module and listing it in [`ALL`].
+//! The tables, one module each: its columns (with where each value is in the API object), its endpoint, the
+//! filters it sends to the server, and how it is read on Data Center (or why it cannot be). Adding a table is
+//! adding one module and listing it in [`ALL`].
 
 mod attachments;
 mod audit_log;
@@ -15,25 +16,35 @@ mod spaces;
 mod tasks;
 mod users;
 
-use crate::table::TableSpec;
+use crate::columns::Column;
+use crate::spec::Table;
 
-pub use cql_search::CQL_SEARCH;
+pub use cql_search::{CQL_SEARCH, CQL_TABLE};
 
 /// Every table, in the order `\dt` lists them.
-pub static ALL: &[&TableSpec] = &[
-    &spaces::SPACES,
-    &pages::PAGES,
-    &blog_posts::BLOG_POSTS,
-    &comments::COMMENTS,
-    &attachments::ATTACHMENTS,
-    &labels::LABELS,
-    &page_versions::PAGE_VERSIONS,
-    &tasks::TASKS,
-    &users::USERS,
-    &groups::GROUPS,
-    &group_members::GROUP_MEMBERS,
-    &audit_log::AUDIT_LOG,
+pub static ALL: &[Table] = &[
+    spaces::TABLE,
+    pages::TABLE,
+    blog_posts::TABLE,
+    comments::TABLE,
+    attachments::TABLE,
+    labels::TABLE,
+    page_versions::TABLE,
+    tasks::TABLE,
+    users::TABLE,
+    groups::TABLE,
+    group_members::TABLE,
+    audit_log::TABLE,
 ];
+
+/// The table named `name` (a programming error when there is none: names are the declarations').
+pub fn table(name: &str) -> Table {
+    ALL.iter()
+        .chain(std::iter::once(&CQL_TABLE))
+        .find(|t| t.name() == name)
+        .copied()
+        .unwrap_or_else(|| panic!("no table {name}"))
+}
 
 /// On Data Center, the id of a comment's or attachment's page (`"page"`) or blog post (`"blogpost"`): its
 /// `container.id` when `container.type` is that type.
@@ -41,16 +52,31 @@ const fn container_id_if(content_type: &'static str) -> crate::columns::Source {
     crate::columns::Source::PathIf(&["container", "id"], &["container", "type"], content_type)
 }
 
-/// Why a table without a Data Center variant cannot be read there, and what to do instead.
-pub fn data_center_gap(table: &str) -> &'static str {
-    match table {
-        "users" => {
-            "Data Center's REST API cannot list users: read group_members WHERE group_id = 'confluence-users' (or \
-             another group) instead"
+/// The column named `name` of `columns`, at compile time (a wrong name does not compile).
+const fn content_column(columns: &[Column], name: &str) -> Column {
+    let mut i = 0;
+    while i < columns.len() {
+        if same_text(columns[i].name, name) {
+            return columns[i];
         }
-        "tasks" => "Data Center's public REST API has no list of inline tasks",
-        _ => "Data Center's REST API has no list this table could read yet",
+        i += 1;
     }
+    panic!("no such column")
+}
+
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -58,14 +84,49 @@ mod tests {
     use super::*;
     use crate::columns::schema_of;
 
+    fn every_spec() -> Vec<&'static crate::spec::TableSpec> {
+        let mut specs = Vec::new();
+        for table in ALL.iter().chain(std::iter::once(&CQL_TABLE)) {
+            specs.push(table.cloud);
+            specs.extend(table.cloud.by_parent);
+            if let Ok(dc) = table.data_center {
+                specs.push(dc);
+                specs.extend(dc.by_parent);
+            }
+        }
+        specs
+    }
+
     /// A Data Center variant must have exactly the table's columns, so that the schema is the same on both.
     #[test]
     fn data_center_variants_have_the_same_schema() {
-        for spec in ALL.iter().copied().chain(std::iter::once(&CQL_SEARCH)) {
-            if let Some(dc) = spec.data_center {
-                assert_eq!(schema_of(dc.columns), schema_of(spec.columns), "{}", spec.name);
-                assert_eq!(dc.name, spec.name);
+        for table in ALL.iter().chain(std::iter::once(&CQL_TABLE)) {
+            if let Ok(dc) = table.data_center {
+                assert_eq!(schema_of(dc.columns), schema_of(table.cloud.columns), "{}", table.name());
+                assert_eq!(dc.name, table.name());
             }
         }
+    }
+
+    /// Every column a rule, a CQL field, a parent or a guard refers to exists: a typo would silently switch
+    /// pushdown off.
+    #[test]
+    fn every_column_referred_to_exists() {
+        for spec in every_spec() {
+            for name in spec.referenced_columns() {
+                assert!(spec.column(name).is_some(), "{}: no column {name}", spec.name);
+            }
+            if let Some(by_parent) = spec.by_parent {
+                assert_eq!(schema_of(by_parent.columns), schema_of(spec.columns), "{}", spec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = ALL.iter().map(|t| t.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
     }
 }

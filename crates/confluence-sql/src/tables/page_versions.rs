@@ -2,7 +2,7 @@
 //! (one partition per page).
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, TableSpec};
+use crate::spec::{Endpoint, PerParent, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     Column { name: "page_id", kind: Kind::Int, source: Source::Parent, doc: "The page (required in WHERE: = or IN)." },
@@ -19,13 +19,12 @@ pub static PAGE_VERSIONS: TableSpec = TableSpec {
     doc: "One row per version of a page; WHERE page_id = ... (or IN) is required.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages/{id}/versions", max_limit: 250 },
-    fixed_params: &[],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: Some("page_id"),
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    per_parent: Some(PerParent { column: "page_id", child_search: None }),
+    // The pages named may be anywhere: only those in Spaces are read.
+    space_scope: SpaceScope::Container(&["page_id"]),
+    ..TableSpec::BASE
 };
+
+/// `page_versions` on both deployments.
+pub static TABLE: Table =
+    Table { cloud: &PAGE_VERSIONS, data_center: Err("Data Center's REST API has no list this table could read yet") };

@@ -2,7 +2,7 @@
 //! for), with the space key joined in.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, TableSpec};
+use crate::spec::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, ProjectionParam, StatusValues, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Page id."),
@@ -38,6 +38,10 @@ const COLUMNS: &[Column] = &[
     col("web_path", Kind::Text, &["_links", "webui"], "Path of the page in the web UI, relative to the site's /wiki."),
 ];
 
+/// Content CQL finds (current) and content it does not (archived, listed apart).
+pub(crate) const CONTENT_STATUSES: StatusValues =
+    StatusValues { column: "status", searched: "current", listed: "archived" };
+
 /// What CQL finds for `pages` that the v2 list cannot filter.
 static PAGES_CQL: CqlRoute = CqlRoute {
     content_type: "page",
@@ -47,6 +51,10 @@ static PAGES_CQL: CqlRoute = CqlRoute {
         CqlField { column: "created_at", field: "created", kind: CqlKind::Time },
         CqlField { column: "updated_at", field: "lastmodified", kind: CqlKind::Time },
     ],
+    status: CONTENT_STATUSES,
+    id_column: "id",
+    space_key_column: "space_key",
+    id_param: "id",
 };
 
 /// The `pages` table.
@@ -55,70 +63,54 @@ pub static PAGES: TableSpec = TableSpec {
     doc: "One row per page.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages", max_limit: 250 },
-    fixed_params: &[],
     filters: &[
         FilterRule::exact("id", "id", 250),
         FilterRule::exact("space_id", "space-id", 100).partitioned(),
         FilterRule::space_key("space_key", "space-id", 100),
-        FilterRule::exact("status", "status", 6),
+        FilterRule::exact("status", "status", 6).broad(),
         FilterRule::exact("title", "title", 1).inexact(),
     ],
-    variants: &[],
-    on_projection: Some(("body_storage", "body-format", "storage")),
-    parent: None,
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
     cql_route: Some(&PAGES_CQL),
-    child_search: None,
-    by_parent: None,
-    data_center: Some(&PAGES_DATA_CENTER),
+    ..TableSpec::BASE
 };
 
-/// The content columns as Data Center's `/rest/api/content` returns them (same names and types as on Cloud;
-/// people are identified by their user key).
-pub(crate) const fn data_center_content_columns(page: bool) -> [Column; 16] {
-    [
-        col("id", Kind::Int, &["id"], ""),
-        col("title", Kind::Text, &["title"], ""),
-        col("status", Kind::Text, &["status"], ""),
-        col("space_id", Kind::Int, &["space", "id"], ""),
-        col("space_key", Kind::Text, &["space", "key"], ""),
-        Column {
-            name: "parent_id",
-            kind: Kind::Int,
-            source: if page { Source::LastOf(&["ancestors"], "id") } else { Source::Path(&["no-parent"]) },
-            doc: "",
-        },
-        col("position", Kind::Int, &["position"], ""),
-        col("author_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
-        col("owner_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
-        col("created_at", Kind::Time, &["history", "createdDate"], ""),
-        col("version", Kind::Int, &["version", "number"], ""),
-        col("version_message", Kind::Text, &["version", "message"], ""),
-        col("updated_at", Kind::Time, &["version", "when"], ""),
-        col("updated_by", Kind::Text, &["version", "by", "userKey"], ""),
-        col("body_storage", Kind::Text, &["body", "storage", "value"], ""),
-        col("web_path", Kind::Text, &["_links", "webui"], ""),
-    ]
-}
-
-const DATA_CENTER_COLUMNS: [Column; 16] = data_center_content_columns(true);
+/// The columns of Data Center's `/rest/api/content` objects (pages and blog posts), by the name of the column each
+/// fills (the same names and types as on Cloud; people are identified by their user key).
+pub(crate) const DATA_CENTER_CONTENT: &[Column] = &[
+    col("id", Kind::Int, &["id"], ""),
+    col("title", Kind::Text, &["title"], ""),
+    col("status", Kind::Text, &["status"], ""),
+    col("space_id", Kind::Int, &["space", "id"], ""),
+    col("space_key", Kind::Text, &["space", "key"], ""),
+    Column { name: "parent_id", kind: Kind::Int, source: Source::LastOf(&["ancestors"], "id"), doc: "" },
+    col("position", Kind::Int, &["position"], ""),
+    col("author_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
+    col("owner_id", Kind::Text, &["history", "createdBy", "userKey"], ""),
+    col("created_at", Kind::Time, &["history", "createdDate"], ""),
+    col("version", Kind::Int, &["version", "number"], ""),
+    col("version_message", Kind::Text, &["version", "message"], ""),
+    col("updated_at", Kind::Time, &["version", "when"], ""),
+    col("updated_by", Kind::Text, &["version", "by", "userKey"], ""),
+    col("body_storage", Kind::Text, &["body", "storage", "value"], ""),
+    col("web_path", Kind::Text, &["_links", "webui"], ""),
+];
 
 /// `pages` on Data Center: `GET /rest/api/content?type=page`, one partition per space key.
 pub static PAGES_DATA_CENTER: TableSpec = TableSpec {
     name: "pages",
     doc: "One row per page.",
-    columns: &DATA_CENTER_COLUMNS,
+    columns: DATA_CENTER_CONTENT,
     endpoint: Endpoint::V1 { path: "content", max_limit: 100 },
     fixed_params: &[("type", "page"), ("expand", "space,history,version,ancestors")],
     filters: &[
-        FilterRule { restricts_spaces: true, ..FilterRule::exact("space_key", "spaceKey", 100).partitioned() },
+        FilterRule::exact("space_key", "spaceKey", 100).partitioned().restricting_spaces(),
         FilterRule::exact("status", "status", 1),
         FilterRule::exact("title", "title", 1).inexact(),
     ],
-    variants: &[],
-    on_projection: Some(("body_storage", "expand", "body.storage")),
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "expand", value: "body.storage" }),
+    ..TableSpec::BASE
 };
+
+/// `pages` on both deployments.
+pub static TABLE: Table = Table { cloud: &PAGES, data_center: Ok(&PAGES_DATA_CENTER) };

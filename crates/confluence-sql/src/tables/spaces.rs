@@ -1,7 +1,7 @@
 //! `spaces`: every space (global and personal, current and archived), from `GET /wiki/api/v2/spaces`.
 
 use crate::columns::{col, Column, Kind};
-use crate::table::{Endpoint, FilterRule, TableSpec};
+use crate::spec::{Endpoint, FilterRule, ProjectionParam, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Space id."),
@@ -27,20 +27,14 @@ pub static SPACES: TableSpec = TableSpec {
     doc: "One row per space.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "spaces", max_limit: 250 },
-    fixed_params: &[],
     filters: &[
         FilterRule::exact("id", "ids", 250),
-        FilterRule { restricts_spaces: true, ..FilterRule::exact("key", "keys", 250) },
+        FilterRule::exact("key", "keys", 250).restricting_spaces(),
         FilterRule::exact("type", "type", 1),
         FilterRule::exact("status", "status", 1),
     ],
-    variants: &[],
-    on_projection: Some(("description", "description-format", "plain")),
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: Some(&SPACES_DATA_CENTER),
+    on_projection: Some(ProjectionParam { column: "description", param: "description-format", value: "plain" }),
+    ..TableSpec::BASE
 };
 
 const DATA_CENTER_COLUMNS: &[Column] = &[
@@ -64,15 +58,13 @@ pub static SPACES_DATA_CENTER: TableSpec = TableSpec {
     endpoint: Endpoint::V1 { path: "space", max_limit: 250 },
     fixed_params: &[("expand", "homepage")],
     filters: &[
-        FilterRule { restricts_spaces: true, ..FilterRule::exact("key", "spaceKey", 250).partitioned() },
+        FilterRule::exact("key", "spaceKey", 250).partitioned().restricting_spaces(),
         FilterRule::exact("type", "type", 1),
         FilterRule::exact("status", "status", 1),
     ],
-    variants: &[],
-    on_projection: Some(("description", "expand", "description.plain")),
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    on_projection: Some(ProjectionParam { column: "description", param: "expand", value: "description.plain" }),
+    ..TableSpec::BASE
 };
+
+/// `spaces` on both deployments.
+pub static TABLE: Table = Table { cloud: &SPACES, data_center: Ok(&SPACES_DATA_CENTER) };

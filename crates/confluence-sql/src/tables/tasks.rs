@@ -1,7 +1,7 @@
 //! `tasks`: inline tasks of pages and blog posts, from `GET /wiki/api/v2/tasks`.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::table::{Endpoint, FilterRule, TableSpec};
+use crate::spec::{Endpoint, FilterRule, ProjectionParam, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Task id."),
@@ -32,10 +32,9 @@ pub static TASKS: TableSpec = TableSpec {
     doc: "One row per inline task.",
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "tasks", max_limit: 250 },
-    fixed_params: &[],
     filters: &[
         FilterRule::exact("id", "task-id", 250),
-        FilterRule::exact("status", "status", 1),
+        FilterRule::exact("status", "status", 1).broad(),
         FilterRule::exact("space_id", "space-id", 250),
         FilterRule::space_key("space_key", "space-id", 250),
         FilterRule::exact("page_id", "page-id", 250),
@@ -44,11 +43,10 @@ pub static TASKS: TableSpec = TableSpec {
         FilterRule::exact("assigned_to", "assigned-to", 250),
         FilterRule::exact("completed_by", "completed-by", 250),
     ],
-    variants: &[],
-    on_projection: Some(("body_storage", "body-format", "storage")),
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
+    ..TableSpec::BASE
 };
+
+/// `tasks` on both deployments.
+pub static TABLE: Table =
+    Table { cloud: &TASKS, data_center: Err("Data Center's public REST API has no list of inline tasks") };

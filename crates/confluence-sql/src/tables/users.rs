@@ -2,7 +2,7 @@
 //! REST v2 cannot list users.
 
 use crate::columns::{col, Column, Kind};
-use crate::table::{Endpoint, TableSpec};
+use crate::spec::{Endpoint, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("account_id", Kind::Text, &["user", "accountId"], "Atlassian account id."),
@@ -20,13 +20,10 @@ pub static USERS: TableSpec = TableSpec {
     doc: "One row per user account.",
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "search/user", max_limit: 100 },
-    fixed_params: &[("cql", "type = user")],
-    filters: &[],
-    variants: &[],
-    on_projection: None,
-    parent: None,
-    cql_route: None,
-    child_search: None,
-    by_parent: None,
-    data_center: None,
+    search_type: Some("user"),
+    space_scope: SpaceScope::Site,
+    ..TableSpec::BASE
 };
+
+/// `users` on both deployments.
+pub static TABLE: Table = Table { cloud: &USERS, data_center: Err("Data Center's REST API cannot list users: read group_members WHERE group_id = 'confluence-users' (or another group) instead") };

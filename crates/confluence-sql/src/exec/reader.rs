@@ -1,0 +1,265 @@
+//! Reading one partition: the requests a [`Partition`] holds, sent page by page through the paginator, each page's
+//! JSON decoded into an Arrow batch of the scan's columns. One reader per kind of partition; the space directory is
+//! read first only when the partition needs it (space keys to resolve, a share of the spaces, a `space_key`
+//! column).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use confluence_rest::{pages, ConfluenceClient, PageRequest, RequestMetrics, RestError, Shape, PARALLEL_PAGES};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::{DataFusionError, Result};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+use url::Url;
+
+use crate::columns::{decode, lookup, shape_of, Column, DecodeContext, Source};
+use crate::directory::SpaceIndex;
+use crate::plan::space_share::SPACES_PER_REQUEST;
+use crate::plan::{Partition, Request};
+use crate::spec::ChildSearch;
+
+use super::{GuardState, PartitionCounters, ScanContext};
+
+/// What every partition of a scan reads with.
+#[derive(Clone)]
+pub struct Reader {
+    /// The client the scan was planned with.
+    pub client: ConfluenceClient,
+    /// The connection's space directory and row counter.
+    pub context: Arc<ScanContext>,
+    /// The columns decoded (the selected ones, and those a guard reads).
+    pub columns: Arc<Vec<Column>>,
+    /// Their schema.
+    pub schema: SchemaRef,
+    /// Stop each list after this many items.
+    pub max_items: Option<usize>,
+    /// This partition's request counters.
+    pub metrics: Arc<RequestMetrics>,
+    /// Where `EXPLAIN ANALYZE` reads them.
+    pub counters: Arc<PartitionCounters>,
+    /// The scan's `Spaces` guard.
+    pub guard: Arc<GuardState>,
+}
+
+pub(crate) fn external(error: RestError) -> DataFusionError {
+    DataFusionError::External(Box::new(error))
+}
+
+impl Reader {
+    /// The batches of `partition`.
+    pub fn read(self, partition: Partition) -> BoxStream<'static, Result<RecordBatch>> {
+        let setup = async move {
+            let index = self.index_if_needed(&partition).await?;
+            let stream = match partition {
+                Partition::List { request, constant } => self.list(&request, constant, None, &index),
+                Partition::PerParent { request, parent } => {
+                    if !self.guard.admits_parent(&self, &parent).await? {
+                        return Ok(futures::stream::empty().boxed());
+                    }
+                    self.list(&request, None, Some(parent), &index)
+                }
+                Partition::SpaceShare { request, param, share, shares } => {
+                    self.space_share(&request, param, share, shares, &index)
+                }
+                Partition::CqlLookup { search, fetch, id_param } => self.lookup(search, fetch, id_param, &index),
+                Partition::ChildSearch { search, children } => self.child_search(search, children, &index),
+            };
+            Ok::<_, DataFusionError>(stream)
+        };
+        futures::stream::once(setup).try_flatten().boxed()
+    }
+
+    /// The space directory, when the partition resolves space keys or decodes them.
+    async fn index_if_needed(&self, partition: &Partition) -> Result<Option<Arc<SpaceIndex>>> {
+        let resolves = match partition {
+            Partition::List { request, .. } | Partition::PerParent { request, .. } => request.space_ids.is_some(),
+            Partition::SpaceShare { .. } => true,
+            Partition::CqlLookup { .. } | Partition::ChildSearch { .. } => false,
+        };
+        let decodes = self.columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
+        if !(resolves || decodes) {
+            return Ok(None);
+        }
+        self.context.directory.get(&self.client, &self.metrics).await.map(Some).map_err(external)
+    }
+
+    fn decode_context(&self, index: &Option<Arc<SpaceIndex>>) -> DecodeContext {
+        DecodeContext { space_keys: index.as_ref().map(|i| i.keys.clone()).unwrap_or_default(), ..Default::default() }
+    }
+
+    /// A page request: the list's first page, this scan's limit, and the projected columns' shape.
+    fn page_request(&self, first: Url, request: &Request, items: Shape) -> PageRequest {
+        PageRequest { first, pagination: request.pagination, max_items: self.max_items, items: Some(Arc::new(items)) }
+    }
+
+    /// Counts a decoded batch (per partition and for the connection).
+    fn counted(&self, batch: RecordBatch) -> RecordBatch {
+        let rows = batch.num_rows() as u64;
+        self.metrics.add_rows(rows);
+        self.context.rows.fetch_add(rows, Ordering::Relaxed);
+        self.counters.update(&self.metrics);
+        batch
+    }
+
+    /// A list (or one parent's list): each page's results decoded.
+    fn list(
+        &self,
+        request: &Request,
+        constant: Option<&'static str>,
+        parent: Option<String>,
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let Some(first) = request.url_with(|key| index.as_ref().and_then(|i| i.id_of(key))) else {
+            // None of the spaces exists: nothing to read.
+            return futures::stream::empty().boxed();
+        };
+        let mut context = self.decode_context(index);
+        context.parent = parent.map(|p| p.parse::<i64>().map(Value::from).unwrap_or(Value::String(p)));
+        if let Some(constant) = constant {
+            for column in self.columns.iter().filter(|c| c.source == Source::Constant) {
+                context.constants.insert(column.name, Value::String(constant.to_owned()));
+            }
+        }
+        let pages = pages(
+            self.client.clone(),
+            self.page_request(first, request, shape_of(&self.columns)),
+            self.metrics.clone(),
+        );
+        let reader = self.clone();
+        pages
+            .map(move |page| {
+                let mut document = page.map_err(external)?.document;
+                let batch = decode(&reader.columns, &reader.schema, &take_results(&mut document), &context)?;
+                Ok(reader.counted(batch))
+            })
+            .boxed()
+    }
+
+    /// A share of every space: the spaces whose position (by id) modulo `shares` is `share`, one cursor chain per
+    /// [`SPACES_PER_REQUEST`] of them.
+    fn space_share(
+        &self,
+        request: &Request,
+        param: &'static str,
+        share: usize,
+        shares: usize,
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let mut ids: Vec<i64> = index.as_ref().map(|i| i.keys.keys().copied().collect()).unwrap_or_default();
+        ids.sort_unstable();
+        let mine: Vec<String> = ids.iter().skip(share).step_by(shares.max(1)).map(|id| id.to_string()).collect();
+        let chains: Vec<BoxStream<'static, Result<RecordBatch>>> = mine
+            .chunks(SPACES_PER_REQUEST)
+            .map(|chunk| {
+                let mut chain = request.clone();
+                chain.url.query_pairs_mut().append_pair(param, &chunk.join(","));
+                self.list(&chain, None, None, index)
+            })
+            .collect();
+        futures::stream::iter(chains).flatten().boxed()
+    }
+
+    /// A CQL search for ids, then up to [`PARALLEL_PAGES`] fetches by id at once, in the search's order.
+    fn lookup(
+        &self,
+        search: Request,
+        fetch: Request,
+        id_param: &'static str,
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let mut content_id = Shape::nothing();
+        content_id.keep(&["content", "id"]);
+        let found = pages(
+            self.client.clone(),
+            self.page_request(search.url.clone(), &search, content_id),
+            self.metrics.clone(),
+        );
+        let mut fetched_shape = Shape::nothing();
+        fetched_shape.keep_shape(&["results"], &shape_of(&self.columns));
+        let fetched_shape = Arc::new(fetched_shape);
+        let context = self.decode_context(index);
+        let reader = self.clone();
+        found
+            .map(move |page| {
+                let (reader, fetch, shape, context) =
+                    (reader.clone(), fetch.url.clone(), fetched_shape.clone(), context.clone());
+                async move {
+                    let ids = found_ids(&page.map_err(external)?.document);
+                    if ids.is_empty() {
+                        return Ok(RecordBatch::new_empty(reader.schema.clone()));
+                    }
+                    let mut url = fetch;
+                    url.query_pairs_mut().append_pair(id_param, &ids.join(","));
+                    let response = reader.client.get(url.clone(), Some(&reader.metrics)).await.map_err(external)?;
+                    let mut page = shape.parse(&response.body).map_err(|e| {
+                        external(RestError::Decode { path: url.path().to_owned(), message: e.to_string() })
+                    })?;
+                    let batch = decode(&reader.columns, &reader.schema, &take_results(&mut page), &context)?;
+                    Ok(reader.counted(batch))
+                }
+            })
+            .buffered(PARALLEL_PAGES)
+            .boxed()
+    }
+
+    /// A CQL search whose results' children are the rows, each with the result's id as its parent.
+    fn child_search(
+        &self,
+        search: Request,
+        children: &'static ChildSearch,
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let mut items = Shape::nothing();
+        items.keep(children.parent_id).keep_shape(children.children, &shape_of(&self.columns));
+        let found =
+            pages(self.client.clone(), self.page_request(search.url.clone(), &search, items), self.metrics.clone());
+        let context = self.decode_context(index);
+        let reader = self.clone();
+        found
+            .map(move |page| {
+                let mut document = page.map_err(external)?.document;
+                let (rows, parents) = explode(take_results(&mut document), children);
+                let context = DecodeContext { row_parents: Some(parents), ..context.clone() };
+                let batch = decode(&reader.columns, &reader.schema, &rows, &context)?;
+                Ok(reader.counted(batch))
+            })
+            .boxed()
+    }
+}
+
+/// The `results` of a parsed page, moved out of it.
+fn take_results(document: &mut Value) -> Vec<Value> {
+    match document.get_mut("results").map(Value::take) {
+        Some(Value::Array(results)) => results,
+        _ => Vec::new(),
+    }
+}
+
+/// Each result's children (moved out, not copied), and for each child its result's id.
+fn explode(results: Vec<Value>, search: &ChildSearch) -> (Vec<Value>, Vec<Value>) {
+    let mut rows = Vec::new();
+    let mut parents = Vec::new();
+    for mut result in results {
+        let parent = lookup(&result, search.parent_id).cloned().unwrap_or(Value::Null);
+        let children = search.children.iter().try_fold(&mut result, |value, key| value.get_mut(*key)).map(Value::take);
+        if let Some(Value::Array(children)) = children {
+            parents.extend(std::iter::repeat_n(parent, children.len()));
+            rows.extend(children);
+        }
+    }
+    (rows, parents)
+}
+
+/// The content ids in a page of CQL search results (`results[].content.id`).
+fn found_ids(document: &Value) -> Vec<String> {
+    document
+        .get("results")
+        .and_then(Value::as_array)
+        .map(|results| {
+            results.iter().filter_map(|hit| hit.get("content")?.get("id")?.as_str().map(str::to_owned)).collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,127 @@
+//! A table's own list: pushed filters become parameters (or CQL clauses, for a list that is a search), a
+//! multi-valued partitioning filter (or the `Spaces` restriction) becomes one partition per value, a per-parent
+//! table gets one partition per parent, the projection decides what extra the server sends (bodies), and the page
+//! size follows the endpoint's maximum, `PageSize` and the SQL `LIMIT`.
+
+use confluence_rest::cql::CqlQuery;
+use datafusion::error::{DataFusionError, Result};
+
+use crate::columns::Column;
+use crate::predicate::Pins;
+use crate::spec::{FilterRule, ParamValue, TableSpec};
+
+use super::request::{path_segment, Api, RequestBuilder};
+use super::{Partition, Requests, ScanInput, ScanOptions, ScanPlan};
+
+/// The most parents a per-parent scan reads (one partition, and one request at least, each).
+pub const MAX_PARENTS: usize = 250;
+
+/// The filters a list sends: each rule with the values the query pins its column to (rules sharing a parameter
+/// intersected, the `Spaces` restriction applied); `None` when they contradict each other.
+pub fn pinned_rules(
+    spec: &TableSpec,
+    pins: &Pins,
+    spaces: &[String],
+) -> Option<Vec<(&'static FilterRule, Vec<String>)>> {
+    let mut pinned: Vec<(&'static FilterRule, Vec<String>)> = Vec::new();
+    for rule in spec.filters {
+        let Some(values) = pins.get(rule.column) else { continue };
+        if values.len() > rule.max_values {
+            continue;
+        }
+        match pinned.iter_mut().find(|(r, _)| r.param == rule.param && r.value == rule.value) {
+            Some((_, existing)) => existing.retain(|v| values.contains(v)),
+            None => pinned.push((rule, values.to_vec())),
+        }
+    }
+    if let (false, Some(rule)) = (spaces.is_empty(), spec.filters.iter().find(|r| r.restricts_spaces)) {
+        match pinned.iter_mut().find(|(r, _)| r.restricts_spaces) {
+            Some((_, values)) => values.retain(|v| spaces.iter().any(|s| s.eq_ignore_ascii_case(v))),
+            None => pinned.push((rule, spaces.to_vec())),
+        }
+    }
+    pinned.iter().all(|(_, values)| !values.is_empty()).then_some(pinned)
+}
+
+/// What every request of a table's list carries: its search type and the user's CQL (as CQL), its fixed
+/// parameters, and the parameter a selected column needs.
+pub fn base_request(spec: &TableSpec, columns: &[Column], options: &ScanOptions<'_>) -> RequestBuilder {
+    let mut builder = RequestBuilder::new(Api::of(&spec.endpoint), spec.endpoint.path());
+    if let Some(search_type) = spec.search_type {
+        builder = builder.cql(CqlQuery::new().keyword("type", "=", search_type));
+    }
+    if let Some(cql) = options.user_cql {
+        builder = builder.cql(cql.clone());
+    }
+    builder = builder.params(spec.fixed_params.iter().copied());
+    match spec.on_projection {
+        Some(p) if columns.iter().any(|c| c.name == p.column) => builder.param(p.param, p.value),
+        _ => builder,
+    }
+}
+
+/// Sends a pushed filter: as a parameter (values comma-separated), or as a CQL clause.
+fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[String]) -> RequestBuilder {
+    match rule.value {
+        ParamValue::Cql => builder.cql(CqlQuery::new().any_of(rule.param, values, false)),
+        ParamValue::AsIs | ParamValue::SpaceKeyToId => builder.param(rule.param, values.join(",")),
+    }
+}
+
+/// One request per value of the first multi-valued partitioning filter (else one), the other filters sent.
+fn by_value(base: RequestBuilder, pinned: &[(&'static FilterRule, Vec<String>)]) -> Vec<RequestBuilder> {
+    let mut base = base;
+    let mut split: Option<(&FilterRule, &[String])> = None;
+    for (rule, values) in pinned {
+        if rule.partition && values.len() > 1 && split.is_none() {
+            split = Some((rule, values));
+        } else if rule.value == ParamValue::SpaceKeyToId {
+            base = base.space_ids(rule.param, values.clone());
+        } else {
+            base = add_filter(base, rule, values);
+        }
+    }
+    let Some((rule, values)) = split else { return vec![base] };
+    values
+        .iter()
+        .map(|value| match rule.value {
+            ParamValue::SpaceKeyToId => base.clone().space_ids(rule.param, vec![value.clone()]),
+            ParamValue::AsIs | ParamValue::Cql => add_filter(base.clone(), rule, std::slice::from_ref(value)),
+        })
+        .collect()
+}
+
+/// Plans the list of `input.spec` (one partition per parent for a per-parent table whose parent is pinned).
+pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Result<ScanPlan> {
+    let spec = input.spec;
+    let parents = spec.per_parent.and_then(|p| pins.get(p.column));
+    if parents.is_some_and(<[String]>::is_empty) {
+        return Ok(ScanPlan::Empty { reason: "the filters pin no parent" });
+    }
+    let Some(pinned) = pinned_rules(spec, pins, options.spaces) else {
+        return Ok(ScanPlan::Empty { reason: "the filters contradict each other or leave Spaces" });
+    };
+    let page = options.page(spec.endpoint.max_limit(), input.limit);
+    let templates = by_value(base_request(spec, input.columns, options), &pinned);
+    let variants: Vec<(&str, Option<&'static str>)> = match spec.variants {
+        [] => vec![(spec.endpoint.path(), None)],
+        variants => variants.iter().map(|(path, constant)| (*path, Some(*constant))).collect(),
+    };
+    let mut partitions = Vec::new();
+    for (path, constant) in variants {
+        for template in &templates {
+            let Some(parents) = parents else {
+                let request = template.clone().at(path).build(options.dialect, page).map_err(super::external)?;
+                partitions.push(Partition::List { request, constant });
+                continue;
+            };
+            for parent in parents {
+                let segment = path_segment(parent).map_err(|e| DataFusionError::Plan(e.to_string()))?;
+                let request = template.clone().at(path.replace("{id}", &segment));
+                let request = request.build(options.dialect, page).map_err(super::external)?;
+                partitions.push(Partition::PerParent { request, parent: parent.clone() });
+            }
+        }
+    }
+    Ok(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None }))
+}

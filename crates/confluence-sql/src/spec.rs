@@ -1,0 +1,349 @@
+//! What a table is, declared: its columns, the endpoint that lists it, the filters it can send to the server, and
+//! the other ways it can be read (per parent, through CQL, per parent found by a CQL search). Declarations only
+//! declare: [`crate::plan`] decides the requests from them, [`crate::exec`] sends them.
+//!
+//! A table is written as a [`TableSpec`] built from [`TableSpec::BASE`] (`..TableSpec::BASE`), so that it names only
+//! what it has. [`Table`] pairs a table's Cloud declaration with its Data Center one, or the reason there is none.
+
+use crate::columns::Column;
+
+/// How a table is listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A Cloud REST v2 list with cursor pagination, e.g. `pages`.
+    V2 {
+        /// Path under `/wiki/api/v2/`.
+        path: &'static str,
+        /// The endpoint's maximum `limit`.
+        max_limit: usize,
+    },
+    /// A REST v1 list with offsets (Cloud `/wiki/rest/api/`, Data Center `/rest/api/`), e.g. `search/user`.
+    V1 {
+        /// Path under the v1 root.
+        path: &'static str,
+        /// The endpoint's maximum `limit`.
+        max_limit: usize,
+    },
+}
+
+impl Endpoint {
+    /// The path (with `{id}` for a per-parent list).
+    pub fn path(&self) -> &'static str {
+        match self {
+            Endpoint::V2 { path, .. } | Endpoint::V1 { path, .. } => path,
+        }
+    }
+
+    /// The most items one request may ask for.
+    pub fn max_limit(&self) -> usize {
+        match self {
+            Endpoint::V2 { max_limit, .. } | Endpoint::V1 { max_limit, .. } => *max_limit,
+        }
+    }
+}
+
+/// How a filter value becomes a request parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamValue {
+    /// As written.
+    AsIs,
+    /// A space key that the scan resolves to a space id (`space-id` parameters).
+    SpaceKeyToId,
+    /// A CQL clause, `param = "v"` or `param IN (...)` (the parameter names the CQL field), joined with `AND` to
+    /// the request's CQL: for tables read through a CQL search (comments and attachments on Data Center).
+    Cql,
+}
+
+/// A predicate a table can send to the server: `column = value` or `column IN (...)` as a query parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FilterRule {
+    /// The column.
+    pub column: &'static str,
+    /// The query parameter (or CQL field).
+    pub param: &'static str,
+    /// How many values the parameter takes at most (1: only `=`).
+    pub max_values: usize,
+    /// Whether the server's semantics equal SQL's (else DataFusion re-checks the rows).
+    pub exact: bool,
+    /// How values are written.
+    pub value: ParamValue,
+    /// Whether several values split the scan into one partition per value (per space).
+    pub partition: bool,
+    /// Whether this is the space filter that the `Spaces` connection property restricts.
+    pub restricts_spaces: bool,
+    /// Whether the filter keeps most rows (a status): a full scan with it is still split across the spaces.
+    pub broad: bool,
+}
+
+impl FilterRule {
+    /// `column = v` or `column IN (...)` (up to `max_values`) sent as `param`, exact.
+    pub const fn exact(column: &'static str, param: &'static str, max_values: usize) -> FilterRule {
+        FilterRule {
+            column,
+            param,
+            max_values,
+            exact: true,
+            value: ParamValue::AsIs,
+            partition: false,
+            restricts_spaces: false,
+            broad: false,
+        }
+    }
+
+    /// `column = v` or `column IN (...)` (up to `max_values`) as a clause on the CQL `field`, exact.
+    pub const fn cql(column: &'static str, field: &'static str, max_values: usize) -> FilterRule {
+        FilterRule { value: ParamValue::Cql, ..FilterRule::exact(column, field, max_values) }
+    }
+
+    /// The same rule, `Inexact` (DataFusion re-checks the rows).
+    pub const fn inexact(self) -> FilterRule {
+        FilterRule { exact: false, ..self }
+    }
+
+    /// The same rule, one partition per value.
+    pub const fn partitioned(self) -> FilterRule {
+        FilterRule { partition: true, ..self }
+    }
+
+    /// A rule that only carries the `Spaces` restriction, for a table with no space column (comments and attachments
+    /// on Data Center): the spaces as a CQL `field` clause, one partition per space.
+    pub const fn spaces_only(field: &'static str, max_values: usize) -> FilterRule {
+        FilterRule { partition: true, restricts_spaces: true, ..FilterRule::cql("", field, max_values) }
+    }
+
+    /// The same rule, marked as keeping most rows (a full scan with it is still split across the spaces).
+    pub const fn broad(self) -> FilterRule {
+        FilterRule { broad: true, ..self }
+    }
+
+    /// The same rule, carrying the `Spaces` restriction.
+    pub const fn restricting_spaces(self) -> FilterRule {
+        FilterRule { restricts_spaces: true, ..self }
+    }
+
+    /// A space-key filter resolved to space ids and sent as `param`, one partition per space; restricted by
+    /// the `Spaces` property.
+    pub const fn space_key(column: &'static str, param: &'static str, max_values: usize) -> FilterRule {
+        FilterRule {
+            column,
+            param,
+            max_values,
+            exact: true,
+            value: ParamValue::SpaceKeyToId,
+            partition: true,
+            restricts_spaces: true,
+            broad: false,
+        }
+    }
+}
+
+/// A request parameter sent only when a column is selected (a body, a description).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProjectionParam {
+    /// The column that needs it.
+    pub column: &'static str,
+    /// The parameter (`body-format`, `expand`).
+    pub param: &'static str,
+    /// Its value.
+    pub value: &'static str,
+}
+
+/// How a CQL field compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CqlKind {
+    /// `column = v` or `column IN (...)` → `field = "v"` / `field IN (...)`.
+    Equals,
+    /// `column >`, `>=`, `<`, `<=` a timestamp → a date range on `field`, widened by a day on each side (CQL dates
+    /// are in the user's time zone), so the search finds a superset that the engine then filters exactly.
+    Time,
+}
+
+/// A column that only CQL can filter, and its CQL field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CqlField {
+    /// The column.
+    pub column: &'static str,
+    /// The CQL field (`creator`, `parent`, `created`, `lastmodified`).
+    pub field: &'static str,
+    /// How it compares.
+    pub kind: CqlKind,
+}
+
+/// Predicates a table's list endpoint cannot filter but CQL can: the scan searches with CQL for the ids of the
+/// matching current content, then fetches those rows from the table's own endpoint by id (so every column is the
+/// same as in a plain scan), and lists archived content separately (CQL finds current content only).
+#[derive(Clone, Copy, Debug)]
+pub struct CqlRoute {
+    /// The CQL content type (`page`, `blogpost`).
+    pub content_type: &'static str,
+    /// The columns CQL filters.
+    pub fields: &'static [CqlField],
+    /// The status column, and its values for content CQL finds (`current`) and content it does not (`archived`).
+    pub status: StatusValues,
+    /// The columns whose pinned values the search also sends: the id and the space key.
+    pub id_column: &'static str,
+    /// The space-key column.
+    pub space_key_column: &'static str,
+    /// The parameter that fetches rows by id from the table's own endpoint.
+    pub id_param: &'static str,
+}
+
+/// A status column and the values of content a CQL search finds and does not find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusValues {
+    /// The column (`status`).
+    pub column: &'static str,
+    /// What CQL finds (`current`).
+    pub searched: &'static str,
+    /// What it does not, listed apart (`archived`).
+    pub listed: &'static str,
+}
+
+/// A table read one parent at a time (`pages/{id}/labels`): the column whose values fill `{id}`, and how the
+/// table is read when the query pins another column instead.
+#[derive(Clone, Copy, Debug)]
+pub struct PerParent {
+    /// The column the query must pin (`= v` or `IN (...)`, one partition per value).
+    pub column: &'static str,
+    /// When the query pins another column CQL can search: the parents found by one search instead.
+    pub child_search: Option<&'static ChildSearch>,
+}
+
+/// How a per-parent table is read when the query does not pin its parent but filters a column CQL can search:
+/// one CQL search for the parents, with their children expanded in each result, each child a row (e.g. the pages
+/// labelled `release`, each with its labels, from one paginated search instead of a request per page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildSearch {
+    /// The column whose `=` / `IN` values become the CQL clause (`name`).
+    pub column: &'static str,
+    /// The CQL field (`label`).
+    pub field: &'static str,
+    /// The CQL type of the parents (`page`).
+    pub content_type: &'static str,
+    /// The search endpoint under REST v1 (`search` on Cloud, `content/search` on Data Center).
+    pub path: &'static str,
+    /// Results per request at most.
+    pub max_limit: usize,
+    /// The `expand` that brings the children.
+    pub expand: &'static str,
+    /// Where the children are in a result.
+    pub children: &'static [&'static str],
+    /// Where the parent's id is in a result.
+    pub parent_id: &'static [&'static str],
+}
+
+/// What keeps a table's rows within the `Spaces` connection property when its request cannot (comments and
+/// attachments on Cloud have no space filter; per-page tables name pages, which may be anywhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpaceScope {
+    /// The request restricts the spaces itself (a space filter carries `Spaces`), or the table is read per space.
+    Request,
+    /// Rows are kept when the content they belong to (any of these id columns) is in one of the spaces.
+    Container(&'static [&'static str]),
+    /// Rows are kept when this column (a space key, read even when not selected) is one of the spaces.
+    SpaceKeyColumn(&'static str),
+    /// The table belongs to the site, not to a space (users, groups, the audit log): `Spaces` does not apply.
+    Site,
+}
+
+/// A table: its name, columns, endpoint and how it can be read.
+#[derive(Clone, Copy, Debug)]
+pub struct TableSpec {
+    /// SQL name.
+    pub name: &'static str,
+    /// What a row is.
+    pub doc: &'static str,
+    /// Columns.
+    pub columns: &'static [Column],
+    /// How it is listed.
+    pub endpoint: Endpoint,
+    /// Parameters every request carries.
+    pub fixed_params: &'static [(&'static str, &'static str)],
+    /// For a list that is a CQL search (`content/search`, `search/user`): the content `type` it searches; the
+    /// filters sent as CQL are joined to it.
+    pub search_type: Option<&'static str>,
+    /// Predicates sent to the server.
+    pub filters: &'static [FilterRule],
+    /// Endpoints listed together, each with the value of the table's `Constant` column (e.g. footer and inline
+    /// comments, with `kind`); empty for the single `endpoint`.
+    pub variants: &'static [(&'static str, &'static str)],
+    /// A parameter sent only when a column is selected.
+    pub on_projection: Option<ProjectionParam>,
+    /// For tables read one parent at a time.
+    pub per_parent: Option<PerParent>,
+    /// Predicates found through CQL (Cloud), when the list endpoint cannot filter them.
+    pub cql_route: Option<&'static CqlRoute>,
+    /// The same table read per parent (`pages/{id}/attachments`), used instead of the whole list when the query
+    /// pins that spec's parent column.
+    pub by_parent: Option<&'static TableSpec>,
+    /// How the `Spaces` connection property is enforced.
+    pub space_scope: SpaceScope,
+}
+
+impl TableSpec {
+    /// What every table starts from: a `V2` list with nothing else (`name`, `doc`, `columns` and `endpoint` are
+    /// always given).
+    pub const BASE: TableSpec = TableSpec {
+        name: "",
+        doc: "",
+        columns: &[],
+        endpoint: Endpoint::V2 { path: "", max_limit: 250 },
+        fixed_params: &[],
+        search_type: None,
+        filters: &[],
+        variants: &[],
+        on_projection: None,
+        per_parent: None,
+        cql_route: None,
+        by_parent: None,
+        space_scope: SpaceScope::Request,
+    };
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The filter rule of `column`.
+    pub fn rule(&self, column: &str) -> Option<&'static FilterRule> {
+        self.filters.iter().find(|r| r.column == column)
+    }
+
+    /// Every column name a rule, a CQL field, a parent, a projection parameter or the space scope refers to
+    /// (checked against the columns by a test: a typo would silently switch pushdown off).
+    pub fn referenced_columns(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.filters.iter().map(|r| r.column).filter(|c| !c.is_empty()).collect();
+        names.extend(self.on_projection.map(|p| p.column));
+        if let Some(per_parent) = self.per_parent {
+            names.push(per_parent.column);
+            names.extend(per_parent.child_search.map(|s| s.column));
+        }
+        if let Some(route) = self.cql_route {
+            names.extend(route.fields.iter().map(|f| f.column));
+            names.extend([route.status.column, route.id_column, route.space_key_column]);
+        }
+        match self.space_scope {
+            SpaceScope::Container(columns) => names.extend(columns),
+            SpaceScope::SpaceKeyColumn(column) => names.push(column),
+            SpaceScope::Request | SpaceScope::Site => {}
+        }
+        names
+    }
+}
+
+/// A table on both deployments.
+#[derive(Clone, Copy, Debug)]
+pub struct Table {
+    /// How it is read on Cloud.
+    pub cloud: &'static TableSpec,
+    /// How it is read on Data Center: the same columns (names and types) from that API's objects, or why it cannot
+    /// be and what to use instead.
+    pub data_center: Result<&'static TableSpec, &'static str>,
+}
+
+impl Table {
+    /// The SQL name.
+    pub fn name(&self) -> &'static str {
+        self.cloud.name
+    }
+}
