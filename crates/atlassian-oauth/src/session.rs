@@ -669,6 +669,22 @@ mod tests {
         assert!(choose_site(&[], &config("")).unwrap_err().to_string().contains("reaches no Confluence site"));
     }
 
+    /// An `expires_in` near `u64::MAX` once overflowed `now + expires_in`.
+    #[test]
+    fn absurd_lifetimes_do_not_overflow() {
+        let granted = GrantedTokens {
+            access_token: Secret::new("a"),
+            refresh_token: None,
+            expires_in: Some(u64::MAX),
+            scopes: Vec::new(),
+        };
+        let current = Current::granted(granted, None);
+        assert_eq!(current.expires_at, Some(u64::MAX));
+        assert!(current.fresh(Duration::from_secs(60)));
+        assert!(!current.fresh(Duration::from_secs(u64::MAX)), "a margin to the end of time: not fresh, no panic");
+        assert!(current.token_set().expires_in.is_some());
+    }
+
     #[test]
     fn same_site_ignores_paths_and_case() {
         let url = Url::parse("https://Acme.atlassian.net").unwrap();

@@ -297,7 +297,8 @@ mod tests {
             vec![Arc::new(StringArray::from(vec!["physical_plan"])), Arc::new(StringArray::from(vec![plan]))],
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let text = render(std::slice::from_ref(&batch), ResultFormat::Table, RenderOptions::default()).unwrap_or_default();
+        let text =
+            render(std::slice::from_ref(&batch), ResultFormat::Table, RenderOptions::default()).unwrap_or_default();
         assert_eq!(
             text,
             "physical_plan:\n  ConfluenceScanExec: table=pages, partitions=2\n      partition 1: GET /wiki/api/v2/pages?limit=250\n"
