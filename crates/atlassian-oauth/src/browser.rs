@@ -25,7 +25,12 @@ impl Browser for SystemBrowser {
         }
         let (program, args) = launcher(Platform::current(), url)?;
         eprintln!("Opening the authorization page in your browser. If it does not open, visit:\n  {url}");
-        match Command::new(program).args(&args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()
+        match Command::new(&program)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
         {
             Ok(_) => Ok(()),
             Err(e) => Err(format!("cannot run {program}: {e}")),
@@ -55,16 +60,23 @@ impl Platform {
 
 /// The program that opens `url` and its arguments, the URL always one argument of its own and never seen by a
 /// shell (`cmd /C start` would split it at `&` and run what follows). Only `http` and `https` URLs are opened.
-fn launcher(platform: Platform, url: &Url) -> Result<(&'static str, Vec<String>), String> {
+fn launcher(platform: Platform, url: &Url) -> Result<(String, Vec<String>), String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("only http and https URLs are opened in a browser, not {}:", url.scheme()));
     }
     let url = url.as_str().to_owned();
     Ok(match platform {
-        Platform::MacOs => ("open", vec![url]),
-        Platform::Windows => ("rundll32", vec!["url.dll,FileProtocolHandler".to_owned(), url]),
-        Platform::Other => ("xdg-open", vec![url]),
+        Platform::MacOs => ("open".to_owned(), vec![url]),
+        // By its full path: a bare name is looked up in the program's own directory first.
+        Platform::Windows => (windows_rundll32(), vec!["url.dll,FileProtocolHandler".to_owned(), url]),
+        Platform::Other => ("xdg-open".to_owned(), vec![url]),
     })
+}
+
+/// `%SystemRoot%\\System32\\rundll32.exe`.
+fn windows_rundll32() -> String {
+    let root = std::env::var("SystemRoot").unwrap_or_else(|_| "C:\\Windows".to_owned());
+    format!("{root}\\System32\\rundll32.exe")
 }
 
 /// Only prints the URL (headless machines, or when the user prefers to open it elsewhere).
@@ -98,14 +110,12 @@ mod tests {
         let url = Url::parse("https://auth.example/authorize?a=1&b=2&calc.exe&x=%26").unwrap_or_else(|e| panic!("{e}"));
         for platform in [Platform::MacOs, Platform::Windows, Platform::Other] {
             let (program, args) = launcher(platform, &url).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!["cmd", "sh", "bash", "powershell"].contains(&program), "{program}");
+            assert!(!["cmd", "sh", "bash", "powershell"].contains(&program.as_str()), "{program}");
             assert_eq!(args.last().map(String::as_str), Some(url.as_str()));
         }
-        assert_eq!(
-            launcher(Platform::Windows, &url).map(|(p, a)| (p, a.len())),
-            Ok(("rundll32", 2)),
-            "rundll32 url.dll,FileProtocolHandler <url>"
-        );
+        let (program, args) = launcher(Platform::Windows, &url).unwrap_or_else(|e| panic!("{e}"));
+        assert!(program.ends_with("\\System32\\rundll32.exe"), "a full path: {program}");
+        assert_eq!(args.len(), 2, "rundll32 url.dll,FileProtocolHandler <url>");
         let file = Url::parse("file:///etc/passwd").unwrap_or_else(|e| panic!("{e}"));
         assert!(launcher(Platform::Other, &file).is_err());
     }

@@ -88,6 +88,7 @@ impl Grants {
             user_agent: config.user_agent.clone(),
             timeouts: confluence_rest::Timeouts::for_request_timeout(config.http_timeout),
             proxy: config.proxy_url.clone(),
+            system_proxy: config.token_url.scheme() == "https",
             trusted_ca_file: config.trusted_ca_file.clone(),
             ..confluence_rest::ClientConfig::default()
         };

@@ -512,12 +512,13 @@ impl OAuthSession {
                 return Err(OAuthError::StateMismatch);
             }
         }
-        // The code must answer an authorization this driver started: its state must be pending (and is then
-        // spent), so a code from elsewhere (a forged callback link) is never exchanged.
-        let key = state.map(str::to_owned).or(returned_state).ok_or_else(|| {
+        // The code must answer the authorization the caller started: the caller passes the state it kept from
+        // step 1 (a web application, in the user's session), which must be pending here (and is then spent). The
+        // state in a callback URL alone proves nothing: whoever made the link chose it.
+        let key = state.map(str::to_owned).ok_or_else(|| {
             OAuthError::Config(
-                "GetOAuthAccessToken needs the State that GetOAuthAuthorizationURL returned (or the whole callback \
-                 URL as Verifier, which carries it): it ties the code to the authorization this connection started"
+                "GetOAuthAccessToken needs the State that GetOAuthAuthorizationURL returned, kept by the caller (a web \
+                 application keeps it in the user's session): it ties the code to the authorization that user started"
                     .to_owned(),
             )
         })?;

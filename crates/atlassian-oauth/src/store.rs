@@ -134,6 +134,19 @@ impl TokenStore {
             Err(e) => return Err(store_error(path, format!("cannot be read: {e}"))),
         };
         warn_if_readable_by_others(path);
+        // A newer format is not corrupt: say so, and leave it alone.
+        let format = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("format").and_then(serde_json::Value::as_u64));
+        if format.is_some_and(|f| f > u64::from(FORMAT)) {
+            return Err(store_error(
+                path,
+                format!(
+                    "was written by a newer confluence-sql (format {}); upgrade, or delete it",
+                    format.unwrap_or(0)
+                ),
+            ));
+        }
         let file: TokenFile = match serde_json::from_slice(&bytes) {
             Ok(file) => file,
             Err(e) => {
@@ -174,6 +187,9 @@ impl TokenStore {
         let mut text = serde_json::to_vec_pretty(&contents)
             .map_err(|e| store_error(path, format!("cannot be serialised: {e}")))?;
         text.push(b'\n');
+        if path.parent().filter(|d| !d.as_os_str().is_empty()).is_some_and(Path::exists) {
+            check_directory(path)?;
+        }
         write_atomically(path, &text).map_err(|e| store_error(path, format!("cannot be written: {e}")))?;
         check_directory(path)
     }
@@ -207,6 +223,9 @@ impl TokenStore {
             TokenStore::File(path) => path.clone(),
         };
         let lock = lock_path(&path);
+        if path.parent().filter(|d| !d.as_os_str().is_empty()).is_some_and(Path::exists) {
+            check_directory(&path)?;
+        }
         let result = tokio::task::spawn_blocking(move || -> std::io::Result<Option<File>> {
             create_private_dir(lock.parent())?;
             let file = private_options().read(true).write(true).truncate(false).open(&lock)?;
@@ -442,6 +461,18 @@ mod tests {
         let _ = fs::remove_dir_all(dir);
     }
 
+    #[test]
+    fn a_newer_format_is_left_alone() {
+        let dir = temp_dir("newer");
+        create_private_dir(Some(&dir)).unwrap();
+        let path = dir.join("tokens.json");
+        fs::write(&path, r#"{"format": 99, "tokens": {"shape": "unknown"}}"#).unwrap();
+        let message = TokenStore::File(path.clone()).load().unwrap_err().to_string();
+        assert!(message.contains("newer confluence-sql"), "{message}");
+        assert!(path.exists(), "not moved aside");
+        let _ = fs::remove_dir_all(dir);
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_directory_others_can_write_is_refused() {
@@ -453,6 +484,7 @@ mod tests {
         let message = store.load().unwrap_err().to_string();
         assert!(message.contains("every user can write to"), "{message}");
         assert!(store.save(&sample()).is_err());
+        assert!(!dir.join("tokens.json").exists(), "nothing written there");
         let _ = fs::remove_dir_all(dir);
     }
 

@@ -57,7 +57,7 @@ pub fn login(connection: &str, no_browser: bool) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::output::escape_message(&e.to_string()));
             Ok(ExitCode::FAILURE)
         }
     }
@@ -79,7 +79,7 @@ pub fn logout(connection: &str) -> anyhow::Result<ExitCode> {
         Ok(true) => eprintln!("Removed the OAuth tokens saved in {location}."),
         Ok(false) => eprintln!("No OAuth tokens were saved in {location}."),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::output::escape_message(&e.to_string()));
             return Ok(ExitCode::FAILURE);
         }
     }

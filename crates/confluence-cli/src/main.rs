@@ -161,7 +161,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", output::escape_message(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }
@@ -192,7 +192,7 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(name) => match profile::load(name) {
                 Ok(text) => Some(text),
                 Err(e) => {
-                    eprintln!("error: {e:#}");
+                    eprintln!("error: {}", output::escape_message(&format!("{e:#}")));
                     return Ok(ExitCode::from(2));
                 }
             },
@@ -215,11 +215,11 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
     let connection = match runtime.block_on(Connection::connect(&connection_string)) {
         Ok(connection) => connection,
         Err(e @ confluence_sql::SqlError::ConnectionString(_)) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", output::escape_message(&e.to_string()));
             return Ok(ExitCode::from(2));
         }
         Err(e) => {
-            eprintln!("error: cannot connect: {e}");
+            eprintln!("error: cannot connect: {}", output::escape_message(&e.to_string()));
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -257,7 +257,7 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
                         break;
                     }
                     Err(RunError::Failed(message)) => {
-                        eprintln!("error: {message}");
+                        eprintln!("error: {}", output::escape_message(&message));
                         code = ExitCode::FAILURE;
                         break;
                     }

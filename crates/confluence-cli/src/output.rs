@@ -107,7 +107,7 @@ pub fn render(batches: &[RecordBatch], format: ResultFormat, options: RenderOpti
                     rows.push(serde_json::Value::Object(object));
                 }
             }
-            out = serde_json::to_string_pretty(&rows)?;
+            out = json_for_terminals(&serde_json::to_string_pretty(&rows)?);
             out.push('\n');
         }
     }
@@ -202,6 +202,26 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
+/// `text` for a terminal where line breaks are meant (an error message): control characters but line breaks
+/// escaped.
+pub fn escape_message(text: &str) -> String {
+    text.split('\n').map(escape_controls).collect::<Vec<_>>().join("\n")
+}
+
+/// JSON text with the control and bidirectional characters serde_json leaves as they are (C1 controls, bidi
+/// overrides) written as `\uXXXX` escapes: the same JSON, safe on a terminal.
+fn json_for_terminals(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if (c.is_control() && c != '\n') || confluence_rest::error::is_bidi_control(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control() || confluence_rest::error::is_bidi_control(c)
 }
@@ -213,13 +233,24 @@ fn escape_text_columns(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
     let mut fields = Vec::with_capacity(batch.num_columns());
     for (column, field) in batch.columns().iter().zip(batch.schema().fields()) {
-        if !is_text(column.data_type()) {
+        let data_type = column.data_type();
+        // Numbers, booleans and times cannot hold a control character; anything else (text, lists and structs
+        // of text, binary) is shown through its escaped rendering.
+        if data_type.is_numeric() || data_type.is_temporal() || matches!(data_type, DataType::Boolean | DataType::Null)
+        {
             columns.push(column.clone());
             fields.push(field.as_ref().clone());
             continue;
         }
-        let text = cast(column, &DataType::Utf8)?;
-        let escaped: StringArray = text.as_string::<i32>().iter().map(|v| v.map(escape_controls)).collect();
+        let escaped: StringArray = if is_text(data_type) {
+            let text = cast(column, &DataType::Utf8)?;
+            text.as_string::<i32>().iter().map(|v| v.map(escape_controls)).collect()
+        } else {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default())?;
+            (0..column.len())
+                .map(|row| column.is_valid(row).then(|| escape_controls(&formatter.value(row).to_string())))
+                .collect()
+        };
         columns.push(std::sync::Arc::new(escaped));
         fields.push(field.as_ref().clone().with_data_type(DataType::Utf8));
     }
@@ -309,6 +340,29 @@ mod tests {
         assert!(render(&[batch], ResultFormat::Csv, RenderOptions::default())
             .unwrap_or_default()
             .starts_with("plan_type,plan\n"));
+    }
+
+    #[test]
+    fn nested_values_json_and_messages_are_escaped_too() {
+        use datafusion::arrow::array::{ListBuilder, StringBuilder};
+        let mut list = ListBuilder::new(StringBuilder::new());
+        list.values().append_value("\x1b]0;pwned\x07");
+        list.append(true);
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "titles",
+            DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+            true,
+        )]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(list.finish())]).unwrap_or_else(|e| panic!("{e}"));
+        let table =
+            render(std::slice::from_ref(&batch), ResultFormat::Table, RenderOptions::default()).unwrap_or_default();
+        assert!(!table.contains('\x1b') && table.contains("\\x1b]0;pwned"), "{table}");
+        let json =
+            render(&[titles(&["a\u{9b}b\u{202e}c"])], ResultFormat::Json, RenderOptions::default()).unwrap_or_default();
+        assert!(!json.contains('\u{9b}') && !json.contains('\u{202e}'), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back[0]["title"], "a\u{9b}b\u{202e}c", "the same data");
+        assert_eq!(escape_message("line 1\n  \x1b[2J ^"), "line 1\n  \\x1b[2J ^");
     }
 
     #[test]

@@ -119,7 +119,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, mut runner: Runner) -> anyhow::Res
                         match runtime.block_on(runner.run(&statement)) {
                             Ok(()) => {}
                             Err(RunError::Cancelled) => eprintln!("query cancelled"),
-                            Err(RunError::Failed(message)) => eprintln!("error: {message}"),
+                            Err(RunError::Failed(message)) => {
+                                eprintln!("error: {}", crate::output::escape_message(&message))
+                            }
                         }
                     }
                     buffer = rest.trim().to_owned();

@@ -70,6 +70,9 @@ pub struct ClientConfig {
     pub timeouts: Timeouts,
     /// A proxy for every request (its password is masked in `Debug`).
     pub proxy: Option<ProxyUrl>,
+    /// Without `proxy`, whether the environment's proxy (`HTTPS_PROXY`...) may be used: not for a plain-http site on
+    /// this machine, whose requests (and credentials) would otherwise cross the network to the proxy in clear.
+    pub system_proxy: bool,
     /// A PEM file of extra certificate authorities to trust (a Data Center site on a private CA), besides the
     /// platform's trust store and the Mozilla roots.
     pub trusted_ca_file: Option<PathBuf>,
@@ -86,6 +89,7 @@ impl Default for ClientConfig {
             max_concurrency: 8,
             timeouts: Timeouts::default(),
             proxy: None,
+            system_proxy: true,
             trusted_ca_file: None,
             limits: Limits::default(),
             retry: RetryPolicy::default(),
@@ -107,6 +111,9 @@ impl ClientConfig {
             .redirect(same_origin_redirects());
         if let Some(timeout) = self.timeouts.request {
             builder = builder.timeout(timeout);
+        }
+        if self.proxy.is_none() && !self.system_proxy {
+            builder = builder.no_proxy();
         }
         if let Some(proxy) = &self.proxy {
             // The error is reqwest's own; it may quote the URL, so only say that it is invalid.

@@ -34,6 +34,10 @@ pub enum CqlTextError {
     /// A quoted string never closed.
     #[error("a quoted string is never closed")]
     UnclosedString,
+    /// A `\` outside a quoted string: a CQL lexer may read what follows as part of a word (a quote, a bracket),
+    /// which would change where strings and groups end.
+    #[error("the '\\' at character {0} is outside a quoted string (write it inside quotes)")]
+    StrayEscape(usize),
 }
 
 /// The structure of CQL text outside its quoted strings (`"..."` or `'...'`, with `\` escapes): each character with
@@ -63,6 +67,10 @@ fn scan(cql: &str) -> impl Iterator<Item = Result<(usize, char, usize), CqlTextE
             Some(_) => {}
             None => match c {
                 '"' | '\'' => quote = Some(c),
+                '\\' => {
+                    finished = true;
+                    return Some(Err(CqlTextError::StrayEscape(cql[..i].chars().count() + 1)));
+                }
                 '(' => {
                     depth += 1;
                     return Some(Ok((i, c, depth - 1)));
@@ -322,6 +330,12 @@ mod tests {
         assert_eq!(check_condition("(type = page"), Err(CqlTextError::UnclosedGroup));
         assert_eq!(check_condition(r#"title = "abc"#), Err(CqlTextError::UnclosedString));
         assert_eq!(check_condition(r#"title = "a\""#), Err(CqlTextError::UnclosedString));
+        // A lexer may read `\"` outside quotes as a quote inside a word: the brackets would then not be where they
+        // seem (`title ~ a\" ) OR space = HR OR ( title ~ " b \" c"` looks balanced here).
+        assert_eq!(
+            check_condition(r#"title ~ a\" ) OR space = HR OR ( title ~ " b \" c""#),
+            Err(CqlTextError::StrayEscape(10))
+        );
     }
 
     #[test]

@@ -85,7 +85,8 @@ impl Dialect {
             path: request.path().to_owned(),
             message: format!("the server's next link is not a URL ({e}); the server is misbehaving"),
         })?;
-        if !same_origin(&resolved, base) {
+        // A link with user information would make the HTTP client send its own `Authorization` header.
+        if !same_origin(&resolved, base) || !resolved.username().is_empty() || resolved.password().is_some() {
             return Err(RestError::ForeignOrigin { link: redact_query(&resolved), expected: origin_of(base) });
         }
         Ok(resolved)
@@ -154,6 +155,7 @@ mod tests {
             "/\\evil.example/wiki/api/v2/pages",
             "\\\\evil.example/x",
             "  https://evil.example/x",
+            "https://user:pass@acme.atlassian.net/wiki/api/v2/pages",
         ] {
             let error = site.resolve_next(hostile, &request, false).expect_err(hostile);
             assert!(matches!(error, RestError::ForeignOrigin { .. }), "{hostile}: {error}");

@@ -107,22 +107,26 @@ impl Envelope {
     }
 }
 
-/// The `rel="next"` target of a `Link` header (RFC 8288: `<target>; param; param, <target>; ...`); `None` when
-/// there is none or the header cannot be read.
+/// The `rel="next"` target of a `Link` header (RFC 8288: `<target>; param; param, <target>; ...`; a target may
+/// itself hold commas); `None` when there is none or the header cannot be read.
 fn link_header_next(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let value = headers.get(reqwest::header::LINK)?.to_str().ok()?;
-    value.split(',').find_map(|part| {
-        let part = part.trim();
-        let rest = part.strip_prefix('<')?;
-        let (target, params) = rest.split_once('>')?;
-        let is_next = params.split(';').any(|param| {
-            let param = param.trim();
-            param.strip_prefix("rel=").is_some_and(|rel| {
+    let mut rest = headers.get(reqwest::header::LINK)?.to_str().ok()?;
+    loop {
+        let after = &rest[rest.find('<')? + 1..];
+        let close = after.find('>')?;
+        let (target, tail) = (&after[..close], &after[close + 1..]);
+        // The parameters run to the next link (the next `<`).
+        let end = tail.find('<').unwrap_or(tail.len());
+        let is_next = tail[..end].split([';', ',']).any(|param| {
+            param.trim().strip_prefix("rel=").is_some_and(|rel| {
                 rel.trim_matches('"').split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next"))
             })
         });
-        is_next.then(|| target.to_owned())
-    })
+        if is_next {
+            return Some(target.to_owned());
+        }
+        rest = &tail[end..];
+    }
 }
 
 /// A stream of pages; dropping it stops the producer. When the producer fails (a panic included) the stream ends
@@ -326,8 +330,17 @@ impl ListReader {
             first_page = false;
             next = self.deliver(fetched).await?;
             // With nothing to fan out to (a total that is an underestimate included), the next link goes on.
-            if let (Some(fan_out), Some(_)) = (fan_out.filter(|f| f.pages() > 0), next.as_ref()) {
-                next = self.read_fan_out(fan_out).await?;
+            match (fan_out.filter(|f| f.pages() > 0), next.is_some()) {
+                (Some(fan_out), true) => next = self.read_fan_out(fan_out).await?,
+                (Some(fan_out), false) if self.request.max_items.is_none_or(|max| self.items < max) => {
+                    return Err(self
+                        .failure(format!(
+                            "the server says it holds {} results but sent {} and no next page; run the query again",
+                            fan_out.total, self.items
+                        ))
+                        .into());
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -524,6 +537,12 @@ mod tests {
         assert_eq!(next("<https://x/wiki>; rel=\"base\""), None);
         assert_eq!(next("<https://x/wiki>; rel=\"base\", </n?c=1>; rel=next"), Some("/n?c=1".to_owned()));
         assert_eq!(next("</n?c=2>; title=\"x\"; rel=\"prev next\""), Some("/n?c=2".to_owned()));
+        // A target may hold commas (an echoed `status=current,archived`).
+        assert_eq!(
+            next("</p?status=current,archived&cursor=x>; rel=\"next\", </w>; rel=\"base\""),
+            Some("/p?status=current,archived&cursor=x".to_owned())
+        );
+        assert_eq!(next("</w>; rel=\"base\", </p?a=1,2>; rel=\"next\""), Some("/p?a=1,2".to_owned()));
         // Malformed headers (`>` before `<` once panicked a worker) have no next link.
         for broken in [">oops<; rel=\"next\"", "<; rel=\"next\"", ">", "<", "rel=\"next\"", "<a>rel=\"nextish\""] {
             assert_eq!(next(broken), None, "{broken}");

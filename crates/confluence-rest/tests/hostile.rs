@@ -168,6 +168,11 @@ async fn totals_that_lie_are_caught() {
     let error = read(&client, first(), Pagination::Offset).await.expect_err("short");
     assert!(error.to_string().contains("empty page"), "{error}");
 
+    // A total with no next page: the list did not end where the server says it does.
+    sim.set_faults(vec![FaultRule { no_next: true, ..rule("/rest/api/content/search") }]);
+    let error = read(&client, first(), Pagination::Offset).await.expect_err("short");
+    assert!(error.to_string().contains("and no next page"), "{error}");
+
     // A total below the real one: the next links carry the reading to the true end.
     sim.set_faults(vec![FaultRule { total_size: Some(3), ..rule("/rest/api/content/search") }]);
     let error = read(&client, first(), Pagination::Offset).await;

@@ -44,6 +44,8 @@ pub struct FaultRule {
     pub repeat_next: bool,
     /// Hostile: every list page has a new next link, forever.
     pub endless: bool,
+    /// Hostile: no list page has a next link, whatever its total says.
+    pub no_next: bool,
     /// Hostile: lists that report a `totalSize` report this one.
     pub total_size: Option<u64>,
     /// Hostile: the `Retry-After` of a 429, written as is (e.g. `1e20`, an HTTP date, nonsense).
@@ -138,6 +140,7 @@ impl Faults {
             hostile.next_link = rule.next_link.clone().or(hostile.next_link.take());
             hostile.repeat_next |= rule.repeat_next;
             hostile.endless |= rule.endless;
+            hostile.no_next |= rule.no_next;
             hostile.total_size = rule.total_size.or(hostile.total_size);
             hostile.retry_after = rule.retry_after.clone().or(hostile.retry_after.take());
             hostile.link_header = rule.link_header.clone().or(hostile.link_header.take());

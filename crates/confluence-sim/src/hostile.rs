@@ -23,6 +23,8 @@ pub struct HostilePlan {
     pub repeat_next: bool,
     /// Every list page has a next link, with an ever-new query (offset lists move `start` on), forever.
     pub endless: bool,
+    /// No list page has a next link (whatever its total says).
+    pub no_next: bool,
     /// Lists that report a `totalSize` report this one.
     pub total_size: Option<u64>,
     /// The `Retry-After` of a 429, exactly as written here.
@@ -50,6 +52,7 @@ impl HostilePlan {
             (self.next_link.is_some(), "foreign-next"),
             (self.repeat_next, "repeat-next"),
             (self.endless, "endless"),
+            (self.no_next, "no-next"),
             (self.total_size.is_some(), "total-size"),
             (self.retry_after.is_some(), "retry-after"),
             (self.link_header.is_some(), "link-header"),
@@ -93,6 +96,12 @@ impl HostilePlan {
         if let Ok(mut document) = serde_json::from_slice::<Value>(&bytes) {
             if document.get("results").is_some_and(Value::is_array) {
                 let next = self.rewrite_links(&mut document, path, query);
+                if self.no_next {
+                    if let Some(links) = document.get_mut("_links").and_then(Value::as_object_mut) {
+                        links.remove("next");
+                    }
+                    parts.headers.remove(header::LINK);
+                }
                 if let Some(next) = next {
                     let value = format!("<{next}>; rel=\"next\"");
                     if let Ok(value) = HeaderValue::from_str(&value) {

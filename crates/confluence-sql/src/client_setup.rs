@@ -18,6 +18,9 @@ pub fn client_config(options: &ConnectionOptions, retry: RetryPolicy) -> ClientC
         max_concurrency: options.max_concurrency,
         timeouts: Timeouts::for_request_timeout(options.timeout),
         proxy: options.proxy_url.clone(),
+        // A plain-http site is on this machine (or explicitly allowed): never send it through the environment's
+        // proxy, which would carry its credentials over the network in clear.
+        system_proxy: options.url.scheme() == "https",
         trusted_ca_file: options.trusted_ca_file.clone(),
         limits: Limits { max_response_bytes: options.max_response_bytes, max_pages: options.max_pages },
         retry,

@@ -12,6 +12,7 @@ use confluence_rest::{ConfluenceClient, Dialect, MetricsSnapshot, RetryPolicy};
 use crate::client_setup::{client_config, static_credentials};
 use connstr::{ConnectionOptions, Deployment, InitiateOAuth};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::TableReference;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
@@ -19,7 +20,7 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use crate::cql_function::CqlFunction;
 use crate::error::SqlError;
 use crate::exec::ScanContext;
-use crate::policy::SqlPolicy;
+use crate::policy::{written_tables, SqlPolicy};
 use crate::procedures::oauth::{OAuthContext, SPECS};
 use crate::procedures::rewrite::rewrite;
 use crate::provider::ConfluenceTable;
@@ -197,8 +198,22 @@ impl Connection {
             self.authorize().await?;
         }
         let plan = state.statement_to_plan(statement).await?;
-        self.policy.verify(&plan, &|table| ALL.iter().any(|t| t.name().eq_ignore_ascii_case(table)))?;
+        let mut confluence_tables = Vec::new();
+        for table in written_tables(&plan) {
+            if self.is_confluence_table(&table).await {
+                confluence_tables.push(table);
+            }
+        }
+        self.policy.verify(&plan, &|table| confluence_tables.contains(table))?;
         Ok(self.session.execute_logical_plan(plan).await?)
+    }
+
+    /// Whether `table` resolves to one of the driver's Confluence tables (a table of the user's own, in another
+    /// schema or registered under the same name, is not).
+    async fn is_confluence_table(&self, table: &TableReference) -> bool {
+        let Ok(provider) = self.session.table_provider(table.clone()).await else { return false };
+        let provider: &dyn std::any::Any = provider.as_ref();
+        provider.downcast_ref::<ConfluenceTable>().is_some()
     }
 
     /// Runs a statement and collects its result.

@@ -6,6 +6,7 @@
 //! always uses [`SqlPolicy::REMOTE`]). Every plan is checked before it runs, subqueries and `EXPLAIN` included.
 
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::TableReference;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{DdlStatement, LogicalPlan, Statement as PlanStatement};
 
@@ -31,8 +32,9 @@ impl SqlPolicy {
 
     /// Checks a plan (with its subqueries and what an `EXPLAIN` wraps) before it runs; the error names the
     /// statement and the opt-in. `is_confluence_table` tells the driver's own tables (whose writes are the
-    /// driver's DML) from others.
-    pub fn verify(&self, plan: &LogicalPlan, is_confluence_table: &dyn Fn(&str) -> bool) -> Result<()> {
+    /// driver's DML) from others, by the table the reference resolves to (not its name: a table of the user's own
+    /// can have any name).
+    pub fn verify(&self, plan: &LogicalPlan, is_confluence_table: &dyn Fn(&TableReference) -> bool) -> Result<()> {
         let mut refusal: Option<DataFusionError> = None;
         plan.apply_with_subqueries(|node| {
             if let Some(error) = self.check(node, is_confluence_table) {
@@ -47,7 +49,11 @@ impl SqlPolicy {
         }
     }
 
-    fn check(&self, node: &LogicalPlan, is_confluence_table: &dyn Fn(&str) -> bool) -> Option<DataFusionError> {
+    fn check(
+        &self,
+        node: &LogicalPlan,
+        is_confluence_table: &dyn Fn(&TableReference) -> bool,
+    ) -> Option<DataFusionError> {
         match node {
             LogicalPlan::Ddl(DdlStatement::CreateExternalTable(_)) if self.local_files == LocalFiles::None => {
                 Some(refuse(
@@ -63,7 +69,7 @@ impl SqlPolicy {
                 Some(refuse("COPY ... TO writes a file on the machine the driver runs on", "LocalFiles=ReadWrite"))
             }
             LogicalPlan::Dml(dml)
-                if !is_confluence_table(dml.table_name.table()) && self.local_files != LocalFiles::ReadWrite =>
+                if !is_confluence_table(&dml.table_name) && self.local_files != LocalFiles::ReadWrite =>
             {
                 Some(refuse(
                     &format!("{} into {} writes to a table that is not Confluence's", dml.op, dml.table_name),
@@ -78,6 +84,18 @@ impl SqlPolicy {
             _ => None,
         }
     }
+}
+
+/// The tables a plan writes to (`INSERT`, `UPDATE`, `DELETE`), subqueries and `EXPLAIN` included.
+pub fn written_tables(plan: &LogicalPlan) -> Vec<TableReference> {
+    let mut tables = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::Dml(dml) = node {
+            tables.push(dml.table_name.clone());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    tables
 }
 
 fn refuse(what: &str, opt_in: &str) -> DataFusionError {
@@ -99,7 +117,7 @@ mod tests {
     }
 
     fn verdict(policy: SqlPolicy, plan: &LogicalPlan) -> Result<()> {
-        policy.verify(plan, &|name| name == "pages")
+        policy.verify(plan, &|name| name.table() == "pages")
     }
 
     #[tokio::test]

@@ -52,6 +52,8 @@ struct Figures {
     requests: u64,
     retries: u64,
     throttled: u64,
+    /// The first errors, to say what failed.
+    errors: Vec<String>,
 }
 
 async fn soak(sim: SimHandle, cloud: bool) -> Figures {
@@ -79,6 +81,9 @@ async fn soak(sim: SimHandle, cloud: bool) -> Figures {
                     // Allowed (a request failed every attempt), but it must say so; never fewer rows.
                     assert!(!e.to_string().is_empty());
                     figures.failed += 1;
+                    if figures.errors.len() < 3 {
+                        figures.errors.push(format!("{sql}: {e}"));
+                    }
                 }
             }
         }
@@ -111,6 +116,9 @@ async fn faults_lose_and_repeat_no_row_of_any_table() {
             f.retries,
             f.throttled
         );
+        for error in &f.errors {
+            println!("soak {name} error: {error}");
+        }
         assert!(f.retries > 0, "{name}: the faults happened");
         assert!(f.exact * 10 >= f.scans * 9, "{name}: most scans get through: {f:?}");
     }

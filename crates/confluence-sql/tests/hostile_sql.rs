@@ -62,6 +62,28 @@ async fn a_local_user_may_opt_in_to_exports() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// With `LocalFiles=Read`, a table of the user's own named like a Confluence table is still not Confluence's: a
+/// write into it is a local file write, which needs `ReadWrite`.
+#[tokio::test]
+async fn reading_local_files_does_not_allow_writing_them() {
+    let (_sim, connection) = connect(";LocalFiles=Read").await;
+    let dir = std::env::temp_dir().join(format!("confluence-sql-read-only-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    connection.query("CREATE SCHEMA s").await.expect("a schema of the user's own");
+    let table = format!("CREATE EXTERNAL TABLE s.pages (a VARCHAR) STORED AS CSV LOCATION '{}/'", dir.display());
+    connection.query(&table).await.expect("reading local files is allowed");
+    for insert in ["INSERT INTO s.pages VALUES ('x')", "INSERT INTO confluence.s.pages VALUES ('x')"] {
+        let message = error_of(&connection, insert).await;
+        assert!(message.contains("LocalFiles=ReadWrite"), "{insert}: {message}");
+    }
+    connection.query("DROP TABLE pages").await.expect("dropping the Confluence table from the session");
+    connection.query(&table.replace("s.pages", "pages")).await.expect("a local table named pages");
+    let message = error_of(&connection, "INSERT INTO pages VALUES ('x')").await;
+    assert!(message.contains("LocalFiles=ReadWrite"), "{message}");
+    assert_eq!(std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0, "nothing was written");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// `EXEC` was once rewritten by printing and re-parsing SQL text, and this escaped literal ran a second statement.
 #[tokio::test]
 async fn exec_arguments_cannot_become_statements() {

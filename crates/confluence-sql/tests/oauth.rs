@@ -92,7 +92,8 @@ async fn cloud_web_flow_with_named_arguments_then_exec_then_queries_through_the_
     assert_eq!(cell(&step2, "cloudid").as_deref(), Some(sim.info().cloud_id.as_str()));
     assert!(cell(&step2, "expiresin").unwrap().parse::<u64>().unwrap() > 3000);
     // The state is spent: the same callback cannot be exchanged twice.
-    let again = connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}'")).await;
+    let again =
+        connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = '{STATE}'")).await;
     assert!(again.unwrap_err().to_string().contains("not one of an authorization this driver started"));
 
     // The same connection now reads Confluence through the gateway.
@@ -129,13 +130,16 @@ async fn data_center_web_flow_keeps_the_pkce_verifier_and_refuses_a_wrong_one() 
     assert!((43..=128).contains(&verifier.len()));
     let callback = url::Url::parse(&consent(&url).await).unwrap();
     let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-    // A code alone is not enough: it must be tied to the authorization this connection started.
-    let error = connection
-        .query(&format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{code}')"))
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(error.contains("needs the State"), "{error}");
+    // A code alone is not enough, nor a callback URL whose state the caller did not keep: it must be tied to
+    // the authorization the caller started.
+    for verifier in [code.clone(), callback.to_string()] {
+        let error = connection
+            .query(&format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{verifier}')"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("needs the State"), "{error}");
+    }
     let error = connection
         .query(&format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{code}', State => 'somebody-elses-state')"))
         .await

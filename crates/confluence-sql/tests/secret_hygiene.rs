@@ -150,13 +150,18 @@ async fn oauth_flows(said: &mut Said, secrets: &mut Vec<String>, sim: &SimHandle
     // The web flow's procedures, in both syntaxes, with EXPLAIN of each.
     let step1 =
         said.run(&connection, "SELECT * FROM GetOAuthAuthorizationURL(CallbackURL => 'http://127.0.0.1:9/cb')").await;
-    let url = cell(&step1, "url");
+    let (url, state) = (cell(&step1, "url"), cell(&step1, "state"));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let callback = http.get(&url).send().await.unwrap().headers()["location"].to_str().unwrap().to_owned();
     let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     secrets.push(code.clone());
-    said.explain(&connection, &format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{callback}')")).await;
-    let tokens = said.run(&connection, &format!("EXEC GetOAuthAccessToken @Verifier = '{callback}'")).await;
+    said.explain(
+        &connection,
+        &format!("SELECT * FROM GetOAuthAccessToken(Verifier => '{callback}', State => '{state}')"),
+    )
+    .await;
+    let tokens =
+        said.run(&connection, &format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = '{state}'")).await;
     let (access, refresh) = (cell(&tokens, "oauthaccesstoken"), cell(&tokens, "oauthrefreshtoken"));
     said.explain(&connection, &format!("SELECT * FROM RefreshOAuthAccessToken('{refresh}')")).await;
     let refreshed =
@@ -181,7 +186,9 @@ async fn data_center_pkce(said: &mut Said, secrets: &mut Vec<String>) {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let callback =
         http.get(cell(&step1, "url")).send().await.unwrap().headers()["location"].to_str().unwrap().to_owned();
-    let tokens = said.run(&connection, &format!("EXEC GetOAuthAccessToken @Verifier = '{callback}'")).await;
+    let state = cell(&step1, "state");
+    let tokens =
+        said.run(&connection, &format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = '{state}'")).await;
     secrets.extend([cell(&tokens, "oauthaccesstoken"), cell(&tokens, "oauthrefreshtoken")]);
     said.run(&connection, "SELECT count(*) FROM pages").await;
     said.explain(&connection, "SELECT * FROM pages LIMIT 2").await;

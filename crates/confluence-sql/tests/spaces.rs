@@ -62,7 +62,11 @@ async fn the_users_cql_cannot_leave_the_spaces() {
     let keys = query(&eng, "SELECT DISTINCT space_key FROM cql('type = page')").await;
     assert_eq!(keys, ["ENG"]);
     sim.reset_counters();
-    for escape in ["type = page) OR (type = page", "type = page) OR space = DOCS OR (type = page"] {
+    for escape in [
+        "type = page) OR (type = page",
+        "type = page) OR space = DOCS OR (type = page",
+        r#"title ~ a\" ) OR space = DOCS OR ( title ~ " b \" c""#,
+    ] {
         let error = eng.query(&format!("SELECT * FROM cql('{escape}')")).await.expect_err(escape).to_string();
         assert!(error.contains("write the query as one condition"), "{error}");
     }

@@ -36,6 +36,10 @@ fn shown_value(pair: &RawPair) -> String {
             let _ = url.set_password(Some(MASK));
             url.to_string()
         }
+        // A proxy URL that does not parse as one may still hold a password before an `@`.
+        _ if properties::lookup(&pair.key).is_some_and(|p| p.name == "ProxyUrl") && pair.value.contains('@') => {
+            MASK.to_owned()
+        }
         _ => pair.value.clone(),
     }
 }
@@ -168,7 +172,9 @@ fn unparsed_secret_spans(input: &str, from: usize) -> Vec<Range<usize>> {
                     _ => end,
                 };
                 spans.push(value_start..value_end.max(value_start));
-                next = next.max(value_end + 1);
+                // Go on after the `;` that follows the value (`value_end + 1` could fall inside a character).
+                let after = input[value_end..].find(';').map_or(input.len(), |i| value_end + i + 1);
+                next = next.max(after);
             }
         }
         start = next;
@@ -344,6 +350,18 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: after a quoted secret, the naive scan stepped into the middle of a character.
+    #[test]
+    fn masking_unparsed_text_stays_on_character_boundaries() {
+        let input = "U\u{11}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}rl=https://w.corp;PAT-='a;b;b'\u{523}vO''cA';ttps://w.corp;PAT-='a;b''cA';ProAT-='a;bProAT-='a;b'\u{523}vOCS";
+        let _ = ConnectionString::parse(input).map_err(|e| e.to_string());
+        for from in 0..input.len() {
+            if input.is_char_boundary(from) {
+                let _ = unparsed_secret_spans(input, from);
+            }
+        }
+    }
 
     fn pairs(input: &str) -> Vec<(String, String)> {
         match ConnectionString::parse(input) {

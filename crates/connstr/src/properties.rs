@@ -433,6 +433,11 @@ pub fn lookup(name: &str) -> Option<&'static PropertyInfo> {
 
 /// The canonical name of the known property nearest to `name`, if it is close enough to be a typo.
 pub fn suggest(name: &str) -> Option<&'static str> {
+    // No property name is longer than 32 characters: a longer name is no typo of one (and comparing it with every
+    // name would cost time quadratic in its length).
+    if name.len() > 64 {
+        return None;
+    }
     let folded = fold_name(name);
     if folded.is_empty() {
         return None;

@@ -498,6 +498,18 @@ fn check_transport(options: &ConnectionOptions, given: &Given<'_>) -> Result<(),
     if options.allow_insecure_http {
         return Ok(());
     }
+    let plain = credential_urls(options).into_iter().find(|(_, url)| url.scheme() == "http");
+    if let (Some((property, _)), Some(proxy)) = (plain, &options.proxy_url) {
+        let proxy = proxy.expose();
+        if proxy.scheme() == "http" && !is_loopback(proxy) {
+            let reason = format!(
+                "{property} uses plain http through the plain-http proxy {}, so credentials would cross the network \
+                 unencrypted to it; use https, or set AllowInsecureHttp=true if this network is trusted",
+                proxy.host_str().unwrap_or_default()
+            );
+            return Err(given.invalid("ProxyUrl", reason));
+        }
+    }
     for (property, url) in credential_urls(options) {
         if url.scheme() == "http" && !is_loopback(url) {
             let reason = format!(
@@ -681,11 +693,13 @@ impl<'a> Given<'a> {
     fn url(&self, name: &'static str) -> Result<Option<Url>, ConnStrError> {
         let Some(pair) = self.raw(name) else { return Ok(None) };
         let text = pair.value.trim();
+        // A proxy URL (or any URL with user information) may hold a password: never echo it.
+        let shown = if name == "ProxyUrl" || text.contains('@') { "the value".to_owned() } else { format!("{text:?}") };
         let url = Url::parse(text).map_err(|e| {
             let hint = if e == url::ParseError::RelativeUrlWithoutBase {
-                format!("{text:?} is not an absolute URL; write it with its scheme, e.g. https://{text}")
+                format!("{shown} is not an absolute URL; write it with its scheme, e.g. https://...")
             } else {
-                format!("{text:?} is not a valid URL ({e})")
+                format!("{shown} is not a valid URL ({e})")
             };
             self.invalid(name, hint)
         })?;
@@ -698,7 +712,7 @@ impl<'a> Given<'a> {
             ));
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err(self.invalid(name, format!("{text:?} has no host")));
+            return Err(self.invalid(name, format!("{shown} has no host")));
         }
         if name != "ProxyUrl" && (!url.username().is_empty() || url.password().is_some()) {
             let reason = if name == "Url" {
@@ -976,6 +990,27 @@ mod tests {
         assert!(LogLevel::Trace > LogLevel::Warn && LogLevel::Off < LogLevel::Error);
         assert_eq!(crate::properties::AUTH_SCHEMES, ["Auto", "Basic", "PAT", "OAuth", "OAuthPKCE"]);
         assert!(ok(&format!("{CLOUD_BASIC};AuthScheme=auto")).source_of("AuthScheme") == ValueSource::Resolved);
+    }
+
+    /// A proxy password once reached error messages when the proxy URL did not parse; and a plain-http site
+    /// through a plain-http proxy elsewhere sends its credentials across the network in clear.
+    #[test]
+    fn proxies_keep_their_passwords_and_their_traffic_encrypted() {
+        for bad in ["http://bob:pa/ss@proxy:3128", "http://bob:S3cret@proxy:99999", "bob:S3cret@proxy:3128"] {
+            let e = err(&format!("{CLOUD_BASIC};ProxyUrl={bad}"));
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains("pa/ss") && !text.contains("S3cret"), "{text}");
+            assert!(!connstr_redact(&format!("{CLOUD_BASIC};ProxyUrl={bad}")).contains("S3cret"));
+        }
+        let message = err("Url=http://localhost:8090;PAT=p;ProxyUrl=http://proxy.corp:3128").to_string();
+        assert!(message.contains("through the plain-http proxy proxy.corp"), "{message}");
+        ok("Url=http://localhost:8090;PAT=p;ProxyUrl=http://127.0.0.1:3128");
+        ok("Url=https://wiki.corp;PAT=p;ProxyUrl=http://proxy.corp:3128");
+        ok("Url=http://localhost:8090;PAT=p;ProxyUrl=http://proxy.corp:3128;AllowInsecureHttp=true");
+    }
+
+    fn connstr_redact(text: &str) -> String {
+        crate::redact(text)
     }
 
     #[test]

@@ -231,7 +231,11 @@ impl ExecutionPlan for ConfluenceScanExec {
         let kept_reader = reader.clone();
         let batches = reader.read(part).then(move |batch| {
             let (guard, output, reader) = (guard.clone(), output.clone(), kept_reader.clone());
-            async move { guard.keep(&reader, batch?, &output).await }
+            async move {
+                let kept = guard.keep(&reader, batch?, &output).await?;
+                reader.count_rows(&kept);
+                Ok(kept)
+            }
         });
         let limited = limit_rows(batches, requests.limit);
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), limited)))

@@ -95,13 +95,20 @@ impl Reader {
         PageRequest { first, pagination: request.pagination, max_items: self.max_items, items: Some(Arc::new(items)) }
     }
 
-    /// Counts a decoded batch (per partition and for the connection).
+    /// Reports the requests and bytes of a decoded batch to `EXPLAIN ANALYZE` (its rows are counted once the
+    /// `Spaces` guard has kept them, [`Reader::count_rows`]).
     fn counted(&self, batch: RecordBatch) -> RecordBatch {
+        self.counters.update(&self.metrics);
+        batch
+    }
+
+    /// Counts the rows a partition returns (per partition and for the connection): after the guard, so that rows
+    /// outside `Spaces` are not even counted.
+    pub fn count_rows(&self, batch: &RecordBatch) {
         let rows = batch.num_rows() as u64;
         self.metrics.add_rows(rows);
         self.context.rows.fetch_add(rows, Ordering::Relaxed);
         self.counters.update(&self.metrics);
-        batch
     }
 
     /// A list (or one parent's list): each page's results decoded.
@@ -162,7 +169,8 @@ impl Reader {
         futures::stream::iter(chains).flatten().boxed()
     }
 
-    /// A CQL search for ids, then up to [`PARALLEL_PAGES`] fetches by id at once, in the search's order.
+    /// A CQL search for ids, then up to [`PARALLEL_PAGES`] fetches by id at once, in the search's order. Each
+    /// fetch is a list of its own (read to its end, its pages checked like any list's).
     fn lookup(
         &self,
         search: Request,
@@ -177,31 +185,35 @@ impl Reader {
             self.page_request(search.url.clone(), &search, content_id),
             self.metrics.clone(),
         );
-        let mut fetched_shape = Shape::nothing();
-        fetched_shape.keep_shape(&["results"], &shape_of(&self.columns));
-        let fetched_shape = Arc::new(fetched_shape);
         let context = self.decode_context(index);
         let reader = self.clone();
         found
             .map(move |page| {
-                let (reader, fetch, shape, context) =
-                    (reader.clone(), fetch.url.clone(), fetched_shape.clone(), context.clone());
+                let (reader, fetch, context) = (reader.clone(), fetch.clone(), context.clone());
                 async move {
                     let ids = found_ids(&page.map_err(external)?.document);
+                    let mut batches = Vec::new();
                     if ids.is_empty() {
-                        return Ok(RecordBatch::new_empty(reader.schema.clone()));
+                        return Ok(batches);
                     }
-                    let mut url = fetch;
-                    url.query_pairs_mut().append_pair(id_param, &ids.join(","));
-                    let response = reader.client.get(url.clone(), Some(&reader.metrics)).await.map_err(external)?;
-                    let mut page = shape.parse(&response.body).map_err(|e| {
-                        external(RestError::Decode { path: url.path().to_owned(), message: e.to_string() })
-                    })?;
-                    let batch = decode(&reader.columns, &reader.schema, &take_results(&mut page), &context)?;
-                    Ok(reader.counted(batch))
+                    let mut first = fetch.url.clone();
+                    first.query_pairs_mut().append_pair(id_param, &ids.join(","));
+                    let request = PageRequest {
+                        max_items: None,
+                        ..reader.page_request(first, &fetch, shape_of(&reader.columns))
+                    };
+                    let mut rows = pages(reader.client.clone(), request, reader.metrics.clone());
+                    while let Some(page) = rows.next().await {
+                        let mut document = page.map_err(external)?.document;
+                        let batch = decode(&reader.columns, &reader.schema, &take_results(&mut document), &context)?;
+                        batches.push(reader.counted(batch));
+                    }
+                    Ok::<_, DataFusionError>(batches)
                 }
             })
             .buffered(PARALLEL_PAGES)
+            .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
+            .try_flatten()
             .boxed()
     }
 
@@ -253,13 +265,15 @@ fn explode(results: Vec<Value>, search: &ChildSearch) -> (Vec<Value>, Vec<Value>
     (rows, parents)
 }
 
-/// The content ids in a page of CQL search results (`results[].content.id`).
+/// The content ids in a page of CQL search results (`results[].content.id`, text or a number).
 fn found_ids(document: &Value) -> Vec<String> {
-    document
-        .get("results")
-        .and_then(Value::as_array)
-        .map(|results| {
-            results.iter().filter_map(|hit| hit.get("content")?.get("id")?.as_str().map(str::to_owned)).collect()
+    let results = document.get("results").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    results
+        .iter()
+        .filter_map(|hit| match hit.get("content")?.get("id")? {
+            Value::String(id) => Some(id.clone()),
+            Value::Number(id) => Some(id.to_string()),
+            _ => None,
         })
-        .unwrap_or_default()
+        .collect()
 }

@@ -151,9 +151,10 @@ impl TableFunctionImpl for ProcedureFunction {
         }
         let mut values = HashMap::new();
         for (param, expr) in spec.params.iter().zip(args.exprs()) {
+            // The argument itself is not echoed: it may be a code or a token.
             let Expr::Literal(value, _) = expr else {
                 return Err(DataFusionError::Plan(format!(
-                    "the arguments of {} must be literals (got {expr} for {}): {}",
+                    "the arguments of {} must be literals ({} is an expression): {}",
                     spec.name,
                     param.name,
                     spec.usage()

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use atlassian_oauth::{OAuthError, OAuthSession, TokenSet};
 use confluence_rest::client::gateway_base;
 use confluence_rest::Dialect;
+use connstr::InitiateOAuth;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
@@ -77,7 +78,7 @@ pub static GET_ACCESS_TOKEN: ProcedureSpec = ProcedureSpec {
         ParamSpec {
             name: "State",
             required: false,
-            description: "the State GetOAuthAuthorizationURL returned; checked against the callback's",
+            description: "the State GetOAuthAuthorizationURL returned, as the caller kept it (required with AuthMode WEB); checked against the callback's",
         },
         ParamSpec {
             name: "CodeVerifier",
@@ -246,7 +247,17 @@ impl Procedure for GetAccessToken {
                     .await
                     .map_err(oauth_error)?
             }
-            Some("APP") => session.login().await.map_err(oauth_error)?,
+            // The desktop flow opens a browser and listens on a port: only where the connection allows it.
+            Some("APP") if session.config().initiate == InitiateOAuth::GetAndRefresh => {
+                session.login().await.map_err(oauth_error)?
+            }
+            Some("APP") => {
+                return Err(DataFusionError::Plan(
+                    "AuthMode APP runs the desktop flow (a browser and a local port), which this connection does not \
+                     allow: set InitiateOAuth=GETANDREFRESH, or use the web flow (AuthMode WEB with Verifier and State)"
+                        .to_owned(),
+                ))
+            }
             Some(other) => {
                 return Err(DataFusionError::Plan(format!("AuthMode must be WEB or APP, not '{other}'")));
             }
