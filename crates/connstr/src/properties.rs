@@ -425,10 +425,19 @@ pub fn fold_name(name: &str) -> String {
     name.chars().filter(|c| !c.is_whitespace() && *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
 }
 
+/// Every property's canonical name and synonyms, folded once, in the registry's order.
+static FOLDED_NAMES: std::sync::LazyLock<Vec<(String, &'static PropertyInfo)>> = std::sync::LazyLock::new(|| {
+    PROPERTIES
+        .iter()
+        .flat_map(|property| std::iter::once(&property.name).chain(property.synonyms).map(move |n| (n, property)))
+        .map(|(name, property)| (fold_name(name), property))
+        .collect()
+});
+
 /// Finds a property by its canonical name or a synonym (case, spaces, `_` and `-` ignored).
 pub fn lookup(name: &str) -> Option<&'static PropertyInfo> {
     let folded = fold_name(name);
-    PROPERTIES.iter().find(|p| fold_name(p.name) == folded || p.synonyms.iter().any(|s| fold_name(s) == folded))
+    FOLDED_NAMES.iter().find(|(candidate, _)| *candidate == folded).map(|(_, property)| *property)
 }
 
 /// The canonical name of the known property nearest to `name`, if it is close enough to be a typo.
@@ -443,18 +452,15 @@ pub fn suggest(name: &str) -> Option<&'static str> {
         return None;
     }
     let mut best: Option<(f64, &'static str)> = None;
-    for property in PROPERTIES {
-        for candidate in std::iter::once(&property.name).chain(property.synonyms) {
-            let folded_candidate = fold_name(candidate);
-            let mut score = strsim::jaro_winkler(&folded, &folded_candidate);
-            // A name that contains (or is contained in) the typo's text is a strong hint: "token" → OAuthAccessToken
-            // is too vague, but "clientid" → OAuthClientId is not.
-            if folded.len() >= 5 && (folded_candidate.contains(&folded) || folded.contains(&folded_candidate)) {
-                score = score.max(0.9);
-            }
-            if best.is_none_or(|(s, _)| score > s) {
-                best = Some((score, property.name));
-            }
+    for (folded_candidate, property) in FOLDED_NAMES.iter() {
+        let mut score = strsim::jaro_winkler(&folded, folded_candidate);
+        // A name that contains (or is contained in) the typo's text is a strong hint: "token" → OAuthAccessToken is
+        // too vague, but "clientid" → OAuthClientId is not.
+        if folded.len() >= 5 && (folded_candidate.contains(&folded) || folded.contains(folded_candidate.as_str())) {
+            score = score.max(0.9);
+        }
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, property.name));
         }
     }
     best.filter(|(score, _)| *score >= 0.85).map(|(_, name)| name)
