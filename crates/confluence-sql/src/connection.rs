@@ -191,8 +191,7 @@ impl Connection {
     /// authorized before its first statement that is not a procedure call.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame, SqlError> {
         let state = self.session.state();
-        let dialect = state.config().options().sql_parser.dialect;
-        let mut statement = state.sql_to_statement(sql, &dialect)?;
+        let mut statement = crate::parse::parse_statement(sql, &state)?;
         let calls_procedure = rewrite(&mut statement, SPECS)?;
         if self.oauth.is_some() && !calls_procedure && !self.authorized.load(Ordering::Acquire) {
             self.authorize().await?;

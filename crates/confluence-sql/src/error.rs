@@ -20,6 +20,18 @@ pub enum SqlError {
     /// The SQL is invalid, or planning or execution failed.
     #[error("{}", describe(.0))]
     Query(#[from] DataFusionError),
+    /// The SQL parser gave up on the statement: it took more steps than its length allows (see `parse`).
+    #[error(
+        "the statement is too complex to parse: the SQL parser stopped after {steps} steps on {bytes} bytes. This \
+         comes from an unclosed bracket or an unfinished expression after a long chain (`a.b.c...`, nested `CAST(`, \
+         `case -`); check the statement's syntax"
+    )]
+    TooComplex {
+        /// The statement's length.
+        bytes: usize,
+        /// The steps it was allowed.
+        steps: usize,
+    },
 }
 
 /// A DataFusion error without its wrapping noise (an external error shows as itself).

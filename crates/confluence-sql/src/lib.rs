@@ -18,6 +18,7 @@ pub mod cql_function;
 mod directory;
 mod error;
 pub mod exec;
+pub mod parse;
 pub mod plan;
 pub mod policy;
 pub mod predicate;
