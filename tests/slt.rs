@@ -107,6 +107,7 @@ fn main() {
                 let connection_string = connection_string.clone();
                 async move {
                     Connection::open(&connection_string)
+                        .await
                         .map(|connection| Database { connection })
                         .map_err(|e| SltError(e.to_string()))
                 }

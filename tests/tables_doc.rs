@@ -1,9 +1,9 @@
 //! Keeps `docs/tables.md` equal to the table declarations: every table, column, type and pushed-down filter.
 //! Regenerate with `UPDATE_DOCS=1 cargo test -p confluence-sql-tests --test tables_doc`.
 
-use confluence_sql::columns::Source;
-use confluence_sql::spec::{CqlKind, Endpoint, ParamValue, SpaceScope, Table, TableSpec};
-use confluence_sql::tables::{ALL, CQL_TABLE};
+use confluence_sql::internals::columns::Source;
+use confluence_sql::internals::spec::{CqlKind, Endpoint, ParamValue, SpaceScope, Table, TableSpec};
+use confluence_sql::internals::tables::{ALL, CQL_TABLE};
 use confluence_sql_tests::repo_root;
 
 const HEADER: &str = "# Tables

@@ -3,7 +3,7 @@
 #![no_main]
 
 use confluence_rest::Shape;
-use confluence_sql::columns::{col, decode, schema_of, shape_of, Column, DecodeContext, Kind, Source};
+use confluence_sql::internals::columns::{col, decode, schema_of, shape_of, Column, DecodeContext, Kind, Source};
 use libfuzzer_sys::fuzz_target;
 
 const COLUMNS: &[Column] = &[

@@ -212,7 +212,7 @@ fn run_sql(cli: Cli) -> anyhow::Result<ExitCode> {
         logging::init(options.log_level);
     }
     // OAuth connections authorize here: stored tokens, a refresh, or the browser, as InitiateOAuth allows.
-    let connection = match runtime.block_on(Connection::connect(&connection_string)) {
+    let connection = match runtime.block_on(Connection::open(&connection_string)) {
         Ok(connection) => connection,
         Err(e @ confluence_sql::SqlError::ConnectionString(_)) => {
             eprintln!("error: {}", output::escape_message(&e.to_string()));

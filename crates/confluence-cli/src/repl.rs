@@ -1,7 +1,8 @@
 //! The interactive shell: multi-line statements ending with `;`, history, backslash commands, Ctrl-C to cancel
 //! a query or clear the input, Ctrl-D or `\q` to quit.
 
-use confluence_sql::tables::ALL;
+use confluence_sql::datafusion::arrow::array::{Array, AsArray, StringArray};
+use confluence_sql::Connection;
 use rustyline::error::ReadlineError;
 use rustyline::DefaultEditor;
 
@@ -53,14 +54,56 @@ const HELP: &str = "\\dt             list the tables
 \\q              quit (or Ctrl-D); Ctrl-C cancels a running query
 SQL statements end with ;";
 
-fn describe(table: &str) -> String {
-    match ALL.iter().find(|t| t.name().eq_ignore_ascii_case(table)).map(|t| t.cloud) {
-        None => format!("no table {table:?}; tables: {}", ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")),
-        Some(spec) => {
-            let width = spec.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
-            let mut out = format!("{} — {}\n", spec.name, spec.doc);
-            for c in spec.columns {
-                out.push_str(&format!("  {:width$}  {:<28}  {}\n", c.name, c.kind.data_type().to_string(), c.doc));
+/// The rows of a metadata collection (the same text `GetSchema` and every client read), or the error as text.
+fn metadata(
+    runtime: &tokio::runtime::Runtime,
+    connection: &Connection,
+    collection: &str,
+    restrictions: &[Option<&str>],
+) -> Result<Vec<Vec<String>>, String> {
+    let batches =
+        runtime.block_on(connection.get_schema_restricted(collection, restrictions)).map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let columns: Vec<&StringArray> = batch.columns().iter().filter_map(|c| c.as_string_opt::<i32>()).collect();
+        for row in 0..batch.num_rows() {
+            rows.push(columns.iter().map(|c| c.is_valid(row).then(|| c.value(row)).unwrap_or("").to_owned()).collect());
+        }
+    }
+    Ok(rows)
+}
+
+/// `\dt`: each table and what a row is.
+fn list_tables(runtime: &tokio::runtime::Runtime, connection: &Connection) -> String {
+    match metadata(runtime, connection, "Tables", &[]) {
+        // TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, DESCRIPTION
+        Ok(rows) => rows.iter().map(|r| format!("  {:<24}  {}\n", r[2], r[4])).collect(),
+        Err(error) => format!("{error}\n"),
+    }
+}
+
+/// `\d <table>`: the table's columns, types and descriptions.
+fn describe(runtime: &tokio::runtime::Runtime, connection: &Connection, table: &str) -> String {
+    let table = table.to_lowercase();
+    let tables = metadata(runtime, connection, "Tables", &[None, None, Some(&table)]);
+    let columns = metadata(runtime, connection, "Columns", &[None, None, Some(&table)]);
+    match (tables, columns) {
+        (Err(error), _) | (_, Err(error)) => format!("{error}\n"),
+        (Ok(tables), _) if tables.is_empty() => {
+            let names: Vec<String> = metadata(runtime, connection, "Tables", &[])
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r[2].clone())
+                .collect();
+            format!("no table {table:?}; tables: {}\n", names.join(", "))
+        }
+        (Ok(tables), Ok(columns)) => {
+            // Columns' text fields: TABLE_CATALOG, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT,
+            // IS_NULLABLE, DATA_TYPE, ARROW_TYPE, DESCRIPTION (the integer ones are skipped).
+            let width = columns.iter().map(|c| c[3].len()).max().unwrap_or(0);
+            let mut out = format!("{} — {}\n", tables[0][2], tables[0][4]);
+            for c in &columns {
+                out.push_str(&format!("  {:width$}  {:<28}  {}\n", c[3], c[7], c[8]));
             }
             out
         }
@@ -85,12 +128,8 @@ pub fn run(runtime: &tokio::runtime::Runtime, mut runner: Runner) -> anyhow::Res
                     match Backslash::parse(&line) {
                         Backslash::Quit => break,
                         Backslash::Help => println!("{HELP}"),
-                        Backslash::ListTables => {
-                            for t in ALL {
-                                println!("  {:<12}  {}", t.name(), t.cloud.doc);
-                            }
-                        }
-                        Backslash::Describe(table) => print!("{}", describe(&table)),
+                        Backslash::ListTables => print!("{}", list_tables(runtime, &runner.connection)),
+                        Backslash::Describe(table) => print!("{}", describe(runtime, &runner.connection, &table)),
                         Backslash::Timing => {
                             runner.timing = !runner.timing;
                             println!("timing is {}", if runner.timing { "on" } else { "off" });
@@ -164,8 +203,17 @@ mod tests {
         assert_eq!(Backslash::parse("\\format csv"), Backslash::Format(Some("csv".into())));
         assert_eq!(Backslash::parse("\\timing"), Backslash::Timing);
         assert_eq!(Backslash::parse("\\x"), Backslash::Unknown("\\x".into()));
-        assert!(describe("pages").contains("space_key"));
-        assert!(describe("nope").starts_with("no table"));
+    }
+
+    #[test]
+    fn describe_and_list_read_the_metadata_collections() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let open = Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=t");
+        let connection = runtime.block_on(open).expect("opens without a request");
+        let pages = describe(&runtime, &connection, "Pages");
+        assert!(pages.starts_with("pages — ") && pages.contains("space_key"), "{pages}");
+        assert!(describe(&runtime, &connection, "nope").starts_with("no table"));
+        assert!(list_tables(&runtime, &connection).contains("blog_posts"));
     }
 
     #[test]

@@ -96,9 +96,17 @@ pub fn shape_of(columns: &[Column]) -> confluence_rest::Shape {
     shape
 }
 
-/// The Arrow schema of a list of columns (every column nullable: the API omits absent values).
+/// The Arrow field metadata key holding a column's description (what `\d`, `GetSchema` and clients show).
+pub const DESCRIPTION: &str = "description";
+
+/// The Arrow schema of a list of columns (every column nullable: the API omits absent values); each field carries
+/// its column's description as [`DESCRIPTION`] metadata.
 pub fn schema_of(columns: &[Column]) -> SchemaRef {
-    Arc::new(Schema::new(columns.iter().map(|c| Field::new(c.name, c.kind.data_type(), true)).collect::<Vec<_>>()))
+    let field = |c: &Column| {
+        let metadata = std::collections::HashMap::from([(DESCRIPTION.to_owned(), c.doc.to_owned())]);
+        Field::new(c.name, c.kind.data_type(), true).with_metadata(metadata)
+    };
+    Arc::new(Schema::new(columns.iter().map(field).collect::<Vec<_>>()))
 }
 
 /// The value at `path` in `object` (`None` when absent or null).

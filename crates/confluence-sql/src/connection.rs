@@ -1,5 +1,6 @@
 //! A connection: a validated connection string, one REST client, and a DataFusion session with the Confluence
-//! tables registered in catalog `confluence`, schema `main` (with `information_schema`).
+//! tables mounted as catalog `confluence`, schema `main` (with `information_schema`). Cheap to clone: clones share
+//! the client, its rate limits and metrics, and the OAuth tokens.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,14 +13,19 @@ use confluence_rest::{ConfluenceClient, Dialect, MetricsSnapshot, RetryPolicy};
 use crate::client_setup::{client_config, static_credentials};
 use connstr::{ConnectionOptions, Deployment, InitiateOAuth};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::TableProvider;
 use datafusion::common::TableReference;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 
+use crate::catalog::ConfluenceCatalog;
+use crate::command::Command;
 use crate::cql_function::CqlFunction;
-use crate::error::SqlError;
+use crate::error::{describe, SqlError};
 use crate::exec::ScanContext;
+use crate::parameters::{rewrite_parameters, Bindings, ParameterRefs};
 use crate::policy::{written_tables, SqlPolicy};
 use crate::procedures::oauth::{OAuthContext, SPECS};
 use crate::procedures::rewrite::rewrite;
@@ -29,54 +35,153 @@ use crate::tables::ALL;
 /// Stands in for a Cloud site id that OAuth has not discovered yet (never sent: `authorize` replaces it first).
 const UNKNOWN_CLOUD_ID: &str = "00000000-0000-0000-0000-000000000000";
 
-/// An open connection to a Confluence site.
-pub struct Connection {
-    options: ConnectionOptions,
-    policy: SqlPolicy,
-    context: Arc<ScanContext>,
-    session: SessionContext,
+/// Whether a connection can run commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Open: commands run.
+    Open,
+    /// Closed with [`Connection::close`]: commands fail with [`SqlError::Closed`].
+    Closed,
+}
+
+/// Builds a [`Connection`] from a connection string or options, with the settings a connection string cannot
+/// hold (a retry policy, a shared OAuth session, a client of one's own).
+#[derive(Default)]
+#[must_use]
+pub struct ConnectionBuilder {
+    options: Option<Result<ConnectionOptions, SqlError>>,
+    retry: Option<RetryPolicy>,
     oauth: Option<Arc<OAuthSession>>,
-    authorized: AtomicBool,
+    client: Option<ConfluenceClient>,
 }
 
-impl std::fmt::Debug for Connection {
+impl std::fmt::Debug for ConnectionBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").field("options", &self.options.to_string()).finish()
+        let options = match &self.options {
+            Some(Ok(options)) => options.to_string(),
+            Some(Err(_)) => "(invalid)".to_owned(),
+            None => "(none)".to_owned(),
+        };
+        f.debug_struct("ConnectionBuilder").field("options", &options).finish_non_exhaustive()
     }
 }
 
-impl Connection {
-    /// Parses and validates `connection_string` and prepares the session. No request is made until a query runs.
-    pub fn open(connection_string: &str) -> Result<Connection, SqlError> {
-        Connection::with_options(ConnectionOptions::parse(connection_string)?)
+impl ConnectionBuilder {
+    /// The connection string (ADO.NET grammar, `connstr-spec.md`); an invalid one fails at `build`/`open`.
+    pub fn connection_string(mut self, connection_string: &str) -> Self {
+        self.options = Some(ConnectionOptions::parse(connection_string).map_err(SqlError::from));
+        self
     }
 
-    /// Opens a connection and, for OAuth with `InitiateOAuth=GETANDREFRESH` or `REFRESH`, authorizes it now: stored
-    /// tokens, a refresh, or the browser flow. Without it the authorization happens at the first query.
-    pub async fn connect(connection_string: &str) -> Result<Connection, SqlError> {
-        let connection = Connection::open(connection_string)?;
-        connection.authorize_if_allowed().await?;
-        Ok(connection)
+    /// Options already parsed and validated.
+    pub fn options(mut self, options: ConnectionOptions) -> Self {
+        self.options = Some(Ok(options));
+        self
     }
 
-    /// A connection from validated options. OAuth connections get an [`OAuthSession`] (system browser).
-    pub fn with_options(options: ConnectionOptions) -> Result<Connection, SqlError> {
-        Connection::with_retry(options, RetryPolicy::default())
+    /// How 429s and 5xx are retried (default: [`RetryPolicy::default`]; tests use short delays).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
     }
 
-    /// [`Connection::with_options`] with another retry policy (tests use short delays).
-    pub fn with_retry(options: ConnectionOptions, retry: RetryPolicy) -> Result<Connection, SqlError> {
+    /// An OAuth session of one's own (another browser, or one shared by several connections).
+    pub fn oauth_session(mut self, session: Arc<OAuthSession>) -> Self {
+        self.oauth = Some(session);
+        self
+    }
+
+    /// A REST client of one's own (a custom token source); the connection string's credentials are not used.
+    pub fn client(mut self, client: ConfluenceClient) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The connection, authorized the first time a statement needs it. No request is made here.
+    pub fn build(self) -> Result<Connection, SqlError> {
+        let options = self.options.unwrap_or_else(|| {
+            Err(SqlError::Usage("ConnectionBuilder: give a connection_string or options".to_owned()))
+        })?;
+        let retry = self.retry.unwrap_or_default();
+        if let Some(client) = self.client {
+            return Connection::build(options, client, None);
+        }
         if options.auth_scheme.is_oauth() {
-            let session = Arc::new(OAuthSession::from_options(&options)?);
+            let session = match self.oauth {
+                Some(session) => session,
+                None => Arc::new(OAuthSession::from_options(&options)?),
+            };
             return Connection::with_oauth(options, session, retry);
         }
         let (auth, dialect) = static_credentials(&options)?;
         let client = ConfluenceClient::new(&client_config(&options, retry), dialect, auth)?;
-        Connection::with_client(options, client)
+        Connection::build(options, client, None)
     }
 
-    /// An OAuth connection with a given session (another browser, or a shared session) and retry policy.
-    pub fn with_oauth(
+    /// The connection, and for OAuth with `InitiateOAuth=GETANDREFRESH` or `REFRESH` its authorization now
+    /// (stored tokens, a refresh, or the browser flow).
+    pub async fn open(self) -> Result<Connection, SqlError> {
+        let connection = self.build()?;
+        connection.authorize_if_allowed().await?;
+        Ok(connection)
+    }
+}
+
+/// An open connection to a Confluence site. Cheap to clone (clones share everything), `Send + Sync`, usable from
+/// many tasks at once.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), confluence_sql::SqlError> {
+/// use confluence_sql::Connection;
+/// let connection = Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=...").await?;
+/// let mut reader = connection
+///     .command("SELECT title, version FROM pages WHERE space_key = @space")
+///     .bind("space", "ENG")
+///     .execute_reader()
+///     .await?;
+/// while reader.read().await? {
+///     let title: String = reader.get("title")?;
+///     let version: Option<i64> = reader.get(1)?;
+///     println!("{title} (v{version:?})");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Connection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    options: ConnectionOptions,
+    policy: SqlPolicy,
+    context: Arc<ScanContext>,
+    session: SessionContext,
+    tables: Vec<(&'static str, Arc<dyn TableProvider>)>,
+    oauth: Option<Arc<OAuthSession>>,
+    authorized: AtomicBool,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("options", &self.inner.options.to_string()).finish()
+    }
+}
+
+impl Connection {
+    /// Opens a connection: parses and validates `connection_string`, and for OAuth with
+    /// `InitiateOAuth=GETANDREFRESH` or `REFRESH` authorizes it (stored tokens, a refresh, or the browser flow).
+    /// Other connections make no request until a command runs.
+    pub async fn open(connection_string: &str) -> Result<Connection, SqlError> {
+        Connection::builder().connection_string(connection_string).open().await
+    }
+
+    /// A builder for the settings a connection string cannot hold.
+    pub fn builder() -> ConnectionBuilder {
+        ConnectionBuilder::default()
+    }
+
+    fn with_oauth(
         options: ConnectionOptions,
         session: Arc<OAuthSession>,
         retry: RetryPolicy,
@@ -96,34 +201,41 @@ impl Connection {
     /// Authorizes an OAuth connection now (stored tokens, refresh, or the browser flow, as `InitiateOAuth`
     /// allows) and points it at the site the tokens reach. Other connections have nothing to do.
     pub async fn authorize(&self) -> Result<(), SqlError> {
-        let Some(session) = &self.oauth else { return Ok(()) };
+        let Some(session) = &self.inner.oauth else { return Ok(()) };
         let tokens = session.authorize().await?;
         self.adopt(&tokens)?;
-        self.authorized.store(true, Ordering::Release);
+        self.inner.authorized.store(true, Ordering::Release);
         Ok(())
     }
 
     async fn authorize_if_allowed(&self) -> Result<(), SqlError> {
-        match self.oauth.as_ref().map(|s| s.config().initiate) {
+        match self.inner.oauth.as_ref().map(|s| s.config().initiate) {
             Some(InitiateOAuth::GetAndRefresh | InitiateOAuth::Refresh) => self.authorize().await,
             _ => Ok(()),
         }
     }
 
     fn adopt(&self, tokens: &TokenSet) -> Result<(), SqlError> {
-        OAuthContext::new(self.oauth.clone(), self.context.clone()).adopt(tokens)?;
+        self.oauth_context().adopt(tokens)?;
         Ok(())
     }
 
-    fn register_procedures(&self) -> Result<(), SqlError> {
-        let context = OAuthContext::new(self.oauth.clone(), self.context.clone());
-        crate::procedures::register(&self.session, &context.procedures())?;
-        Ok(())
+    fn oauth_context(&self) -> OAuthContext {
+        OAuthContext::new(self.inner.oauth.clone(), self.inner.context.clone())
     }
 
-    /// A connection using a given client (custom token source or retry policy).
-    pub fn with_client(options: ConnectionOptions, client: ConfluenceClient) -> Result<Connection, SqlError> {
-        Connection::build(options, client, None)
+    /// Registers the connection's table functions (`cql` and the procedures) in `session`.
+    pub(crate) fn register_functions(&self, session: &SessionContext) {
+        let inner = &self.inner;
+        let spaces: Vec<String> = inner.options.spaces.iter().map(|s| s.to_string()).collect();
+        session
+            .register_udtf("cql", Arc::new(CqlFunction::new(inner.context.clone(), spaces, inner.options.page_size)));
+        crate::procedures::register_functions(session, &self.oauth_context().procedures());
+    }
+
+    /// The connection's tables as a new DataFusion catalog (see [`crate::register`]).
+    pub fn catalog(&self) -> Result<Arc<ConfluenceCatalog>, SqlError> {
+        Ok(Arc::new(ConfluenceCatalog::new(&self.inner.tables)?))
     }
 
     fn build(
@@ -132,7 +244,7 @@ impl Connection {
         oauth: Option<Arc<OAuthSession>>,
     ) -> Result<Connection, SqlError> {
         let config = SessionConfig::new()
-            .with_default_catalog_and_schema("confluence", "main")
+            .with_default_catalog_and_schema("confluence", crate::catalog::SCHEMA)
             .with_information_schema(true)
             .with_target_partitions(options.max_concurrency.max(1));
         let policy = SqlPolicy { local_files: options.local_files, session_settings: options.allow_session_settings };
@@ -144,56 +256,104 @@ impl Connection {
         let session = SessionContext::new_with_state(state.build());
         let context = Arc::new(ScanContext::new(client));
         let spaces: Vec<String> = options.spaces.iter().map(|s| s.to_string()).collect();
+        let mut tables: Vec<(&'static str, Arc<dyn TableProvider>)> = Vec::new();
         for table in ALL {
             let provider = ConfluenceTable::new(*table, context.clone(), spaces.clone(), options.page_size);
-            session.register_table(table.name(), Arc::new(provider))?;
+            tables.push((table.name(), Arc::new(provider)));
         }
-        session.register_udtf("cql", Arc::new(CqlFunction::new(context.clone(), spaces, options.page_size)));
-        let connection = Connection { options, policy, context, session, oauth, authorized: AtomicBool::new(false) };
-        connection.register_procedures()?;
+        tables.extend(crate::procedures::sys_tables(SPECS)?);
+        session.register_catalog("confluence", Arc::new(ConfluenceCatalog::new(&tables)?));
+        let inner = Inner {
+            options,
+            policy,
+            context,
+            session,
+            tables,
+            oauth,
+            authorized: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+        };
+        let connection = Connection { inner: Arc::new(inner) };
+        connection.register_functions(&connection.inner.session);
         Ok(connection)
+    }
+
+    /// A command running `sql` on this connection; set parameters, a timeout or a row limit on it, then execute.
+    pub fn command(&self, sql: impl Into<String>) -> Command {
+        Command::new(self.clone(), sql.into())
+    }
+
+    /// Closes the connection: commands started afterwards fail with [`SqlError::Closed`] (on every clone).
+    /// Results already streaming finish.
+    pub fn close(&self) {
+        self.inner.closed.store(true, Ordering::Release);
+    }
+
+    /// Whether the connection is open.
+    pub fn state(&self) -> ConnectionState {
+        if self.inner.closed.load(Ordering::Acquire) {
+            ConnectionState::Closed
+        } else {
+            ConnectionState::Open
+        }
+    }
+
+    pub(crate) fn ensure_open(&self) -> Result<(), SqlError> {
+        match self.state() {
+            ConnectionState::Open => Ok(()),
+            ConnectionState::Closed => Err(SqlError::Closed),
+        }
     }
 
     /// What SQL may do on this connection besides reading and writing Confluence.
     pub fn policy(&self) -> SqlPolicy {
-        self.policy
+        self.inner.policy
     }
 
     /// The connection's settings.
     pub fn options(&self) -> &ConnectionOptions {
-        &self.options
+        &self.inner.options
     }
 
-    /// The DataFusion session (to register more tables, or use the DataFrame API).
+    /// The DataFusion session (to register more tables, or use the DataFrame API). SQL run on it directly is not
+    /// checked against the connection's [`SqlPolicy`]: use [`Connection::command`] for SQL from others.
     pub fn session(&self) -> &SessionContext {
-        &self.session
+        &self.inner.session
     }
 
     /// The connection's REST client as its next scan will use it (cheap to clone; shares metrics and limits).
     pub fn client(&self) -> ConfluenceClient {
-        self.context.client()
+        self.inner.context.client()
     }
 
     /// Requests, retries, 429s, bytes (from the HTTP client) and rows (from the scans) so far on this connection.
     pub fn metrics(&self) -> MetricsSnapshot {
         MetricsSnapshot {
-            rows: self.context.rows.load(std::sync::atomic::Ordering::Relaxed),
-            ..self.context.client().metrics()
+            rows: self.inner.context.rows.load(Ordering::Relaxed),
+            ..self.inner.context.client().metrics()
         }
     }
 
     /// The OAuth session, for OAuth connections.
     pub fn oauth(&self) -> Option<&Arc<OAuthSession>> {
-        self.oauth.as_ref()
+        self.inner.oauth.as_ref()
     }
 
-    /// Plans a statement: `EXEC` and named procedure arguments are rewritten first, and an OAuth connection is
-    /// authorized before its first statement that is not a procedure call.
-    pub async fn sql(&self, sql: &str) -> Result<DataFrame, SqlError> {
-        let state = self.session.state();
+    /// Plans one statement: parsed with a step budget, `EXEC` and named procedure arguments rewritten, parameters
+    /// turned into placeholders (table-function arguments take their value from `bindings`), an OAuth connection
+    /// authorized before its first statement that is not a procedure call, and the plan checked against the
+    /// connection's policy. Placeholders are left in the plan.
+    pub(crate) async fn plan(
+        &self,
+        sql: &str,
+        bindings: Option<&Bindings>,
+    ) -> Result<(LogicalPlan, ParameterRefs), SqlError> {
+        self.ensure_open()?;
+        let state = self.inner.session.state();
         let mut statement = crate::parse::parse_statement(sql, &state)?;
         let calls_procedure = rewrite(&mut statement, SPECS)?;
-        if self.oauth.is_some() && !calls_procedure && !self.authorized.load(Ordering::Acquire) {
+        let refs = rewrite_parameters(&mut statement, bindings)?;
+        if self.inner.oauth.is_some() && !calls_procedure && !self.inner.authorized.load(Ordering::Acquire) {
             self.authorize().await?;
         }
         let plan = state.statement_to_plan(statement).await?;
@@ -203,32 +363,57 @@ impl Connection {
                 confluence_tables.push(table);
             }
         }
-        self.policy.verify(&plan, &|table| confluence_tables.contains(table))?;
-        Ok(self.session.execute_logical_plan(plan).await?)
+        self.inner
+            .policy
+            .verify(&plan, &|table| confluence_tables.contains(table))
+            .map_err(|e| SqlError::NotAllowed(describe(&e)))?;
+        Ok((plan, refs))
     }
 
     /// Whether `table` resolves to one of the driver's Confluence tables (a table of the user's own, in another
     /// schema or registered under the same name, is not).
     async fn is_confluence_table(&self, table: &TableReference) -> bool {
-        let Ok(provider) = self.session.table_provider(table.clone()).await else { return false };
+        let Ok(provider) = self.inner.session.table_provider(table.clone()).await else { return false };
         let provider: &dyn std::any::Any = provider.as_ref();
         provider.downcast_ref::<ConfluenceTable>().is_some()
     }
 
-    /// Runs a statement and collects its result.
-    pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, SqlError> {
-        let frame = self.sql(sql).await?;
-        let frame = match self.options.max_rows {
-            Some(max) => frame.limit(0, Some(max as usize))?,
-            None => frame,
-        };
-        Ok(frame.collect().await?)
+    /// The metadata collection `collection` (`"Tables"`, `"Columns"`, `"Procedures"`, `"ProcedureParameters"`,
+    /// `"DataTypes"`, `"Restrictions"`, `"MetaDataCollections"`; any case), like ADO.NET's `GetSchema`, with the
+    /// column names ADO.NET uses (`TABLE_CATALOG`, `TABLE_SCHEMA`, `TABLE_NAME`, ...). No request is made.
+    pub async fn get_schema(&self, collection: &str) -> Result<Vec<RecordBatch>, SqlError> {
+        self.get_schema_restricted(collection, &[]).await
     }
 
-    /// Runs a statement and streams its result.
+    /// [`Connection::get_schema`] with restriction values, in the collection's order (the `Restrictions`
+    /// collection lists them): `&[None, None, Some("pages")]` is the `Columns` of table `pages`.
+    pub async fn get_schema_restricted(
+        &self,
+        collection: &str,
+        restrictions: &[Option<&str>],
+    ) -> Result<Vec<RecordBatch>, SqlError> {
+        self.ensure_open()?;
+        let sources =
+            crate::metadata::Sources { tables: ALL, procedures: SPECS, cloud: self.client().dialect().is_cloud() };
+        Ok(vec![crate::metadata::collection(sources, collection, restrictions)?])
+    }
+
+    /// Plans a statement without parameters as a DataFrame.
+    pub async fn sql(&self, sql: &str) -> Result<DataFrame, SqlError> {
+        let (plan, refs) = self.plan(sql, None).await?;
+        Bindings::default().param_values(&refs)?;
+        Ok(self.inner.session.execute_logical_plan(plan).await?)
+    }
+
+    /// Runs a statement without parameters and collects its result (`MaxRows` applies).
+    pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>, SqlError> {
+        self.command(sql).execute_stream().await?.collect().await
+    }
+
+    /// Runs a statement without parameters and streams its result (`MaxRows` applies).
     pub async fn query_stream(&self, sql: &str) -> Result<SendableRecordBatchStream, SqlError> {
         let frame = self.sql(sql).await?;
-        let frame = match self.options.max_rows {
+        let frame = match self.inner.options.max_rows {
             Some(max) => frame.limit(0, Some(max as usize))?,
             None => frame,
         };

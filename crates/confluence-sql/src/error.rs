@@ -1,4 +1,5 @@
-//! The driver's errors: each says what went wrong and what to do, and none contains a secret.
+//! The driver's errors: each says what went wrong and what to do, and none contains a secret. [`SqlError::kind`]
+//! sorts them into the few cases a caller handles differently ([`ErrorKind`]).
 
 use confluence_rest::RestError;
 use connstr::ConnStrError;
@@ -32,10 +33,126 @@ pub enum SqlError {
         /// The steps it was allowed.
         steps: usize,
     },
+    /// The statement does something this connection does not allow (local files, `SET`, writing to a table of the
+    /// driver's without the opt-in); the message names the property that allows it.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// A parameter is missing, unused, or given both by name and by position.
+    #[error("{0}")]
+    Parameter(String),
+    /// Reading a result the way the caller asked is not possible (no such column, another type, a NULL read as a
+    /// value, no row at all).
+    #[error("{0}")]
+    Read(String),
+    /// The API was used in a way that cannot work (an unknown metadata collection, a catalog name already taken).
+    #[error("{0}")]
+    Usage(String),
+    /// The command ran longer than its timeout.
+    #[error(
+        "the command did not finish within its timeout of {0:?}; raise it with Command::timeout, or narrow the query"
+    )]
+    Timeout(std::time::Duration),
+    /// The command was cancelled through its cancel handle.
+    #[error("the command was cancelled")]
+    Cancelled,
+    /// The connection was closed with [`crate::Connection::close`].
+    #[error("the connection is closed; open a new one with Connection::open")]
+    Closed,
+}
+
+/// The cases a caller tells apart: retry later, ask for other credentials, fix the SQL, and so on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The credentials were refused, are missing, or OAuth authorization failed.
+    Auth,
+    /// Authenticated, but Confluence denies access (permissions, OAuth scopes).
+    Forbidden,
+    /// Confluence has no such object.
+    NotFound,
+    /// Confluence kept answering 429 beyond the retry budget.
+    RateLimited,
+    /// A concurrent change (409).
+    Conflict,
+    /// The command's timeout elapsed.
+    Timeout,
+    /// The command was cancelled.
+    Cancelled,
+    /// The SQL does not parse or plan, or a parameter is missing.
+    InvalidSql,
+    /// Valid SQL this driver or deployment does not support.
+    Unsupported,
+    /// Confluence (or something between) failed or answered what the driver cannot trust.
+    Remote,
+    /// The connection string or client configuration is wrong.
+    Configuration,
+    /// The connection's policy refuses the statement (local files, `SET`, writes).
+    NotAllowed,
+    /// The API was used in a way that cannot work (a closed connection, a column read as another type).
+    Usage,
+}
+
+impl SqlError {
+    /// Which kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SqlError::ConnectionString(_) => ErrorKind::Configuration,
+            SqlError::Rest(error) => rest_kind(error),
+            SqlError::OAuth(error) => oauth_kind(error),
+            SqlError::Query(error) => query_kind(error),
+            SqlError::TooComplex { .. } | SqlError::Parameter(_) => ErrorKind::InvalidSql,
+            SqlError::NotAllowed(_) => ErrorKind::NotAllowed,
+            SqlError::Read(_) | SqlError::Usage(_) | SqlError::Closed => ErrorKind::Usage,
+            SqlError::Timeout(_) => ErrorKind::Timeout,
+            SqlError::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+}
+
+fn rest_kind(error: &RestError) -> ErrorKind {
+    match error {
+        RestError::Unauthorized { .. } | RestError::Authentication(_) => ErrorKind::Auth,
+        RestError::Forbidden { .. } => ErrorKind::Forbidden,
+        RestError::NotFound { .. } => ErrorKind::NotFound,
+        RestError::Conflict { .. } => ErrorKind::Conflict,
+        RestError::RateLimited { .. } | RestError::WaitTooLong { .. } => ErrorKind::RateLimited,
+        RestError::Config(_) => ErrorKind::Configuration,
+        _ => ErrorKind::Remote,
+    }
+}
+
+fn oauth_kind(error: &atlassian_oauth::OAuthError) -> ErrorKind {
+    use atlassian_oauth::OAuthError;
+    match error {
+        OAuthError::Config(_) | OAuthError::CallbackPort { .. } => ErrorKind::Configuration,
+        OAuthError::Timeout { .. } => ErrorKind::Timeout,
+        OAuthError::Http { .. } => ErrorKind::Remote,
+        _ => ErrorKind::Auth,
+    }
+}
+
+fn query_kind(error: &DataFusionError) -> ErrorKind {
+    match error.find_root() {
+        DataFusionError::External(inner) => {
+            if let Some(e) = inner.downcast_ref::<RestError>() {
+                rest_kind(e)
+            } else if let Some(e) = inner.downcast_ref::<SqlError>() {
+                e.kind()
+            } else if let Some(e) = inner.downcast_ref::<atlassian_oauth::OAuthError>() {
+                oauth_kind(e)
+            } else {
+                ErrorKind::Remote
+            }
+        }
+        DataFusionError::Context(_, inner) => query_kind(inner),
+        DataFusionError::SQL(..) | DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => ErrorKind::InvalidSql,
+        DataFusionError::NotImplemented(_) => ErrorKind::Unsupported,
+        _ => ErrorKind::Remote,
+    }
 }
 
 /// A DataFusion error without its wrapping noise (an external error shows as itself).
-fn describe(error: &DataFusionError) -> String {
+pub(crate) fn describe(error: &DataFusionError) -> String {
     match error.find_root() {
         DataFusionError::External(inner) => inner.to_string(),
         DataFusionError::Context(_, inner) => describe(inner),
@@ -43,5 +160,23 @@ fn describe(error: &DataFusionError) -> String {
         DataFusionError::Plan(message) => message.clone(),
         DataFusionError::Execution(message) => message.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_reach_through_datafusion_wrapping() {
+        let forbidden = RestError::Forbidden { path: "/wiki/api/v2/pages".into(), message: "no".into() };
+        let wrapped =
+            DataFusionError::Context("scan".into(), Box::new(DataFusionError::External(Box::new(forbidden.clone()))));
+        assert_eq!(SqlError::Query(wrapped).kind(), ErrorKind::Forbidden);
+        assert_eq!(SqlError::Rest(forbidden).kind(), ErrorKind::Forbidden);
+        let cancelled = DataFusionError::External(Box::new(SqlError::Cancelled));
+        assert_eq!(SqlError::Query(cancelled).kind(), ErrorKind::Cancelled);
+        assert_eq!(SqlError::Query(DataFusionError::Plan("no table".into())).kind(), ErrorKind::InvalidSql);
+        assert_eq!(SqlError::Query(DataFusionError::NotImplemented("x".into())).kind(), ErrorKind::Unsupported);
     }
 }

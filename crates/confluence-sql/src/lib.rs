@@ -1,32 +1,94 @@
-//! SQL over Confluence: the tables (`spaces`, `pages`, `blog_posts`, `comments`, `attachments`, `tasks`,
-//! `users`, `groups`, `audit_log`) as DataFusion table providers that push filters, projections and limits to the
-//! REST API and stream the pages, and a [`Connection`] that opens a session with them.
+//! SQL over Confluence, embedded: open a [`Connection`] with a connection string, run [`Command`]s with bound
+//! parameters, and read results row by row with a [`DataReader`] or as Arrow batches with a [`BatchStream`] — the
+//! shape of an ADO.NET provider. Underneath, the tables (`spaces`, `pages`, `blog_posts`, `comments`,
+//! `attachments`, `labels`, `tasks`, `users`, `groups`, `audit_log`, ...) are DataFusion table providers that push
+//! filters, projections and limits to the REST API and stream its pages; [`register`] mounts them in a
+//! `SessionContext` of your own, next to your Parquet, CSV or database tables.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), confluence_sql::SqlError> {
-//! let connection = confluence_sql::Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=...")?;
-//! let batches = connection.query("SELECT title FROM pages WHERE space_key = 'ENG' LIMIT 5").await?;
+//! use confluence_sql::Connection;
+//!
+//! let connection = Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=...").await?;
+//! let mut reader = connection
+//!     .command("SELECT title, last_modified_at FROM pages WHERE space_key = @space ORDER BY last_modified_at LIMIT 10")
+//!     .bind("space", "ENG")
+//!     .execute_reader()
+//!     .await?;
+//! while reader.read().await? {
+//!     let title: String = reader.get("title")?;
+//!     let modified: Option<chrono::DateTime<chrono::Utc>> = reader.get("last_modified_at")?;
+//!     println!("{title}: {modified:?}");
+//! }
+//! let pages: i64 = connection.command("SELECT count(*) FROM pages").execute_scalar().await?;
+//! let tables = connection.get_schema("Tables").await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Without an async runtime, [`blocking`] has the same API with its own runtime. `docs/embedding.md` in the
+//! repository covers the ADBC driver (Python, R, Go, C++, .NET) built on this crate.
 
 #![deny(missing_docs)]
 
-pub mod client_setup;
-pub mod columns;
+pub mod blocking;
+mod catalog;
+mod client_setup;
+mod columns;
+mod command;
 mod connection;
-pub mod cql_function;
+mod cql_function;
 mod directory;
 mod error;
-pub mod exec;
-pub mod parse;
-pub mod plan;
-pub mod policy;
-pub mod predicate;
-pub mod procedures;
-pub mod provider;
-pub mod spec;
-pub mod tables;
+mod exec;
+pub mod metadata;
+mod parameters;
+mod parse;
+mod plan;
+mod policy;
+mod predicate;
+mod procedures;
+mod provider;
+mod reader;
+mod spec;
+mod tables;
 
-pub use connection::Connection;
-pub use error::SqlError;
+pub use catalog::{register, ConfluenceCatalog};
+pub use columns::DESCRIPTION;
+pub use command::{Command, PreparedCommand};
+pub use connection::{Connection, ConnectionBuilder, ConnectionState};
+pub use error::{ErrorKind, SqlError};
+pub use parameters::Parameter;
 pub use policy::SqlPolicy;
+pub use reader::{BatchStream, CancelHandle, ColumnIndex, DataReader, FromSql};
+
+/// Re-exported so that users name the same versions the driver uses.
+pub use confluence_rest::RetryPolicy;
+pub use connstr::ConnectionOptions;
+pub use datafusion;
+
+/// The driver's internals, for its own tests, fuzz targets and tools. Not part of the API: anything here may
+/// change in any release.
+#[doc(hidden)]
+pub mod internals {
+    /// Column declarations and the JSON-to-Arrow decoder.
+    pub mod columns {
+        pub use crate::columns::{col, decode, schema_of, shape_of, Column, DecodeContext, Kind, Source};
+    }
+    /// Statement parsing with a step budget.
+    pub mod parse {
+        pub use crate::parse::{parse_generic, parse_statement};
+    }
+    /// The procedures' declarations and the `EXEC` rewrite.
+    pub mod procedures {
+        pub use crate::procedures::oauth::SPECS;
+        pub use crate::procedures::rewrite::rewrite;
+    }
+    /// Table declarations.
+    pub mod spec {
+        pub use crate::spec::{CqlKind, Endpoint, ParamValue, SpaceScope, Table, TableSpec};
+    }
+    /// The tables.
+    pub mod tables {
+        pub use crate::tables::{ALL, CQL_TABLE};
+    }
+}

@@ -102,6 +102,7 @@ impl BudgetedGenericDialect {
     }
 
     /// Steps taken so far.
+    #[cfg(test)]
     pub fn steps(&self) -> usize {
         self.steps.load(Ordering::Relaxed)
     }
@@ -117,6 +118,7 @@ impl BudgetedGenericDialect {
 macro_rules! forward_to_generic {
     (chars: [$($char_method:ident),* $(,)?], flags: [$($flag:ident),* $(,)?] $(,)?) => {
         /// The `Dialect` methods `GenericDialect` overrides, all forwarded by [`BudgetedGenericDialect`].
+        #[cfg(test)]
         pub const FORWARDED: &[&str] = &[$(stringify!($char_method),)* $(stringify!($flag),)*];
 
         impl Dialect for BudgetedGenericDialect {

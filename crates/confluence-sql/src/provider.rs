@@ -89,9 +89,12 @@ impl TableProvider for ConfluenceTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let spec = self.spec()?;
-        let columns: Vec<Column> = match projection {
-            Some(indexes) => indexes.iter().filter_map(|i| spec.columns.get(*i).copied()).collect(),
-            None => spec.columns.to_vec(),
+        let (columns, schema): (Vec<Column>, SchemaRef) = match projection {
+            Some(indexes) => (
+                indexes.iter().filter_map(|i| spec.columns.get(*i).copied()).collect(),
+                Arc::new(self.schema.project(indexes)?),
+            ),
+            None => (spec.columns.to_vec(), self.schema.clone()),
         };
         let client = self.context.client();
         let options = ScanOptions {
@@ -102,9 +105,10 @@ impl TableProvider for ConfluenceTable {
             user_cql: self.user_cql.as_ref(),
         };
         let plan = plan(ScanInput { spec, columns: &columns, filters, limit }, &options)?;
-        if let ScanPlan::NeedsParent { hint, .. } = &plan {
+        if let ScanPlan::NeedsParent { column, hint } = &plan {
+            tracing::debug!(table = spec.name, column, "the filters do not pin the parent");
             return Err(DataFusionError::Plan(hint.clone()));
         }
-        Ok(Arc::new(ConfluenceScanExec::new(plan, columns, client.clone(), self.context.clone())))
+        Ok(Arc::new(ConfluenceScanExec::new(plan, columns, schema, client.clone(), self.context.clone())))
     }
 }

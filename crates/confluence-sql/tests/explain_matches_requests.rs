@@ -65,8 +65,8 @@ fn sent(sim: &SimHandle, explained: &Explained) -> bool {
 }
 
 async fn every_explained_request_is_sent(sim: SimHandle, cloud: bool) {
-    let connection = Connection::open(&sim.info().connection_string).expect("opens");
-    let guarded = Connection::open(&format!("{};Spaces=ENG", sim.info().connection_string)).expect("opens");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let guarded = Connection::open(&format!("{};Spaces=ENG", sim.info().connection_string)).await.expect("opens");
     let mut checked = 0;
     for (connection, sql) in queries(&connection, cloud)
         .await

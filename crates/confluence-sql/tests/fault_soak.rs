@@ -27,7 +27,7 @@ fn connection(sim: &SimHandle) -> Connection {
         max_delay: Duration::from_millis(50),
         max_server_wait: Duration::from_secs(5),
     };
-    Connection::with_retry(options, retry).expect("opens")
+    Connection::builder().options(options).retry(retry).build().expect("opens")
 }
 
 fn faults() -> FaultRule {

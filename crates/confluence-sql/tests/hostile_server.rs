@@ -26,7 +26,7 @@ fn connection(sim: &SimHandle) -> Connection {
         max_delay: Duration::from_millis(20),
         max_server_wait: Duration::from_secs(2),
     };
-    Connection::with_retry(options, retry).expect("opens")
+    Connection::builder().options(options).retry(retry).build().expect("opens")
 }
 
 /// A listener on another origin that counts the requests that reach it carrying credentials.

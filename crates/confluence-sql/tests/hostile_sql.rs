@@ -7,7 +7,7 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 
 async fn connect(extra: &str) -> (SimHandle, Connection) {
     let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::TINY)).await.expect("starts");
-    let connection = Connection::open(&format!("{}{extra}", sim.info().connection_string)).expect("opens");
+    let connection = Connection::open(&format!("{}{extra}", sim.info().connection_string)).await.expect("opens");
     (sim, connection)
 }
 

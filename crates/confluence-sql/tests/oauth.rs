@@ -36,7 +36,7 @@ fn oauth_connection(sim: &SimHandle, extra: &str) -> Connection {
     let options = ConnectionOptions::parse(&text).unwrap();
     let session =
         OAuthSession::new(OAuthConfig::from_options(&options).unwrap()).unwrap().with_browser(Arc::new(PrintUrl));
-    Connection::with_oauth(options, Arc::new(session), fast()).unwrap()
+    Connection::builder().options(options).oauth_session(Arc::new(session)).retry(fast()).build().unwrap()
 }
 
 fn cell(batches: &[RecordBatch], column: &str) -> Option<String> {
@@ -174,7 +174,7 @@ async fn data_center_web_flow_keeps_the_pkce_verifier_and_refuses_a_wrong_one() 
 #[tokio::test]
 async fn the_procedures_are_listed_and_need_an_oauth_connection() {
     let sim = Simulator::start(SimConfig::cloud()).await.unwrap();
-    let basic = Connection::open(&sim.info().connection_string).unwrap();
+    let basic = Connection::open(&sim.info().connection_string).await.unwrap();
     let names = basic.query("SELECT procedure_name FROM sys_procedures ORDER BY procedure_name").await.unwrap();
     let names: Vec<String> = names
         .iter()
@@ -216,7 +216,7 @@ async fn a_long_scan_survives_token_expiry_without_losing_or_repeating_rows() {
         ),
     );
     connection.authorize().await.unwrap();
-    let basic = Connection::open(&sim.info().connection_string).unwrap();
+    let basic = Connection::open(&sim.info().connection_string).await.unwrap();
     let expected: usize =
         cell(&basic.query("SELECT count(*) AS n FROM pages").await.unwrap(), "n").unwrap().parse().unwrap();
     sim.reset_counters();

@@ -10,7 +10,7 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 
 async fn setup(size: DatasetSize) -> (SimHandle, Connection) {
     let sim = Simulator::start(SimConfig::cloud().with_size(size)).await.expect("starts");
-    let connection = Connection::open(&sim.info().connection_string).expect("opens");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
     (sim, connection)
 }
 
@@ -156,7 +156,7 @@ async fn faults_lose_and_duplicate_nothing() {
         max_delay: Duration::from_millis(20),
         max_server_wait: Duration::from_secs(5),
     };
-    let connection = Connection::with_retry(options, retry).expect("connection");
+    let connection = Connection::builder().options(options).retry(retry).build().expect("connection");
     let clean = query(&connection, "SELECT count(*), count(DISTINCT id), sum(id) FROM pages").await;
     let clean = pretty_format_batches(&clean).map(|t| t.to_string()).unwrap_or_default();
 
@@ -193,7 +193,7 @@ async fn explain_analyze_reports_requests_per_partition() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cql_table_function_pages_and_respects_spaces() {
     let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
-    let connection = Connection::open(&format!("{};Spaces=DOCS", sim.info().connection_string)).expect("opens");
+    let connection = Connection::open(&format!("{};Spaces=DOCS", sim.info().connection_string)).await.expect("opens");
     let batches =
         query(&connection, "SELECT id, space_key FROM cql('type = page ORDER BY created DESC') LIMIT 7").await;
     assert_eq!(rows(&batches), 7);
@@ -213,7 +213,7 @@ async fn cql_table_function_pages_and_respects_spaces() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_center_spaces_pages_and_blog_posts() {
     let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
-    let connection = Connection::open(&sim.info().connection_string).expect("opens");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
     let data = sim.dataset();
     let spaces = query(&connection, "SELECT count(*) FROM spaces").await;
     assert_eq!(first_i64(&spaces), data.space_count() as i64);
@@ -380,8 +380,8 @@ async fn on_both(cloud: &Connection, data_center: &Connection, sql: &str) -> (St
 async fn data_center_comments_attachments_audit_and_groups_agree_with_cloud() {
     let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
     let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
-    let cloud = Connection::open(&cloud_sim.info().connection_string).expect("opens");
-    let dc = Connection::open(&dc_sim.info().connection_string).expect("opens");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
 
     // Comments: every column's shape agrees, read from a CQL search on Data Center.
     let sql = "SELECT kind, status, count(*) AS n, count(page_id), count(blog_post_id), count(parent_comment_id), \
@@ -415,7 +415,8 @@ async fn data_center_comments_attachments_audit_and_groups_agree_with_cloud() {
     assert_eq!(a, b);
 
     // Spaces= restricts the search: one partition per space, as a CQL clause.
-    let restricted = Connection::open(&format!("{};Spaces=ENG,DOCS", dc_sim.info().connection_string)).expect("opens");
+    let restricted =
+        Connection::open(&format!("{};Spaces=ENG,DOCS", dc_sim.info().connection_string)).await.expect("opens");
     dc_sim.reset_counters();
     let in_spaces = query(&restricted, "SELECT count(*) FROM comments").await;
     let expected = query(
@@ -460,8 +461,8 @@ async fn data_center_comments_attachments_audit_and_groups_agree_with_cloud() {
 async fn the_pages_with_a_label_come_from_one_search_not_a_request_per_page() {
     let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
     let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
-    let cloud = Connection::open(&cloud_sim.info().connection_string).expect("opens");
-    let dc = Connection::open(&dc_sim.info().connection_string).expect("opens");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
     let data = cloud_sim.dataset();
     let label = data.page(1).labels.first().expect("page 1 has a label").clone();
     // CQL searches current pages (in current and archived spaces).

@@ -1,7 +1,7 @@
 //! The tables' schemas, snapshot-tested: a change to a column name or type shows up in review as a snapshot diff.
 
-use confluence_sql::columns::schema_of;
-use confluence_sql::tables::{ALL, CQL_TABLE};
+use confluence_sql::internals::columns::schema_of;
+use confluence_sql::internals::tables::{ALL, CQL_TABLE};
 
 #[test]
 fn table_schemas() {

@@ -108,7 +108,7 @@ async fn static_flows(said: &mut Said, secrets: &mut Vec<String>) {
         format!("{};LogLevel=trace", di.connection_string),
     ];
     for text in &strings {
-        let connection = Connection::open(text).unwrap();
+        let connection = Connection::open(text).await.unwrap();
         said.debug(&connection);
         said.run(&connection, "SELECT title FROM pages LIMIT 3").await;
         said.explain(&connection, "SELECT * FROM pages WHERE space_key = 'ENG' LIMIT 3").await;
@@ -119,7 +119,7 @@ async fn static_flows(said: &mut Said, secrets: &mut Vec<String>) {
             .replace(&ci.api_token, "wrong-token")
             .replace(&di.password, "wrong-pass")
             .replace(&di.pat, "wrong-pat");
-        let refused = Connection::open(&wrong).unwrap();
+        let refused = Connection::open(&wrong).await.unwrap();
         said.run(&refused, "SELECT id FROM spaces").await;
         said.0.push(connstr::redact(text));
     }
@@ -139,7 +139,8 @@ async fn oauth_flows(said: &mut Said, secrets: &mut Vec<String>, sim: &SimHandle
     let mut config = OAuthConfig::from_options(&options).unwrap();
     config.flow_timeout = Duration::from_secs(20);
     let session = Arc::new(OAuthSession::new(config).unwrap().with_browser(Arc::new(Accepting)));
-    let connection = Connection::with_oauth(options.clone(), session.clone(), fast()).unwrap();
+    let connection =
+        Connection::builder().options(options.clone()).oauth_session(session.clone()).retry(fast()).build().unwrap();
     connection.authorize().await.unwrap();
     said.debug(&connection);
     said.run(&connection, "SELECT title FROM pages LIMIT 3").await;
@@ -171,7 +172,7 @@ async fn oauth_flows(said: &mut Said, secrets: &mut Vec<String>, sim: &SimHandle
     said.run(&connection, &format!("SELECT * FROM RefreshOAuthAccessToken('{}')", secrets[secrets.len() - 3])).await;
     said.debug(&connection);
     // The stored tokens, read by another connection.
-    let again = Connection::with_oauth(options, session, fast()).unwrap();
+    let again = Connection::builder().options(options).oauth_session(session).retry(fast()).build().unwrap();
     said.run(&again, "SELECT count(*) FROM spaces").await;
     said.debug(&again);
 }
@@ -180,7 +181,7 @@ async fn data_center_pkce(said: &mut Said, secrets: &mut Vec<String>) {
     let sim =
         Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY).with_auto_approve()).await.unwrap();
     let text = format!("{};OAuthSettingsLocation=memory://;LogLevel=trace", sim.info().oauth_connection_string);
-    let connection = Connection::open(&text).unwrap();
+    let connection = Connection::open(&text).await.unwrap();
     let step1 = said.run(&connection, "EXEC GetOAuthAuthorizationURL @CallbackURL = 'http://127.0.0.1:9/cb'").await;
     secrets.push(cell(&step1, "codeverifier"));
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();

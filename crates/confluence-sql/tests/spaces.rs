@@ -10,8 +10,8 @@ use common::rows;
 
 async fn pair(config: SimConfig) -> (SimHandle, Connection, Connection) {
     let sim = Simulator::start(config.with_size(DatasetSize::SMALL)).await.expect("starts");
-    let everything = Connection::open(&sim.info().connection_string).expect("opens");
-    let eng = Connection::open(&format!("{};Spaces=ENG", sim.info().connection_string)).expect("opens");
+    let everything = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let eng = Connection::open(&format!("{};Spaces=ENG", sim.info().connection_string)).await.expect("opens");
     (sim, everything, eng)
 }
 

@@ -75,19 +75,28 @@ pub struct ConfluenceScanExec {
 }
 
 impl ConfluenceScanExec {
-    /// A scan returning `columns` by the requests of `plan` (`Requests` or `Empty`), sent with `client`.
-    pub fn new(plan: ScanPlan, columns: Vec<Column>, client: ConfluenceClient, context: Arc<ScanContext>) -> Self {
-        let schema = schema_of(&columns);
+    /// A scan returning `columns` as `schema` (the table's fields, with their descriptions) by the requests of
+    /// `plan` (`Requests` or `Empty`), sent with `client`.
+    pub fn new(
+        plan: ScanPlan,
+        columns: Vec<Column>,
+        schema: SchemaRef,
+        client: ConfluenceClient,
+        context: Arc<ScanContext>,
+    ) -> Self {
         let (partitions, guard) = match &plan {
             ScanPlan::Requests(requests) => (requests.partitions.len(), requests.guard.clone()),
             ScanPlan::Empty { .. } | ScanPlan::NeedsParent { .. } => (0, None),
         };
         let guard = Arc::new(GuardState::new(guard));
         let mut decoded = columns.clone();
+        let mut extra = Vec::new();
         if let ScanPlan::Requests(requests) = &plan {
-            decoded.extend(guard.columns().iter().filter_map(|name| requests.spec.column(name)).copied());
+            extra.extend(guard.columns().iter().filter_map(|name| requests.spec.column(name)).copied());
         }
-        let decoded_schema = schema_of(&decoded);
+        decoded.extend(extra.iter().copied());
+        let fields = schema.fields().iter().chain(schema_of(&extra).fields().iter()).cloned().collect::<Vec<_>>();
+        let decoded_schema = Arc::new(datafusion::arrow::datatypes::Schema::new(fields));
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema.clone()),
             Partitioning::UnknownPartitioning(partitions.max(1)),
@@ -106,11 +115,6 @@ impl ConfluenceScanExec {
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
         }
-    }
-
-    /// The plan it runs.
-    pub fn plan(&self) -> &ScanPlan {
-        &self.plan
     }
 
     /// Each partition's requests, as `EXPLAIN` shows them.

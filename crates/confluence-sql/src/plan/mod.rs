@@ -28,7 +28,7 @@ use crate::predicate::Pins;
 use crate::spec::{ChildSearch, TableSpec};
 
 pub use guard::Guard;
-pub use request::{Request, RequestBuilder, SpaceIds};
+pub use request::Request;
 
 /// Results per CQL search request (the site search's maximum).
 pub const CQL_SEARCH_LIMIT: usize = 100;

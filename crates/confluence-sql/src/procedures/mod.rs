@@ -304,16 +304,20 @@ impl ExecutionPlan for ProcedureExec {
     }
 }
 
-/// Registers `procedures` as table functions (under their canonical names, which [`rewrite`] maps every
-/// spelling to) and the `sys_procedures` / `sys_procedure_parameters` tables.
-pub fn register(session: &SessionContext, procedures: &[Arc<dyn Procedure>]) -> Result<()> {
+/// Registers `procedures` as table functions of `session`, under their canonical names (which [`rewrite`] maps
+/// every spelling to).
+pub fn register_functions(session: &SessionContext, procedures: &[Arc<dyn Procedure>]) {
     for procedure in procedures {
         session.register_udtf(procedure.spec().name, Arc::new(ProcedureFunction { procedure: procedure.clone() }));
     }
-    let specs: Vec<&ProcedureSpec> = procedures.iter().map(|p| p.spec()).collect();
-    session.register_table("sys_procedures", Arc::new(procedures_table(&specs)?))?;
-    session.register_table("sys_procedure_parameters", Arc::new(parameters_table(&specs)?))?;
-    Ok(())
+}
+
+/// The `sys_procedures` and `sys_procedure_parameters` tables listing `specs`.
+pub fn sys_tables(specs: &[&ProcedureSpec]) -> Result<Vec<(&'static str, Arc<dyn TableProvider>)>> {
+    Ok(vec![
+        ("sys_procedures", Arc::new(procedures_table(specs)?)),
+        ("sys_procedure_parameters", Arc::new(parameters_table(specs)?)),
+    ])
 }
 
 fn procedures_table(specs: &[&ProcedureSpec]) -> Result<MemTable> {

@@ -1,0 +1,82 @@
+//! Confluence as a DataFusion catalog: [`ConfluenceCatalog`] (schema `main` holding the tables and the
+//! `sys_procedures` tables) and [`register`], which mounts it, with the `cql` and procedure table functions, in a
+//! `SessionContext` the caller built, next to their own tables.
+
+use std::sync::Arc;
+
+use datafusion::catalog::{
+    CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider, TableProvider,
+};
+use datafusion::error::Result;
+use datafusion::prelude::SessionContext;
+
+use crate::connection::Connection;
+use crate::error::SqlError;
+
+/// The name of the catalog's one schema.
+pub const SCHEMA: &str = "main";
+
+/// The tables of one connection, as a DataFusion catalog whose schema [`SCHEMA`] holds them. Each catalog is the
+/// session's own: views, tables and schemas created in it (`CREATE VIEW`, `CREATE SCHEMA`), or a Confluence table
+/// dropped from it, change that session only.
+#[derive(Debug)]
+pub struct ConfluenceCatalog {
+    inner: MemoryCatalogProvider,
+}
+
+impl ConfluenceCatalog {
+    pub(crate) fn new(tables: &[(&'static str, Arc<dyn TableProvider>)]) -> Result<ConfluenceCatalog> {
+        let schema = MemorySchemaProvider::new();
+        for (name, table) in tables {
+            schema.register_table((*name).to_owned(), table.clone())?;
+        }
+        let inner = MemoryCatalogProvider::new();
+        inner.register_schema(SCHEMA, Arc::new(schema))?;
+        Ok(ConfluenceCatalog { inner })
+    }
+}
+
+impl CatalogProvider for ConfluenceCatalog {
+    fn schema_names(&self) -> Vec<String> {
+        self.inner.schema_names()
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        self.inner.schema(name)
+    }
+
+    fn register_schema(&self, name: &str, schema: Arc<dyn SchemaProvider>) -> Result<Option<Arc<dyn SchemaProvider>>> {
+        self.inner.register_schema(name, schema)
+    }
+
+    fn deregister_schema(&self, name: &str, cascade: bool) -> Result<Option<Arc<dyn SchemaProvider>>> {
+        self.inner.deregister_schema(name, cascade)
+    }
+}
+
+/// Mounts `connection`'s tables in `ctx` as catalog `name` (so `name.main.pages` resolves), and its table
+/// functions (`cql`, the OAuth procedures) under their own names. The SQL run in `ctx` is the caller's: the
+/// connection's [`crate::SqlPolicy`] does not apply there.
+///
+/// An OAuth connection should be opened with [`Connection::open`] (which authorizes it when `InitiateOAuth`
+/// allows) or authorized through the procedures before its tables are read.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), confluence_sql::SqlError> {
+/// use datafusion::prelude::SessionContext;
+/// let connection = confluence_sql::Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=...").await?;
+/// let ctx = SessionContext::new();
+/// confluence_sql::register(&ctx, "confluence", &connection)?;
+/// let frame = ctx.sql("SELECT title FROM confluence.main.pages WHERE space_key = 'ENG'").await?;
+/// # Ok(()) }
+/// ```
+pub fn register(ctx: &SessionContext, name: &str, connection: &Connection) -> Result<(), SqlError> {
+    if ctx.catalog(name).is_some() {
+        return Err(SqlError::Usage(format!(
+            "the session already has a catalog named '{name}'; mount Confluence under another name"
+        )));
+    }
+    ctx.register_catalog(name, connection.catalog()?);
+    connection.register_functions(ctx);
+    Ok(())
+}

@@ -1,0 +1,362 @@
+//! Statement parameters: `@name` (ADO.NET), `$name`, `$1` and `?` in the SQL, values bound with
+//! [`crate::Command::bind`] and [`crate::Command::bind_positional`].
+//!
+//! The syntax tree is rewritten so that every parameter is a DataFusion placeholder (`@Space` becomes `$space`, the
+//! n-th `?` becomes `$n`); the values are then bound as typed scalars into the logical plan *before* it is
+//! optimized, so a bound `space_key = @space` is pushed down to Confluence exactly like a literal. Arguments of
+//! table functions (`cql(@query)`, the OAuth procedures) are planned when the call is, so there the bound value is
+//! put into the syntax tree as a literal node (never as SQL text).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::ControlFlow;
+
+use datafusion::common::{ParamValues, ScalarValue};
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::{Expr, Ident, TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut};
+
+use crate::error::SqlError;
+
+/// A value bound to a parameter: a typed scalar (`NULL`s keep their type).
+#[derive(Clone, PartialEq)]
+pub struct Parameter(pub ScalarValue);
+
+impl fmt::Debug for Parameter {
+    /// Shows the type only: a bound value may be a secret (an authorization code).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Parameter({})", self.0.data_type())
+    }
+}
+
+macro_rules! parameter_from {
+    ($($rust:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$rust> for Parameter {
+            fn from(value: $rust) -> Self {
+                Parameter(ScalarValue::$variant(Some(value.into())))
+            }
+        }
+        impl From<Option<$rust>> for Parameter {
+            fn from(value: Option<$rust>) -> Self {
+                Parameter(ScalarValue::$variant(value.map(Into::into)))
+            }
+        }
+    )*};
+}
+
+parameter_from!(String => Utf8, &str => Utf8, i64 => Int64, i32 => Int64, u32 => Int64, bool => Boolean, f64 => Float64);
+
+impl From<chrono::DateTime<chrono::Utc>> for Parameter {
+    fn from(value: chrono::DateTime<chrono::Utc>) -> Self {
+        Parameter(ScalarValue::TimestampMillisecond(Some(value.timestamp_millis()), Some("UTC".into())))
+    }
+}
+
+impl From<ScalarValue> for Parameter {
+    fn from(value: ScalarValue) -> Self {
+        Parameter(value)
+    }
+}
+
+/// The parameters a statement refers to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParameterRefs {
+    /// Named parameters, folded to lower case, in order of first use.
+    pub named: Vec<String>,
+    /// How many positional parameters (`$1`..`$n`, or the `?`s).
+    pub positional: usize,
+}
+
+/// The values bound to a command.
+#[derive(Debug, Clone, Default)]
+pub struct Bindings {
+    /// By name (lower case, without `@` or `$`).
+    pub named: Vec<(String, Parameter)>,
+    /// By position.
+    pub positional: Vec<Parameter>,
+}
+
+impl Bindings {
+    /// Binds `value` to the parameter `name` (given with or without its `@`, `$` or `:`); binding twice replaces.
+    pub fn bind(&mut self, name: &str, value: Parameter) {
+        let name = fold(name.trim_start_matches(['@', '$', ':']));
+        self.named.retain(|(n, _)| *n != name);
+        self.named.push((name, value));
+    }
+
+    fn named(&self, name: &str) -> Option<&Parameter> {
+        self.named.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Checks the bindings against what the statement refers to and returns the values for the plan.
+    pub fn param_values(&self, refs: &ParameterRefs) -> Result<Option<ParamValues>, SqlError> {
+        if !self.named.is_empty() && !self.positional.is_empty() {
+            return Err(SqlError::Parameter(
+                "parameters were bound both by name and by position; use one style per command".to_owned(),
+            ));
+        }
+        if refs.positional > 0 {
+            if self.positional.len() != refs.positional || !self.named.is_empty() {
+                return Err(SqlError::Parameter(format!(
+                    "the statement has {} positional parameter(s) ($1 or ?) and {} value(s) were bound with \
+                     bind_positional",
+                    refs.positional,
+                    self.positional.len()
+                )));
+            }
+            let values = self.positional.iter().map(|p| p.0.clone().into()).collect();
+            return Ok(Some(ParamValues::List(values)));
+        }
+        if let Some(missing) = refs.named.iter().find(|n| self.named(n).is_none()) {
+            return Err(SqlError::Parameter(format!(
+                "parameter @{missing} has no value: bind it with .bind(\"{missing}\", value)"
+            )));
+        }
+        if let Some((unused, _)) = self.named.iter().find(|(n, _)| !refs.named.contains(n)) {
+            let known: Vec<String> = refs.named.iter().map(|n| format!("@{n}")).collect();
+            return Err(SqlError::Parameter(format!(
+                "parameter @{unused} was bound but the statement does not use it (it uses {})",
+                if known.is_empty() { "no named parameter".to_owned() } else { known.join(", ") }
+            )));
+        }
+        if !self.positional.is_empty() {
+            return Err(SqlError::Parameter(format!(
+                "{} value(s) were bound with bind_positional but the statement has no positional parameter",
+                self.positional.len()
+            )));
+        }
+        if refs.named.is_empty() {
+            return Ok(None);
+        }
+        let values: HashMap<String, _> = self.named.iter().map(|(n, v)| (n.clone(), v.0.clone().into())).collect();
+        Ok(Some(ParamValues::Map(values)))
+    }
+}
+
+fn fold(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Rewrites the parameters of `statement` into placeholders (see the module documentation). Arguments of table
+/// functions take their bound value now; without `bindings` (a prepared command) they must be literals.
+pub fn rewrite_parameters(statement: &mut DFStatement, bindings: Option<&Bindings>) -> Result<ParameterRefs, SqlError> {
+    let mut visitor = Rewriter { bindings, refs: ParameterRefs::default(), table_functions: 0, style: None };
+    let outcome = match statement {
+        DFStatement::Statement(inner) => inner.visit(&mut visitor),
+        DFStatement::Explain(explain) => match explain.statement.as_mut() {
+            DFStatement::Statement(inner) => inner.visit(&mut visitor),
+            _ => ControlFlow::Continue(()),
+        },
+        _ => ControlFlow::Continue(()),
+    };
+    match outcome {
+        ControlFlow::Break(error) => Err(error),
+        ControlFlow::Continue(()) => Ok(visitor.refs),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Style {
+    Named,
+    Positional,
+}
+
+struct Rewriter<'a> {
+    bindings: Option<&'a Bindings>,
+    refs: ParameterRefs,
+    table_functions: usize,
+    style: Option<Style>,
+}
+
+/// A parameter reference, as written.
+enum Reference {
+    Named(String),
+    Next,
+    Numbered(usize),
+}
+
+fn reference(expr: &Expr) -> Option<Reference> {
+    match expr {
+        Expr::Identifier(Ident { value, quote_style: None, .. }) if value.len() > 1 && value.starts_with('@') => {
+            Some(Reference::Named(fold(&value[1..])))
+        }
+        Expr::Value(ValueWithSpan { value: Value::Placeholder(text), .. }) => {
+            let rest = text.get(1..).unwrap_or("");
+            match (text.chars().next(), rest.parse::<usize>()) {
+                (Some('?'), _) if rest.is_empty() => Some(Reference::Next),
+                (Some('$'), Ok(n)) => Some(Reference::Numbered(n)),
+                (Some('$' | ':' | '@'), Err(_)) if !rest.is_empty() => Some(Reference::Named(fold(rest))),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+impl Rewriter<'_> {
+    fn resolve(&mut self, reference: Reference) -> Result<(String, Option<&Parameter>), SqlError> {
+        let style = match reference {
+            Reference::Named(_) => Style::Named,
+            _ => Style::Positional,
+        };
+        if self.style.is_some_and(|s| s != style) {
+            return Err(SqlError::Parameter(
+                "the statement mixes named (@name) and positional ($1, ?) parameters; use one style".to_owned(),
+            ));
+        }
+        self.style = Some(style);
+        Ok(match reference {
+            Reference::Named(name) => {
+                if !self.refs.named.contains(&name) {
+                    self.refs.named.push(name.clone());
+                }
+                let value = self.bindings.and_then(|b| b.named(&name));
+                (format!("${name}"), value)
+            }
+            Reference::Next => {
+                self.refs.positional += 1;
+                let n = self.refs.positional;
+                (format!("${n}"), self.bindings.and_then(|b| b.positional.get(n - 1)))
+            }
+            Reference::Numbered(0) => {
+                return Err(SqlError::Parameter("positional parameters start at $1".to_owned()));
+            }
+            Reference::Numbered(n) => {
+                self.refs.positional = self.refs.positional.max(n);
+                (format!("${n}"), self.bindings.and_then(|b| b.positional.get(n - 1)))
+            }
+        })
+    }
+}
+
+impl VisitorMut for Rewriter<'_> {
+    type Break = SqlError;
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<SqlError> {
+        if matches!(factor, TableFactor::Table { args: Some(_), .. }) {
+            self.table_functions += 1;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<SqlError> {
+        if matches!(factor, TableFactor::Table { args: Some(_), .. }) {
+            self.table_functions -= 1;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<SqlError> {
+        let Some(reference) = reference(expr) else { return ControlFlow::Continue(()) };
+        let in_table_function = self.table_functions > 0;
+        let (placeholder, value) = match self.resolve(reference) {
+            Ok(resolved) => resolved,
+            Err(error) => return ControlFlow::Break(error),
+        };
+        if !in_table_function {
+            *expr = Expr::Value(Value::Placeholder(placeholder).into());
+            return ControlFlow::Continue(());
+        }
+        match value {
+            Some(value) => {
+                *expr = Expr::Value(literal(&value.0).into());
+                ControlFlow::Continue(())
+            }
+            None => ControlFlow::Break(SqlError::Parameter(format!(
+                "{} is an argument of a table function or procedure: bind its value before executing (a prepared \
+                 command cannot leave it open)",
+                placeholder.replacen('$', "@", 1)
+            ))),
+        }
+    }
+}
+
+/// A bound value as a literal node of the syntax tree (table-function arguments).
+fn literal(value: &ScalarValue) -> Value {
+    if value.is_null() {
+        return Value::Null;
+    }
+    match value {
+        ScalarValue::Int64(Some(n)) => Value::Number(n.to_string(), false),
+        ScalarValue::Float64(Some(n)) => Value::Number(n.to_string(), false),
+        ScalarValue::Boolean(Some(b)) => Value::Boolean(*b),
+        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+            Value::SingleQuotedString(s.clone())
+        }
+        other => Value::SingleQuotedString(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_generic;
+
+    fn rewritten(sql: &str, bindings: Option<&Bindings>) -> Result<(String, ParameterRefs), SqlError> {
+        let mut statement = parse_generic(sql, 50)?;
+        let refs = rewrite_parameters(&mut statement, bindings)?;
+        Ok((statement.to_string(), refs))
+    }
+
+    #[test]
+    fn named_parameters_become_placeholders_folded_to_lower_case() {
+        let (sql, refs) =
+            rewritten("SELECT title FROM pages WHERE space_key = @Space AND status = @status OR id = @SPACE", None)
+                .expect("rewrites");
+        assert_eq!(sql, "SELECT title FROM pages WHERE space_key = $space AND status = $status OR id = $space");
+        assert_eq!(refs, ParameterRefs { named: vec!["space".into(), "status".into()], positional: 0 });
+    }
+
+    #[test]
+    fn question_marks_are_numbered_in_order() {
+        let (sql, refs) = rewritten("SELECT * FROM pages WHERE a = ? AND b IN (?, ?)", None).expect("rewrites");
+        assert_eq!(sql, "SELECT * FROM pages WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(refs.positional, 3);
+        let (_, refs) = rewritten("SELECT $2, $1", None).expect("rewrites");
+        assert_eq!(refs.positional, 2);
+    }
+
+    #[test]
+    fn mixing_styles_is_an_error() {
+        let error = rewritten("SELECT * FROM pages WHERE a = @a AND b = ?", None).expect_err("mixed");
+        assert!(error.to_string().contains("mixes named"), "{error}");
+    }
+
+    #[test]
+    fn quoted_identifiers_and_strings_are_not_parameters() {
+        let (sql, refs) = rewritten("SELECT \"@a\", '@b', '?' FROM pages", None).expect("rewrites");
+        assert_eq!(refs, ParameterRefs::default(), "{sql}");
+    }
+
+    #[test]
+    fn table_function_arguments_take_the_bound_value_as_a_literal_node() {
+        let mut bindings = Bindings::default();
+        bindings.bind("@q", Parameter::from("title ~ \"x'); SELECT 42 --\""));
+        let (sql, refs) = rewritten("SELECT * FROM cql(@q)", Some(&bindings)).expect("rewrites");
+        assert_eq!(refs.named, ["q"]);
+        // One literal: the quote inside the value is data, not SQL.
+        assert_eq!(sql, "SELECT * FROM cql('title ~ \"x''); SELECT 42 --\"')");
+        let error = rewritten("SELECT * FROM cql(@q)", None).expect_err("unbound table-function argument");
+        assert!(error.to_string().contains("@q"), "{error}");
+    }
+
+    #[test]
+    fn bindings_are_checked_against_the_statement() {
+        let refs = ParameterRefs { named: vec!["space".into()], positional: 0 };
+        let mut bindings = Bindings::default();
+        let missing = bindings.param_values(&refs).expect_err("missing");
+        assert!(missing.to_string().contains(".bind(\"space\""), "{missing}");
+        bindings.bind("Space", "ENG".into());
+        assert!(matches!(bindings.param_values(&refs), Ok(Some(ParamValues::Map(_)))));
+        bindings.bind("spcae", "ENG".into());
+        let unused = bindings.param_values(&refs).expect_err("unused");
+        assert!(unused.to_string().contains("@spcae") && unused.to_string().contains("@space"), "{unused}");
+        let positional = Bindings { named: vec![], positional: vec![1i64.into()] };
+        let wrong = positional.param_values(&ParameterRefs { named: vec![], positional: 2 }).expect_err("count");
+        assert!(wrong.to_string().contains("2 positional"), "{wrong}");
+    }
+
+    #[test]
+    fn debug_does_not_show_values() {
+        assert_eq!(format!("{:?}", Parameter::from("secret-code")), "Parameter(Utf8)");
+    }
+}
