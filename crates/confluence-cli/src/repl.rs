@@ -67,7 +67,7 @@ fn metadata(
     for batch in &batches {
         let columns: Vec<&StringArray> = batch.columns().iter().filter_map(|c| c.as_string_opt::<i32>()).collect();
         for row in 0..batch.num_rows() {
-            rows.push(columns.iter().map(|c| c.is_valid(row).then(|| c.value(row)).unwrap_or("").to_owned()).collect());
+            rows.push(columns.iter().map(|c| if c.is_valid(row) { c.value(row) } else { "" }.to_owned()).collect());
         }
     }
     Ok(rows)
