@@ -108,6 +108,13 @@ impl<'de> Visitor<'de> for ListPageSeed<'_, '_> {
         let mut kept = Map::new();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let shape = if self.shape.whole { Some(&everything) } else { self.shape.fields.get(key.as_ref()) };
+            if shape.is_some() && kept.contains_key(key.as_ref()) {
+                // Which one is the page? A reader taking the last and a fingerprint taking both would disagree.
+                return Err(serde::de::Error::custom(format!(
+                    "the list page has the key {:?} twice; refusing an ambiguous page",
+                    key.as_ref()
+                )));
+            }
             match (key.as_ref(), shape) {
                 ("results", Some(items)) => {
                     let value = map.next_value_seed(ItemsSeed { items, fingerprints: &mut *self.fingerprints })?;
@@ -498,6 +505,21 @@ impl<'de> Visitor<'de> for ShapeVisitor<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Found by the `page_json` fuzz target: two `results` arrays gave two fingerprints for one row kept.
+    #[test]
+    fn a_page_with_a_repeated_key_is_refused() {
+        let page = br#"{"results": [{"id": 1}, {"id": 2}], "results": [{"id": 3}], "totalSize": 1}"#;
+        let error = Shape::everything().parse_list(page).expect_err("ambiguous");
+        assert!(error.to_string().contains("\"results\" twice"), "{error}");
+        let mut only_results = Shape::nothing();
+        only_results.keep_shape(&["results"], &Shape::everything());
+        assert!(only_results.parse_list(page).is_err());
+        // Keys the shape does not keep may repeat: they are skipped unread.
+        let ignored = br#"{"results": [{"id": 1}], "extra": 1, "extra": 2}"#;
+        let (_, prints) = only_results.parse_list(ignored).expect("parses");
+        assert_eq!(prints.len(), 1);
+    }
 
     #[test]
     fn keeps_only_the_named_paths_through_arrays() {
