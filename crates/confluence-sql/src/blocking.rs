@@ -79,6 +79,16 @@ impl Connection {
         self.runtime.block_on(self.inner.get_schema_restricted(collection, restrictions))
     }
 
+    /// The columns of a table (see [`crate::Connection::table_schema`]).
+    pub fn table_schema(
+        &self,
+        catalog: Option<&str>,
+        schema: Option<&str>,
+        table: &str,
+    ) -> Result<SchemaRef, SqlError> {
+        self.runtime.block_on(self.inner.table_schema(catalog, schema, table))
+    }
+
     /// Closes the connection (see [`crate::Connection::close`]).
     pub fn close(&self) {
         self.inner.close();
@@ -117,6 +127,16 @@ impl Command {
     /// Limits the rows returned.
     pub fn max_rows(self, max_rows: u64) -> Self {
         Command { inner: self.inner.max_rows(max_rows), ..self }
+    }
+
+    /// Uses `handle` to cancel this command.
+    pub fn cancel_with(self, handle: CancelHandle) -> Self {
+        Command { inner: self.inner.cancel_with(handle), ..self }
+    }
+
+    /// Plans the statement (see [`crate::Command::prepare`]); the result tells its schemas.
+    pub fn prepare(&self) -> Result<crate::PreparedCommand, SqlError> {
+        self.runtime.block_on(self.inner.prepare())
     }
 
     /// The handle that cancels this command from another thread.

@@ -12,6 +12,7 @@ use confluence_rest::{ConfluenceClient, Dialect, MetricsSnapshot, RetryPolicy};
 
 use crate::client_setup::{client_config, static_credentials};
 use connstr::{ConnectionOptions, Deployment, InitiateOAuth};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::common::TableReference;
@@ -396,6 +397,27 @@ impl Connection {
         let sources =
             crate::metadata::Sources { tables: ALL, procedures: SPECS, cloud: self.client().dialect().is_cloud() };
         Ok(vec![crate::metadata::collection(sources, collection, restrictions)?])
+    }
+
+    /// The columns of the table or view `table` in `schema` of `catalog` (absent parts are the session's defaults,
+    /// `confluence` and `main`); names are taken as written, without SQL parsing or case folding.
+    pub async fn table_schema(
+        &self,
+        catalog: Option<&str>,
+        schema: Option<&str>,
+        table: &str,
+    ) -> Result<SchemaRef, SqlError> {
+        self.ensure_open()?;
+        let reference = match (catalog, schema) {
+            (Some(catalog), Some(schema)) => TableReference::full(catalog, schema, table),
+            (None, Some(schema)) => TableReference::partial(schema, table),
+            (Some(catalog), None) => TableReference::full(catalog, crate::catalog::SCHEMA, table),
+            (None, None) => TableReference::bare(table),
+        };
+        match self.inner.session.table_provider(reference.clone()).await {
+            Ok(provider) => Ok(provider.schema()),
+            Err(_) => Err(SqlError::NoSuchTable(reference.to_quoted_string())),
+        }
     }
 
     /// Plans a statement without parameters as a DataFrame.

@@ -47,6 +47,9 @@ pub enum SqlError {
     /// The API was used in a way that cannot work (an unknown metadata collection, a catalog name already taken).
     #[error("{0}")]
     Usage(String),
+    /// No table or view has that name.
+    #[error("no table {0}: list the tables with get_schema(\"Tables\") or \\dt")]
+    NoSuchTable(String),
     /// The command ran longer than its timeout.
     #[error(
         "the command did not finish within its timeout of {0:?}; raise it with Command::timeout, or narrow the query"
@@ -103,6 +106,7 @@ impl SqlError {
             SqlError::TooComplex { .. } | SqlError::Parameter(_) => ErrorKind::InvalidSql,
             SqlError::NotAllowed(_) => ErrorKind::NotAllowed,
             SqlError::Read(_) | SqlError::Usage(_) | SqlError::Closed => ErrorKind::Usage,
+            SqlError::NoSuchTable(_) => ErrorKind::NotFound,
             SqlError::Timeout(_) => ErrorKind::Timeout,
             SqlError::Cancelled => ErrorKind::Cancelled,
         }

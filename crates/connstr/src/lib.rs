@@ -32,6 +32,7 @@ pub use error::ConnStrError;
 pub use excerpt::Excerpt;
 pub use grammar::{redact, ConnectionString, RawPair};
 pub use options::{ConnectionOptions, DisplayValue, OAuthOptions, PropertyValue, ProxyUrl, ValueSource, Warning};
+pub use properties::is_secret_key;
 pub use secret::{Secret, MASK};
 pub use validate::{
     default_user_agent, API_TOKEN_PAGE, ATLASSIAN_API_URL, CLOUD_ACCESS_TOKEN_URL, CLOUD_AUTHORIZATION_URL,

@@ -1,0 +1,253 @@
+//! Statements: SQL with parameters bound from Arrow, executed as a streamed query or an update.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use adbc_core::error::{Error, Result, Status};
+use adbc_core::options::{OptionStatement, OptionValue};
+use adbc_core::{Optionable, PartitionedResult};
+use confluence_sql::blocking::{BatchIter, Command, Connection};
+use confluence_sql::datafusion::arrow::array::{RecordBatch, RecordBatchReader};
+use confluence_sql::datafusion::arrow::datatypes::{Schema, SchemaRef};
+use confluence_sql::datafusion::arrow::error::ArrowError;
+use confluence_sql::datafusion::scalar::ScalarValue;
+use confluence_sql::{CancelHandle, Parameter};
+
+use crate::error::to_adbc;
+use crate::options::not_found;
+
+/// One set of parameter values: by name, or by position when the names are numbers.
+type Row = Vec<(Option<String>, Parameter)>;
+
+/// A statement of a connection.
+#[derive(Debug)]
+pub struct ConfluenceStatement {
+    connection: Connection,
+    sql: Option<String>,
+    parameters: Vec<RecordBatch>,
+    cancel: Arc<Mutex<CancelHandle>>,
+}
+
+impl ConfluenceStatement {
+    pub(crate) fn new(connection: Connection) -> ConfluenceStatement {
+        ConfluenceStatement { connection, sql: None, parameters: Vec::new(), cancel: Arc::default() }
+    }
+
+    fn sql(&self) -> Result<&str> {
+        self.sql.as_deref().ok_or_else(|| {
+            Error::with_message_and_status("no SQL: call set_sql_query before executing", Status::InvalidState)
+        })
+    }
+
+    /// The parameter sets bound, one per row (none: one run without parameters).
+    fn rows(&self) -> Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        for batch in &self.parameters {
+            let schema = batch.schema();
+            for row in 0..batch.num_rows() {
+                let mut values = Vec::new();
+                for (i, field) in schema.fields().iter().enumerate() {
+                    let value = ScalarValue::try_from_array(batch.column(i), row).map_err(|e| {
+                        Error::with_message_and_status(
+                            format!("parameter {}: {e}", field.name()),
+                            Status::InvalidArguments,
+                        )
+                    })?;
+                    let positional = field.name().is_empty() || field.name().parse::<usize>().is_ok();
+                    values.push(((!positional).then(|| field.name().clone()), Parameter::from(value)));
+                }
+                rows.push(values);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// A fresh cancel handle for the next execution (a cancelled one stays cancelled).
+    fn next_cancel(&self) -> CancelHandle {
+        let handle = CancelHandle::new();
+        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = handle.clone();
+        handle
+    }
+
+    fn command(&self, row: &Row, cancel: &CancelHandle) -> Result<Command> {
+        let mut command = self.connection.command(self.sql()?).cancel_with(cancel.clone());
+        for (name, value) in row {
+            command = match name {
+                Some(name) => command.bind(name, value.clone()),
+                None => command.bind_positional(value.clone()),
+            };
+        }
+        Ok(command)
+    }
+}
+
+impl Optionable for ConfluenceStatement {
+    type Option = OptionStatement;
+
+    fn set_option(&mut self, key: OptionStatement, _value: OptionValue) -> Result<()> {
+        Err(Error::with_message_and_status(
+            format!(
+                "the Confluence driver has no statement option {} (bulk ingestion and incremental results are not \
+                 supported)",
+                key.as_ref()
+            ),
+            Status::NotImplemented,
+        ))
+    }
+
+    fn get_option_string(&self, key: OptionStatement) -> Result<String> {
+        Err(not_found(key.as_ref()))
+    }
+
+    fn get_option_bytes(&self, key: OptionStatement) -> Result<Vec<u8>> {
+        Err(not_found(key.as_ref()))
+    }
+
+    fn get_option_int(&self, key: OptionStatement) -> Result<i64> {
+        Err(not_found(key.as_ref()))
+    }
+
+    fn get_option_double(&self, key: OptionStatement) -> Result<f64> {
+        Err(not_found(key.as_ref()))
+    }
+}
+
+impl adbc_core::Statement for ConfluenceStatement {
+    fn bind(&mut self, batch: RecordBatch) -> Result<()> {
+        self.parameters = vec![batch];
+        Ok(())
+    }
+
+    fn bind_stream(&mut self, reader: Box<dyn RecordBatchReader + Send>) -> Result<()> {
+        let batches: std::result::Result<Vec<RecordBatch>, ArrowError> = reader.collect();
+        self.parameters = batches
+            .map_err(|e| Error::with_message_and_status(format!("reading the parameters: {e}"), Status::InvalidData))?;
+        Ok(())
+    }
+
+    fn execute(&mut self) -> Result<Box<dyn RecordBatchReader + Send + 'static>> {
+        let cancel = self.next_cancel();
+        let mut rows: VecDeque<Command> = VecDeque::new();
+        let parameter_rows = self.rows()?;
+        if parameter_rows.is_empty() {
+            rows.push_back(self.command(&Vec::new(), &cancel)?);
+        }
+        for row in &parameter_rows {
+            rows.push_back(self.command(row, &cancel)?);
+        }
+        let first = rows.pop_front().map(|c| c.execute_stream()).transpose().map_err(to_adbc)?;
+        let Some(mut first) = first else {
+            return Err(Error::with_message_and_status("nothing to execute", Status::InvalidState));
+        };
+        // The first batch is read now, so that what fails at once (credentials, permissions, a missing parent
+        // filter) is an ADBC error of execute with its status, not an error in the middle of the Arrow stream.
+        let ready = match first.next() {
+            Some(Err(error)) => return Err(to_adbc(error)),
+            Some(Ok(batch)) => Some(batch),
+            None => None,
+        };
+        Ok(Box::new(Results { schema: first.schema(), ready, current: Some(first), pending: rows }))
+    }
+
+    fn execute_update(&mut self) -> Result<Option<i64>> {
+        let cancel = self.next_cancel();
+        let parameter_rows = self.rows()?;
+        let runs = if parameter_rows.is_empty() { vec![Vec::new()] } else { parameter_rows };
+        let mut affected = 0u64;
+        for row in &runs {
+            affected += self.command(row, &cancel)?.execute_non_query().map_err(to_adbc)?;
+        }
+        Ok(Some(i64::try_from(affected).unwrap_or(i64::MAX)))
+    }
+
+    fn execute_schema(&mut self) -> Result<Schema> {
+        let prepared = self.command(&Vec::new(), &self.next_cancel())?.prepare().map_err(to_adbc)?;
+        Ok(prepared.schema().as_ref().clone())
+    }
+
+    fn execute_partitions(&mut self) -> Result<PartitionedResult> {
+        crate::no_partitions()
+    }
+
+    fn get_parameter_schema(&self) -> Result<Schema> {
+        let prepared = self.command(&Vec::new(), &CancelHandle::new())?.prepare().map_err(to_adbc)?;
+        Ok(prepared.parameter_schema().as_ref().clone())
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        // Planning checks the SQL now; each execution binds its values into a fresh plan.
+        let _checked = self.command(&Vec::new(), &CancelHandle::new())?.prepare().map_err(to_adbc)?;
+        Ok(())
+    }
+
+    /// A new query starts without parameters (those bound for the previous one are dropped).
+    fn set_sql_query(&mut self, query: impl AsRef<str>) -> Result<()> {
+        self.sql = Some(query.as_ref().to_owned());
+        self.parameters.clear();
+        Ok(())
+    }
+
+    fn set_substrait_plan(&mut self, _plan: impl AsRef<[u8]>) -> Result<()> {
+        Err(crate::not_implemented("Substrait plans (send SQL)"))
+    }
+
+    fn get_cancel_handle(&self) -> Box<dyn adbc_core::CancelHandle> {
+        Box::new(StatementCancel(self.cancel.clone()))
+    }
+}
+
+/// Cancels whatever the statement is running (its current execution's result stream ends with an error).
+struct StatementCancel(Arc<Mutex<CancelHandle>>);
+
+impl adbc_core::CancelHandle for StatementCancel {
+    fn try_cancel(&self) -> Result<()> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).cancel();
+        Ok(())
+    }
+}
+
+/// The results of one or more runs (one per parameter row), read in turn as one stream; each run starts when the
+/// one before has been read.
+struct Results {
+    schema: SchemaRef,
+    ready: Option<RecordBatch>,
+    current: Option<BatchIter>,
+    pending: VecDeque<Command>,
+}
+
+impl Iterator for Results {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(batch) = self.ready.take() {
+            return Some(Ok(batch));
+        }
+        loop {
+            let current = self.current.as_mut()?;
+            match current.next() {
+                Some(Ok(batch)) => return Some(Ok(batch)),
+                Some(Err(error)) => {
+                    self.current = None;
+                    return Some(Err(ArrowError::ExternalError(Box::new(error))));
+                }
+                None => match self.pending.pop_front().map(|c| c.execute_stream()) {
+                    None => {
+                        self.current = None;
+                        return None;
+                    }
+                    Some(Ok(next)) => self.current = Some(next),
+                    Some(Err(error)) => {
+                        self.current = None;
+                        return Some(Err(ArrowError::ExternalError(Box::new(error))));
+                    }
+                },
+            }
+        }
+    }
+}
+
+impl RecordBatchReader for Results {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}

@@ -1,0 +1,35 @@
+//! The ADBC driver as Python loads it: `adbc_driver_manager` opens the shared library this workspace builds and
+//! `tests/python/adbc_driver.py` connects to the simulator, queries, binds parameters, reads metadata, fetches into
+//! pyarrow and pandas, and gets an ADBC error for a wrong token.
+
+use std::path::PathBuf;
+
+use confluence_sim::{DatasetSize, SimConfig, Simulator};
+use confluence_sql_tests::{python, repo_root};
+
+/// The driver's shared library, built beside this test (`target/<profile>/deps`).
+fn driver_library() -> PathBuf {
+    let name = format!("{}confluence_adbc{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let deps = exe.parent().expect("the deps directory");
+    [deps.join(&name), deps.join("..").join(&name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{name} was not built next to {}: build confluence-adbc", deps.display()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_loads_the_driver_and_queries_the_simulator() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("the simulator starts");
+    let output = tokio::process::Command::new(python())
+        .arg(repo_root().join("tests/python/adbc_driver.py"))
+        .arg(driver_library())
+        .arg(&sim.info().connection_string)
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "adbc_driver.py failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("ok a wrong token is an AdbcError"), "{stdout}");
+}
