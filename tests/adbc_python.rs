@@ -33,3 +33,19 @@ async fn python_loads_the_driver_and_queries_the_simulator() {
     assert!(output.status.success(), "adbc_driver.py failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("ok a wrong token is an AdbcError"), "{stdout}");
 }
+
+/// The Python example in the ADBC crate runs as documented.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pandas_example_prints_pages_per_space() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("the simulator starts");
+    let output = tokio::process::Command::new(python())
+        .arg(repo_root().join("crates/confluence-adbc/examples/adbc_pandas.py"))
+        .arg(driver_library())
+        .arg(&sim.info().connection_string)
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "adbc_pandas.py failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("ENG") && stdout.contains("pages in"), "{stdout}");
+}
