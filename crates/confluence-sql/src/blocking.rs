@@ -7,7 +7,7 @@
 //! let connection = confluence_sql::blocking::Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=...")?;
 //! let mut reader = connection.command("SELECT key, name FROM spaces").execute_reader()?;
 //! while reader.read()? {
-//!     println!("{}: {}", reader.get::<String, _>("key")?, reader.get::<String, _>("name")?);
+//!     println!("{}: {}", reader.get::<String>("key")?, reader.get::<String>("name")?);
 //! }
 //! # Ok(()) }
 //! ```
@@ -186,17 +186,17 @@ impl DataReader {
     }
 
     /// A value of the current row (see [`crate::DataReader::get`]).
-    pub fn get<T: FromSql, I: ColumnIndex>(&self, index: I) -> Result<T, SqlError> {
+    pub fn get<T: FromSql>(&self, index: impl ColumnIndex) -> Result<T, SqlError> {
         self.inner.get(index)
     }
 
     /// A value, `None` for NULL.
-    pub fn try_get<T: FromSql, I: ColumnIndex>(&self, index: I) -> Result<Option<T>, SqlError> {
+    pub fn try_get<T: FromSql>(&self, index: impl ColumnIndex) -> Result<Option<T>, SqlError> {
         self.inner.try_get(index)
     }
 
     /// Whether a value of the current row is NULL.
-    pub fn is_null<I: ColumnIndex>(&self, index: I) -> Result<bool, SqlError> {
+    pub fn is_null(&self, index: impl ColumnIndex) -> Result<bool, SqlError> {
         self.inner.is_null(index)
     }
 

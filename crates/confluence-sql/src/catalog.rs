@@ -16,7 +16,7 @@ use crate::error::SqlError;
 /// The name of the catalog's one schema.
 pub const SCHEMA: &str = "main";
 
-/// The tables of one connection, as a DataFusion catalog whose schema [`SCHEMA`] holds them. Each catalog is the
+/// The tables of one connection, as a DataFusion catalog whose schema `main` holds them. Each catalog is the
 /// session's own: views, tables and schemas created in it (`CREATE VIEW`, `CREATE SCHEMA`), or a Confluence table
 /// dropped from it, change that session only.
 #[derive(Debug)]

@@ -29,8 +29,11 @@ struct Settings {
 /// before it is optimized, so a bound filter is pushed down to Confluence like a literal one. A command can run
 /// more than once.
 ///
-/// ```no_run
-/// # async fn demo(connection: confluence_sql::Connection) -> Result<(), confluence_sql::SqlError> {
+/// ```
+/// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sim = confluence_sim::Simulator::start(confluence_sim::SimConfig::cloud()).await?;
+/// # let connection = confluence_sql::Connection::open(&sim.info().connection_string).await?;
 /// use std::time::Duration;
 /// let pages: i64 = connection
 ///     .command("SELECT count(*) FROM pages WHERE space_key = @space AND status = @status")
@@ -39,6 +42,15 @@ struct Settings {
 ///     .timeout(Duration::from_secs(60))
 ///     .execute_scalar()
 ///     .await?;
+/// assert!(pages > 0);
+///
+/// // Planned once, run with different values; its schemas are known before it runs.
+/// let prepared = connection.command("SELECT id, title FROM pages WHERE space_key = $1").prepare().await?;
+/// assert_eq!(prepared.parameter_schema().field(0).data_type(), &confluence_sql::datafusion::arrow::datatypes::DataType::Utf8);
+/// for space in ["ENG", "DOCS"] {
+///     let rows = prepared.clone().bind_positional(space).execute_stream().await?.collect().await?;
+///     assert!(!rows.is_empty());
+/// }
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]

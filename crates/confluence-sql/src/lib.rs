@@ -5,23 +5,29 @@
 //! filters, projections and limits to the REST API and stream its pages; [`register`] mounts them in a
 //! `SessionContext` of your own, next to your Parquet, CSV or database tables.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), confluence_sql::SqlError> {
+//! ```
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // A simulated site stands in for yours: "Url=https://acme.atlassian.net;User=me@acme.com;APIToken=..."
+//! # let sim = confluence_sim::Simulator::start(confluence_sim::SimConfig::cloud()).await?;
+//! # let connection_string = sim.info().connection_string.clone();
 //! use confluence_sql::Connection;
 //!
-//! let connection = Connection::open("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=...").await?;
+//! let connection = Connection::open(&connection_string).await?;
 //! let mut reader = connection
-//!     .command("SELECT title, last_modified_at FROM pages WHERE space_key = @space ORDER BY last_modified_at LIMIT 10")
+//!     .command("SELECT title, updated_at FROM pages WHERE space_key = @space ORDER BY updated_at LIMIT 10")
 //!     .bind("space", "ENG")
 //!     .execute_reader()
 //!     .await?;
 //! while reader.read().await? {
 //!     let title: String = reader.get("title")?;
-//!     let modified: Option<chrono::DateTime<chrono::Utc>> = reader.get("last_modified_at")?;
-//!     println!("{title}: {modified:?}");
+//!     let updated: Option<chrono::DateTime<chrono::Utc>> = reader.get("updated_at")?;
+//!     println!("{title}: {updated:?}");
 //! }
 //! let pages: i64 = connection.command("SELECT count(*) FROM pages").execute_scalar().await?;
+//! assert!(pages > 0);
 //! let tables = connection.get_schema("Tables").await?;
+//! assert!(tables[0].num_rows() > 10);
 //! # Ok(()) }
 //! ```
 //!

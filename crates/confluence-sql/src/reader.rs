@@ -442,19 +442,19 @@ impl DataReader {
 
     /// The value of column `index` (a position from 0, or a name) in the current row, as `T`. NULL is an error
     /// unless `T` is an `Option`.
-    pub fn get<T: FromSql, I: ColumnIndex>(&self, index: I) -> Result<T, SqlError> {
+    pub fn get<T: FromSql>(&self, index: impl ColumnIndex) -> Result<T, SqlError> {
         let i = index.index(&self.schema)?;
         let batch = self.current()?;
         read_value(batch.column(i), self.row, self.schema.field(i).name())
     }
 
     /// Like [`DataReader::get`], with `None` for NULL.
-    pub fn try_get<T: FromSql, I: ColumnIndex>(&self, index: I) -> Result<Option<T>, SqlError> {
-        self.get::<Option<T>, I>(index)
+    pub fn try_get<T: FromSql>(&self, index: impl ColumnIndex) -> Result<Option<T>, SqlError> {
+        self.get::<Option<T>>(index)
     }
 
     /// Whether column `index` is NULL in the current row.
-    pub fn is_null<I: ColumnIndex>(&self, index: I) -> Result<bool, SqlError> {
+    pub fn is_null(&self, index: impl ColumnIndex) -> Result<bool, SqlError> {
         let i = index.index(&self.schema)?;
         Ok(self.current()?.column(i).is_null(self.row))
     }
@@ -531,7 +531,7 @@ mod tests {
         let mut reader = reader(batches, schema);
         let mut titles = Vec::new();
         while reader.read().await.expect("reads") {
-            titles.push(reader.try_get::<String, _>("title").expect("title"));
+            titles.push(reader.try_get::<String>("title").expect("title"));
         }
         assert_eq!(titles, [Some("a".to_owned()), None, Some("c".to_owned())]);
         assert!(!reader.read().await.expect("stays at the end"));
@@ -541,26 +541,26 @@ mod tests {
     async fn values_by_index_and_name_with_clear_errors() {
         let (batches, schema) = sample();
         let mut reader = reader(batches, schema);
-        assert!(reader.get::<String, _>(0).expect_err("before read").to_string().contains("read() first"));
+        assert!(reader.get::<String>(0).expect_err("before read").to_string().contains("read() first"));
         assert!(reader.read().await.expect("row"));
-        assert_eq!(reader.get::<i64, _>("VERSION").expect("any case"), 1);
-        assert_eq!(reader.get::<i32, _>(1).expect("narrow"), 1);
-        assert_eq!(reader.get::<f64, _>(1).expect("widen"), 1.0);
-        assert!(reader.get::<bool, _>("current").expect("bool"));
+        assert_eq!(reader.get::<i64>("VERSION").expect("any case"), 1);
+        assert_eq!(reader.get::<i32>(1).expect("narrow"), 1);
+        assert_eq!(reader.get::<f64>(1).expect("widen"), 1.0);
+        assert!(reader.get::<bool>("current").expect("bool"));
         let created: DateTime<Utc> = reader.get("created_at").expect("time");
         assert_eq!(created.to_rfc3339(), "1970-01-02T00:00:00+00:00");
-        assert_eq!(reader.get::<NaiveDate, _>(3).expect("date").to_string(), "1970-01-02");
-        let wrong = reader.get::<i64, _>("title").expect_err("text as int");
+        assert_eq!(reader.get::<NaiveDate>(3).expect("date").to_string(), "1970-01-02");
+        let wrong = reader.get::<i64>("title").expect_err("text as int");
         assert!(wrong.to_string().contains("read it as String"), "{wrong}");
-        let missing = reader.get::<i64, _>("titel").expect_err("no such column");
+        let missing = reader.get::<i64>("titel").expect_err("no such column");
         assert!(missing.to_string().contains("title, version"), "{missing}");
-        assert!(reader.get::<i64, _>(9).is_err());
+        assert!(reader.get::<i64>(9).is_err());
         assert!(reader.read().await.expect("second row"));
-        let null = reader.get::<String, _>("title").expect_err("NULL as a value");
+        let null = reader.get::<String>("title").expect_err("NULL as a value");
         assert!(null.to_string().contains("Option"), "{null}");
         assert!(reader.is_null("title").expect("is_null"));
-        assert_eq!(reader.get::<Option<String>, _>("title").expect("option"), None);
-        assert_eq!(reader.get::<ScalarValue, _>(0).expect("scalar"), ScalarValue::Utf8(None));
+        assert_eq!(reader.get::<Option<String>>("title").expect("option"), None);
+        assert_eq!(reader.get::<ScalarValue>(0).expect("scalar"), ScalarValue::Utf8(None));
         assert_eq!(reader.field_count(), 4);
         assert_eq!(reader.get_name(3).expect("name"), "created_at");
         assert_eq!(reader.get_ordinal("current").expect("ordinal"), 2);

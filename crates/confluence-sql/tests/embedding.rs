@@ -297,7 +297,7 @@ fn the_blocking_facade_needs_no_runtime() {
             .expect("reader");
         let mut keys = Vec::new();
         while reader.read().expect("read") {
-            keys.push(reader.get::<String, _>(0).expect("key"));
+            keys.push(reader.get::<String>(0).expect("key"));
         }
         let spaces: i64 = connection.command("SELECT count(*) FROM spaces").execute_scalar().expect("count");
         let batches: Vec<_> =
