@@ -67,7 +67,7 @@ const NULL_TEXT: Cell = Cell::Text(None);
 const NULL_INT: Cell = Cell::Int(None);
 
 /// The SQL type name of a column kind.
-pub fn sql_type(kind: Kind) -> &'static str {
+pub(crate) fn sql_type(kind: Kind) -> &'static str {
     match kind {
         Kind::Text => "VARCHAR",
         Kind::Int => "BIGINT",
@@ -87,7 +87,7 @@ fn sql_type_of(data_type: &DataType) -> &'static str {
 
 /// What the collections are built from: the connection's tables and procedures.
 #[derive(Debug, Clone, Copy)]
-pub struct Sources<'a> {
+pub(crate) struct Sources<'a> {
     /// The tables.
     pub tables: &'a [Table],
     /// The table functions and procedures.
@@ -98,7 +98,11 @@ pub struct Sources<'a> {
 
 /// The collection `name` (any case), its rows filtered by `restrictions` (each `Some` must equal the row's value
 /// in that restriction's column, without regard to case), as one batch.
-pub fn collection(sources: Sources<'_>, name: &str, restrictions: &[Option<&str>]) -> Result<RecordBatch, SqlError> {
+pub(crate) fn collection(
+    sources: Sources<'_>,
+    name: &str,
+    restrictions: &[Option<&str>],
+) -> Result<RecordBatch, SqlError> {
     let Some((name, restricted)) = COLLECTIONS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else {
         let names: Vec<&str> = COLLECTIONS.iter().map(|(n, _)| *n).collect();
         return Err(SqlError::Usage(format!(
