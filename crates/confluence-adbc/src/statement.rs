@@ -19,13 +19,20 @@ use crate::options::not_found;
 /// One set of parameter values: by name, or by position when the names are numbers.
 type Row = Vec<(Option<String>, Parameter)>;
 
-/// A statement of a connection.
-#[derive(Debug)]
+/// A statement of a connection. `Debug` shows the SQL and how many parameter rows are bound, never their values
+/// (a bound value may be an authorization code).
 pub struct ConfluenceStatement {
     connection: Connection,
     sql: Option<String>,
     parameters: Vec<RecordBatch>,
     cancel: Arc<Mutex<CancelHandle>>,
+}
+
+impl std::fmt::Debug for ConfluenceStatement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rows: usize = self.parameters.iter().map(RecordBatch::num_rows).sum();
+        f.debug_struct("ConfluenceStatement").field("sql", &self.sql).field("parameter_rows", &rows).finish()
+    }
 }
 
 impl ConfluenceStatement {
@@ -39,27 +46,35 @@ impl ConfluenceStatement {
         })
     }
 
-    /// The parameter sets bound, one per row (none: one run without parameters).
-    fn rows(&self) -> Result<Vec<Row>> {
+    /// The parameter sets to run with, one per bound row; `None` when nothing is bound (one run without
+    /// parameters). Columns named by numbers bind by position in the order of their numbers.
+    fn rows(&self) -> Result<Option<Vec<Row>>> {
+        if self.parameters.is_empty() {
+            return Ok(None);
+        }
         let mut rows = Vec::new();
         for batch in &self.parameters {
             let schema = batch.schema();
+            let mut columns: Vec<(Option<usize>, usize)> = schema
+                .fields()
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (if f.name().is_empty() { Some(i) } else { f.name().parse::<usize>().ok() }, i))
+                .collect();
+            columns.sort_by_key(|(number, i)| (number.is_none(), *number, *i));
             for row in 0..batch.num_rows() {
                 let mut values = Vec::new();
-                for (i, field) in schema.fields().iter().enumerate() {
-                    let value = ScalarValue::try_from_array(batch.column(i), row).map_err(|e| {
-                        Error::with_message_and_status(
-                            format!("parameter {}: {e}", field.name()),
-                            Status::InvalidArguments,
-                        )
+                for (number, i) in &columns {
+                    let name = schema.field(*i).name();
+                    let value = ScalarValue::try_from_array(batch.column(*i), row).map_err(|e| {
+                        Error::with_message_and_status(format!("parameter {name}: {e}"), Status::InvalidArguments)
                     })?;
-                    let positional = field.name().is_empty() || field.name().parse::<usize>().is_ok();
-                    values.push(((!positional).then(|| field.name().clone()), Parameter::from(value)));
+                    values.push((number.is_none().then(|| name.clone()), Parameter::from(value)));
                 }
                 rows.push(values);
             }
         }
-        Ok(rows)
+        Ok(Some(rows))
     }
 
     /// A fresh cancel handle for the next execution (a cancelled one stays cancelled).
@@ -128,12 +143,19 @@ impl adbc_core::Statement for ConfluenceStatement {
     fn execute(&mut self) -> Result<Box<dyn RecordBatchReader + Send + 'static>> {
         let cancel = self.next_cancel();
         let mut rows: VecDeque<Command> = VecDeque::new();
-        let parameter_rows = self.rows()?;
-        if parameter_rows.is_empty() {
-            rows.push_back(self.command(&Vec::new(), &cancel)?);
-        }
-        for row in &parameter_rows {
-            rows.push_back(self.command(row, &cancel)?);
+        match self.rows()? {
+            None => rows.push_back(self.command(&Vec::new(), &cancel)?),
+            Some(parameter_rows) if parameter_rows.is_empty() => {
+                return Err(Error::with_message_and_status(
+                    "the bound parameters have no rows, so there is nothing to run",
+                    Status::InvalidState,
+                ));
+            }
+            Some(parameter_rows) => {
+                for row in &parameter_rows {
+                    rows.push_back(self.command(row, &cancel)?);
+                }
+            }
         }
         let first = rows.pop_front().map(|c| c.execute_stream()).transpose().map_err(to_adbc)?;
         let Some(mut first) = first else {
@@ -151,8 +173,8 @@ impl adbc_core::Statement for ConfluenceStatement {
 
     fn execute_update(&mut self) -> Result<Option<i64>> {
         let cancel = self.next_cancel();
-        let parameter_rows = self.rows()?;
-        let runs = if parameter_rows.is_empty() { vec![Vec::new()] } else { parameter_rows };
+        // Nothing bound: one run; parameters with no rows (executemany of nothing): no run.
+        let runs = self.rows()?.unwrap_or_else(|| vec![Vec::new()]);
         let mut affected = 0u64;
         for row in &runs {
             affected += self.command(row, &cancel)?.execute_non_query().map_err(to_adbc)?;
@@ -218,7 +240,19 @@ struct Results {
 impl Iterator for Results {
     type Item = std::result::Result<RecordBatch, ArrowError>;
 
+    /// Called from the Arrow C stream, where a panic would abort the host process: a panic becomes an error.
     fn next(&mut self) -> Option<Self::Item> {
+        let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.next_batch()));
+        next.unwrap_or_else(|_| {
+            self.current = None;
+            self.pending.clear();
+            Some(Err(ArrowError::ExternalError("internal error in the Confluence driver while reading results".into())))
+        })
+    }
+}
+
+impl Results {
+    fn next_batch(&mut self) -> Option<std::result::Result<RecordBatch, ArrowError>> {
         if let Some(batch) = self.ready.take() {
             return Some(Ok(batch));
         }

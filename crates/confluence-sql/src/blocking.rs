@@ -134,9 +134,10 @@ impl Command {
         Command { inner: self.inner.cancel_with(handle), ..self }
     }
 
-    /// Plans the statement (see [`crate::Command::prepare`]); the result tells its schemas.
-    pub fn prepare(&self) -> Result<crate::PreparedCommand, SqlError> {
-        self.runtime.block_on(self.inner.prepare())
+    /// Plans the statement once (see [`crate::Command::prepare`]).
+    pub fn prepare(&self) -> Result<PreparedCommand, SqlError> {
+        let inner = self.runtime.block_on(self.inner.prepare())?;
+        Ok(PreparedCommand { inner, runtime: self.runtime.clone() })
     }
 
     /// The handle that cancels this command from another thread.
@@ -240,5 +241,62 @@ impl Iterator for BatchIter {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.runtime.block_on(self.stream.next())
+    }
+}
+
+/// A planned statement (see [`crate::PreparedCommand`]); setters take and return it.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PreparedCommand {
+    inner: crate::PreparedCommand,
+    runtime: Arc<Runtime>,
+}
+
+impl PreparedCommand {
+    /// The columns it returns.
+    pub fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    /// Its parameters.
+    pub fn parameter_schema(&self) -> SchemaRef {
+        self.inner.parameter_schema()
+    }
+
+    /// Binds a named parameter.
+    pub fn bind(self, name: &str, value: impl Into<Parameter>) -> Self {
+        PreparedCommand { inner: self.inner.bind(name, value), ..self }
+    }
+
+    /// Binds the next positional parameter.
+    pub fn bind_positional(self, value: impl Into<Parameter>) -> Self {
+        PreparedCommand { inner: self.inner.bind_positional(value), ..self }
+    }
+
+    /// Forgets the values bound so far.
+    pub fn clear_bindings(self) -> Self {
+        PreparedCommand { inner: self.inner.clear_bindings(), ..self }
+    }
+
+    /// Runs it and returns a row cursor.
+    pub fn execute_reader(&self) -> Result<DataReader, SqlError> {
+        let stream = self.runtime.block_on(self.inner.execute_stream())?;
+        Ok(DataReader { inner: crate::DataReader::new(stream), runtime: self.runtime.clone() })
+    }
+
+    /// Runs it and iterates over the Arrow batches.
+    pub fn execute_stream(&self) -> Result<BatchIter, SqlError> {
+        let stream = self.runtime.block_on(self.inner.execute_stream())?;
+        Ok(BatchIter { stream, runtime: self.runtime.clone() })
+    }
+
+    /// Runs it and returns the first column of the first row.
+    pub fn execute_scalar<T: FromSql>(&self) -> Result<T, SqlError> {
+        self.runtime.block_on(self.inner.execute_scalar())
+    }
+
+    /// Runs it and returns the rows affected.
+    pub fn execute_non_query(&self) -> Result<u64, SqlError> {
+        self.runtime.block_on(self.inner.execute_non_query())
     }
 }

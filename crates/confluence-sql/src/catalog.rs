@@ -25,10 +25,13 @@ pub struct ConfluenceCatalog {
 }
 
 impl ConfluenceCatalog {
+    /// The Confluence `tables` (shared: they hold no data) and new `sys_procedures` tables (in memory, so each
+    /// catalog has its own: a change in one session cannot reach another).
     pub(crate) fn new(tables: &[(&'static str, Arc<dyn TableProvider>)]) -> Result<ConfluenceCatalog> {
         let schema = MemorySchemaProvider::new();
-        for (name, table) in tables {
-            schema.register_table((*name).to_owned(), table.clone())?;
+        let sys_tables = crate::procedures::sys_tables(crate::procedures::oauth::SPECS)?;
+        for (name, table) in tables.iter().cloned().chain(sys_tables) {
+            schema.register_table(name.to_owned(), table)?;
         }
         let inner = MemoryCatalogProvider::new();
         inner.register_schema(SCHEMA, Arc::new(schema))?;

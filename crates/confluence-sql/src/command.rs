@@ -87,7 +87,8 @@ impl Command {
     }
 
     /// Fails the command with [`SqlError::Timeout`] when planning and reading the result take longer than
-    /// `timeout` (default: none).
+    /// `timeout` (default: none). The runtime must have Tokio's timers (`#[tokio::main]` and
+    /// `Runtime::new` do).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
         self
@@ -135,10 +136,12 @@ impl Command {
     }
 
     /// Plans the statement once (authorizing the connection if needed), leaving its parameters open: the result
-    /// runs many times with different values, and tells its result and parameter schemas before running.
+    /// runs many times with different values, and tells its result and parameter schemas before running. Values
+    /// bound to the command are not kept. Arguments of table functions and procedures are planned with the call,
+    /// so they cannot be parameters of a prepared command (run a [`Command`] for those).
     pub async fn prepare(&self) -> Result<PreparedCommand, SqlError> {
         let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);
-        let (plan, refs) = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
+        let (plan, refs) = guard.run(self.connection.plan(&self.sql, None)).await?;
         let parameter_schema = parameter_schema(&plan, &refs)?;
         let schema = Arc::new(plan.schema().as_arrow().clone());
         Ok(PreparedCommand {
@@ -198,6 +201,13 @@ impl PreparedCommand {
     /// Sets the timeout of each execution.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
+        self
+    }
+
+    /// Uses `handle` to cancel the executions from now on (a handle once cancelled stays cancelled: give the
+    /// next executions a new one).
+    pub fn cancel_with(mut self, handle: CancelHandle) -> Self {
+        self.settings.cancel = handle;
         self
     }
 

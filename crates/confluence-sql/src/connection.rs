@@ -26,7 +26,7 @@ use crate::command::Command;
 use crate::cql_function::CqlFunction;
 use crate::error::{describe, SqlError};
 use crate::exec::ScanContext;
-use crate::parameters::{rewrite_parameters, Bindings, ParameterRefs};
+use crate::parameters::{number_question_marks, rewrite_parameters, Bindings, ParameterRefs};
 use crate::policy::{written_tables, SqlPolicy};
 use crate::procedures::oauth::{OAuthContext, SPECS};
 use crate::procedures::rewrite::rewrite;
@@ -262,7 +262,6 @@ impl Connection {
             let provider = ConfluenceTable::new(*table, context.clone(), spaces.clone(), options.page_size);
             tables.push((table.name(), Arc::new(provider)));
         }
-        tables.extend(crate::procedures::sys_tables(SPECS)?);
         session.register_catalog("confluence", Arc::new(ConfluenceCatalog::new(&tables)?));
         let inner = Inner {
             options,
@@ -352,6 +351,7 @@ impl Connection {
         self.ensure_open()?;
         let state = self.inner.session.state();
         let mut statement = crate::parse::parse_statement(sql, &state)?;
+        number_question_marks(&mut statement)?;
         let calls_procedure = rewrite(&mut statement, SPECS)?;
         let refs = rewrite_parameters(&mut statement, bindings)?;
         if self.inner.oauth.is_some() && !calls_procedure && !self.inner.authorized.load(Ordering::Acquire) {

@@ -136,6 +136,76 @@ fn fold(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The highest positional parameter (`$65535`): a larger number is a typo or an attack, not a statement.
+pub const MAX_POSITIONAL: usize = 65_535;
+
+/// Numbers the `?`s of `statement` as `$1`, `$2`... in the order they are written (by their position in the text,
+/// not the syntax tree's order: `LIMIT ? OFFSET ?` and procedure arguments reordered by name keep the caller's
+/// order). Runs before anything moves expressions. A statement mixing `?` with `$n` is refused.
+pub fn number_question_marks(statement: &mut DFStatement) -> Result<(), SqlError> {
+    let mut survey = Marks { positions: Vec::new(), numbered: false, assign: None, seen: 0 };
+    visit_statement(statement, &mut survey);
+    if survey.positions.is_empty() {
+        return Ok(());
+    }
+    if survey.numbered {
+        return Err(SqlError::Parameter(
+            "the statement mixes ? with numbered parameters ($1); use one style".to_owned(),
+        ));
+    }
+    let mut order: Vec<usize> = (0..survey.positions.len()).collect();
+    if survey.positions.iter().all(|p| p.0 > 0) {
+        order.sort_by_key(|&i| survey.positions[i]);
+    }
+    let mut numbers = vec![0; order.len()];
+    for (rank, &visit) in order.iter().enumerate() {
+        numbers[visit] = rank + 1;
+    }
+    let mut assign = Marks { positions: Vec::new(), numbered: false, assign: Some(numbers), seen: 0 };
+    visit_statement(statement, &mut assign);
+    Ok(())
+}
+
+fn visit_statement<V: VisitorMut<Break = SqlError>>(statement: &mut DFStatement, visitor: &mut V) {
+    let _ = match statement {
+        DFStatement::Statement(inner) => inner.visit(visitor),
+        DFStatement::Explain(explain) => match explain.statement.as_mut() {
+            DFStatement::Statement(inner) => inner.visit(visitor),
+            _ => ControlFlow::Continue(()),
+        },
+        _ => ControlFlow::Continue(()),
+    };
+}
+
+/// Finds the `?`s (their line and column) and whether `$n` is used; with `assign`, replaces the n-th `?` visited
+/// by its number.
+struct Marks {
+    positions: Vec<(u64, u64)>,
+    numbered: bool,
+    assign: Option<Vec<usize>>,
+    seen: usize,
+}
+
+impl VisitorMut for Marks {
+    type Break = SqlError;
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<SqlError> {
+        let Expr::Value(ValueWithSpan { value: Value::Placeholder(text), span }) = expr else {
+            return ControlFlow::Continue(());
+        };
+        if text == "?" {
+            match &self.assign {
+                None => self.positions.push((span.start.line, span.start.column)),
+                Some(numbers) => *text = format!("${}", numbers[self.seen]),
+            }
+            self.seen += 1;
+        } else if text.starts_with('$') && text[1..].parse::<usize>().is_ok() {
+            self.numbered = true;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 /// Rewrites the parameters of `statement` into placeholders (see the module documentation). Arguments of table
 /// functions take their bound value now; without `bindings` (a prepared command) they must be literals.
 pub fn rewrite_parameters(statement: &mut DFStatement, bindings: Option<&Bindings>) -> Result<ParameterRefs, SqlError> {
@@ -219,6 +289,11 @@ impl Rewriter<'_> {
             }
             Reference::Numbered(0) => {
                 return Err(SqlError::Parameter("positional parameters start at $1".to_owned()));
+            }
+            Reference::Numbered(n) if n > MAX_POSITIONAL => {
+                return Err(SqlError::Parameter(format!(
+                    "${n} is beyond the highest positional parameter, ${MAX_POSITIONAL}"
+                )));
             }
             Reference::Numbered(n) => {
                 self.refs.positional = self.refs.positional.max(n);
@@ -313,6 +388,28 @@ mod tests {
         assert_eq!(refs.positional, 3);
         let (_, refs) = rewritten("SELECT $2, $1", None).expect("rewrites");
         assert_eq!(refs.positional, 2);
+    }
+
+    fn numbered(sql: &str) -> Result<String, SqlError> {
+        let mut statement = parse_generic(sql, 50)?;
+        number_question_marks(&mut statement)?;
+        Ok(statement.to_string())
+    }
+
+    #[test]
+    fn question_marks_follow_the_text_not_the_tree() {
+        // The tree keeps LIMIT before OFFSET whatever the text says; the values follow the text.
+        assert_eq!(
+            numbered("SELECT a FROM t OFFSET ? LIMIT ?").expect("numbers"),
+            "SELECT a FROM t LIMIT $2 OFFSET $1"
+        );
+        assert_eq!(
+            numbered("EXEC GetOAuthAccessToken @State = ?, @Verifier = ?").expect("numbers"),
+            "EXECUTE GetOAuthAccessToken @State = $1, @Verifier = $2"
+        );
+        assert!(numbered("SELECT ?, $1").expect_err("mixed").to_string().contains("mixes ?"));
+        let huge = rewritten("SELECT $18446744073709551615", None).expect_err("huge");
+        assert!(huge.to_string().contains("$65535"), "{huge}");
     }
 
     #[test]

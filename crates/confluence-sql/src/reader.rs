@@ -401,11 +401,12 @@ pub struct DataReader {
     schema: SchemaRef,
     batch: Option<RecordBatch>,
     row: usize,
+    failed: bool,
 }
 
 impl DataReader {
     pub(crate) fn new(stream: BatchStream) -> DataReader {
-        DataReader { schema: stream.schema(), stream, batch: None, row: 0 }
+        DataReader { schema: stream.schema(), stream, batch: None, row: 0, failed: false }
     }
 
     /// The result's columns.
@@ -416,6 +417,11 @@ impl DataReader {
     /// Advances to the next row: `true` when there is one, `false` at the end. A failure of the command (a
     /// Confluence error, the timeout, a cancellation) is an error here, never an early `false`.
     pub async fn read(&mut self) -> Result<bool, SqlError> {
+        if self.failed {
+            return Err(SqlError::Read(
+                "the command failed earlier, so the rows read are not all of its result; run it again".to_owned(),
+            ));
+        }
         if let Some(batch) = &self.batch {
             if self.row + 1 < batch.num_rows() {
                 self.row += 1;
@@ -424,7 +430,7 @@ impl DataReader {
         }
         self.batch = None;
         while let Some(batch) = self.stream.next().await {
-            let batch = batch?;
+            let batch = batch.inspect_err(|_| self.failed = true)?;
             if batch.num_rows() > 0 {
                 self.batch = Some(batch);
                 self.row = 0;
@@ -579,7 +585,8 @@ mod tests {
         }
         cancel.cancel();
         assert!(matches!(reader.read().await, Err(SqlError::Cancelled)));
-        assert!(!reader.read().await.expect("then the end"));
+        let again = reader.read().await.expect_err("still an error, never a normal end");
+        assert!(again.to_string().contains("failed earlier"), "{again}");
     }
 
     #[tokio::test(start_paused = true)]

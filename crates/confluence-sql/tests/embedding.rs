@@ -145,6 +145,9 @@ async fn a_prepared_command_tells_its_schemas_and_runs_with_new_values() {
     };
     let (eng, docs) = (count("ENG").await.expect("ENG"), count("DOCS").await.expect("DOCS"));
     assert!(eng > 0 && docs > 0);
+    let table_function = connection.command("SELECT * FROM cql(@q)").bind("q", "type = page").prepare().await;
+    let error = table_function.expect_err("a table function's argument cannot stay open");
+    assert!(error.to_string().contains("@q"), "{error}");
     let unbound = prepared.execute_stream().await.expect_err("unbound");
     assert!(unbound.to_string().contains(".bind(\"space\""), "{unbound}");
     assert_eq!(unbound.kind(), ErrorKind::InvalidSql);
@@ -214,6 +217,16 @@ async fn confluence_mounts_in_a_session_of_ones_own_and_joins_local_tables() {
     assert!(requests(&sim) > 0);
     let cql = ctx.sql("SELECT count(*) FROM cql('type = page')").await.expect("table function").collect().await;
     assert!(cql.is_ok(), "{cql:?}");
+    // The mounted catalog is the session's own: changing its in-memory tables does not reach the connection.
+    let before: i64 =
+        connection.command("SELECT count(*) FROM sys_procedures").execute_scalar().await.expect("procedures");
+    let deleted = ctx.sql("DELETE FROM confluence.main.sys_procedures").await;
+    if let Ok(frame) = deleted {
+        let _ = frame.collect().await;
+    }
+    let after: i64 =
+        connection.command("SELECT count(*) FROM sys_procedures").execute_scalar().await.expect("procedures");
+    assert_eq!(before, after);
     let again = register(&ctx, "confluence", &connection).expect_err("the name is taken");
     assert!(again.to_string().contains("already has a catalog"), "{again}");
 }
