@@ -46,12 +46,15 @@ pub struct PageRequest {
     pub max_items: Option<usize>,
     /// The parts of each item to keep (`None`: all of it); the rest is skipped while parsing.
     pub items: Option<Arc<Shape>>,
+    /// Read page after page, never several at once: for a reader that may stop early without `max_items` (rows
+    /// checked after reading, then a SQL `LIMIT`), so that stopping wastes at most the page read ahead.
+    pub sequential: bool,
 }
 
 impl PageRequest {
     /// A list read to the end, keeping every item whole.
     pub fn new(first: Url, pagination: Pagination) -> PageRequest {
-        PageRequest { first, pagination, max_items: None, items: None }
+        PageRequest { first, pagination, max_items: None, items: None, sequential: false }
     }
 
     /// The shape a page is parsed with: the items' shape under `results`, and the envelope (everything when the
@@ -320,6 +323,11 @@ impl ListReader {
         let mut next = Some(self.request.first.clone());
         let mut first_page = true;
         while let Some(url) = next.take() {
+            if self.request.sequential && !first_page {
+                // Not before the reader has taken the page before: a reader that stops there wastes at most the
+                // one request this wait then lets start.
+                drop(self.sender.reserve().await.map_err(|_| Halt::ReaderGone)?);
+            }
             self.count_page()?;
             self.visit(&url)?;
             let fetched = fetch(&self.client, url, &self.metrics, &self.shape, self.request.pagination).await?;
@@ -331,7 +339,7 @@ impl ListReader {
             next = self.deliver(fetched).await?;
             // With nothing to fan out to (a total that is an underestimate included), the next link goes on.
             match (fan_out.filter(|f| f.pages() > 0), next.is_some()) {
-                (Some(fan_out), true) => next = self.read_fan_out(fan_out).await?,
+                (Some(fan_out), true) if !self.request.sequential => next = self.read_fan_out(fan_out).await?,
                 (Some(fan_out), false) if self.request.max_items.is_none_or(|max| self.items < max) => {
                     return Err(self
                         .failure(format!(

@@ -227,6 +227,8 @@ impl ExecutionPlan for ConfluenceScanExec {
             columns: self.decoded.clone(),
             schema: self.decoded_schema.clone(),
             max_items: if guarded { None } else { requests.limit },
+            // Without max_items, a LIMIT must not start every remaining page at once only to drop them.
+            sequential: guarded && requests.limit.is_some(),
             metrics: Arc::new(RequestMetrics::default()),
             counters: Arc::new(PartitionCounters::new(&self.metrics, partition)),
             guard: self.guard.clone(),

@@ -36,6 +36,8 @@ pub struct Reader {
     pub schema: SchemaRef,
     /// Stop each list after this many items.
     pub max_items: Option<usize>,
+    /// Read each list page after page (a guarded scan under a `LIMIT`: the engine stops it, see `PageRequest`).
+    pub sequential: bool,
     /// This partition's request counters.
     pub metrics: Arc<RequestMetrics>,
     /// Where `EXPLAIN ANALYZE` reads them.
@@ -92,7 +94,13 @@ impl Reader {
 
     /// A page request: the list's first page, this scan's limit, and the projected columns' shape.
     fn page_request(&self, first: Url, request: &Request, items: Shape) -> PageRequest {
-        PageRequest { first, pagination: request.pagination, max_items: self.max_items, items: Some(Arc::new(items)) }
+        PageRequest {
+            first,
+            pagination: request.pagination,
+            max_items: self.max_items,
+            items: Some(Arc::new(items)),
+            sequential: self.sequential,
+        }
     }
 
     /// Reports the requests and bytes of a decoded batch to `EXPLAIN ANALYZE` (its rows are counted once the
