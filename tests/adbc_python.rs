@@ -18,34 +18,32 @@ fn driver_library() -> PathBuf {
         .unwrap_or_else(|| panic!("{name} was not built next to {}: build confluence-adbc", deps.display()))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_loads_the_driver_and_queries_the_simulator() {
+/// Runs `script` (from the repository root) with the driver's library and a simulated site's connection string;
+/// returns its standard output, failing with both outputs when it fails.
+async fn run_with_driver(script: &str) -> String {
     let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("the simulator starts");
     let output = tokio::process::Command::new(python())
-        .arg(repo_root().join("tests/python/adbc_driver.py"))
+        .arg(repo_root().join(script))
         .arg(driver_library())
         .arg(&sim.info().connection_string)
         .output()
         .await
         .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "adbc_driver.py failed:\n{stdout}\n{stderr}");
+    assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_loads_the_driver_and_queries_the_simulator() {
+    let stdout = run_with_driver("tests/python/adbc_driver.py").await;
     assert!(stdout.contains("ok a wrong token is an AdbcError"), "{stdout}");
 }
 
 /// The Python example in the ADBC crate runs as documented.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pandas_example_prints_pages_per_space() {
-    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("the simulator starts");
-    let output = tokio::process::Command::new(python())
-        .arg(repo_root().join("crates/confluence-adbc/examples/adbc_pandas.py"))
-        .arg(driver_library())
-        .arg(&sim.info().connection_string)
-        .output()
-        .await
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "adbc_pandas.py failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = run_with_driver("crates/confluence-adbc/examples/adbc_pandas.py").await;
     assert!(stdout.contains("ENG") && stdout.contains("pages in"), "{stdout}");
 }

@@ -68,14 +68,10 @@ const NULL_INT: Cell = Cell::Int(None);
 
 /// The SQL type name of a column kind.
 pub(crate) fn sql_type(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Text => "VARCHAR",
-        Kind::Int => "BIGINT",
-        Kind::Bool => "BOOLEAN",
-        Kind::Time => "TIMESTAMP",
-    }
+    sql_type_of(&kind.data_type())
 }
 
+/// The SQL type name of an Arrow type the driver returns.
 fn sql_type_of(data_type: &DataType) -> &'static str {
     match data_type {
         DataType::Int64 => "BIGINT",

@@ -194,18 +194,13 @@ impl ColumnIndex for String {
 /// `u64`, `f64`, `bool`, `chrono` `DateTime<Utc>`, `NaiveDateTime` and `NaiveDate`, [`ScalarValue`] (any type), and
 /// `Option<T>` of each (`None` for NULL).
 pub trait FromSql: Sized {
-    /// Reads row `row` of `array`; `name` is the column's, for messages. Not called for NULL unless
-    /// [`FromSql::accepts_null`].
+    /// Reads row `row` of `array`; `name` is the column's, for messages. Called for NULL only when
+    /// [`FromSql::accepts_null`], and then it handles the NULL itself.
     fn from_sql(array: &ArrayRef, row: usize, name: &str) -> Result<Self, SqlError>;
 
-    /// Whether NULL is a value of this type (`Option<T>`).
+    /// Whether NULL is a value of this type (`Option<T>`, `ScalarValue`).
     fn accepts_null() -> bool {
         false
-    }
-
-    /// The value for NULL, when [`FromSql::accepts_null`].
-    fn null() -> Option<Self> {
-        None
     }
 }
 
@@ -357,36 +352,24 @@ impl FromSql for ScalarValue {
     fn accepts_null() -> bool {
         true
     }
-
-    fn null() -> Option<Self> {
-        None
-    }
 }
 
 impl<T: FromSql> FromSql for Option<T> {
     fn from_sql(array: &ArrayRef, row: usize, name: &str) -> Result<Self, SqlError> {
+        if array.is_null(row) {
+            return Ok(None);
+        }
         T::from_sql(array, row, name).map(Some)
     }
 
     fn accepts_null() -> bool {
         true
     }
-
-    fn null() -> Option<Self> {
-        Some(None)
-    }
 }
 
 /// Reads one value: NULL as [`FromSql::null`] or an error that says to read an `Option`.
 pub(crate) fn read_value<T: FromSql>(array: &ArrayRef, row: usize, name: &str) -> Result<T, SqlError> {
-    if array.is_null(row) {
-        if T::accepts_null() {
-            if let Some(null) = T::null() {
-                return Ok(null);
-            }
-            // ScalarValue: a typed NULL.
-            return T::from_sql(array, row, name);
-        }
+    if array.is_null(row) && !T::accepts_null() {
         return Err(SqlError::Read(format!("column '{name}' is NULL in this row; read it as an Option")));
     }
     T::from_sql(array, row, name)
