@@ -10,14 +10,10 @@ use confluence_sql::blocking::{BatchIter, Command, Connection};
 use confluence_sql::datafusion::arrow::array::{RecordBatch, RecordBatchReader};
 use confluence_sql::datafusion::arrow::datatypes::{Schema, SchemaRef};
 use confluence_sql::datafusion::arrow::error::ArrowError;
-use confluence_sql::datafusion::scalar::ScalarValue;
-use confluence_sql::{CancelHandle, Parameter};
+use confluence_sql::{CancelHandle, ParameterRow};
 
 use crate::error::to_adbc;
 use crate::options::not_found;
-
-/// One set of parameter values: by name, or by position when the names are numbers.
-type Row = Vec<(Option<String>, Parameter)>;
 
 /// A statement of a connection. `Debug` shows the SQL and how many parameter rows are bound, never their values
 /// (a bound value may be an authorization code).
@@ -48,31 +44,13 @@ impl ConfluenceStatement {
 
     /// The parameter sets to run with, one per bound row; `None` when nothing is bound (one run without
     /// parameters). Columns named by numbers bind by position in the order of their numbers.
-    fn rows(&self) -> Result<Option<Vec<Row>>> {
+    fn rows(&self) -> Result<Option<Vec<ParameterRow>>> {
         if self.parameters.is_empty() {
             return Ok(None);
         }
         let mut rows = Vec::new();
         for batch in &self.parameters {
-            let schema = batch.schema();
-            let mut columns: Vec<(Option<usize>, usize)> = schema
-                .fields()
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (if f.name().is_empty() { Some(i) } else { f.name().parse::<usize>().ok() }, i))
-                .collect();
-            columns.sort_by_key(|(number, i)| (number.is_none(), *number, *i));
-            for row in 0..batch.num_rows() {
-                let mut values = Vec::new();
-                for (number, i) in &columns {
-                    let name = schema.field(*i).name();
-                    let value = ScalarValue::try_from_array(batch.column(*i), row).map_err(|e| {
-                        Error::with_message_and_status(format!("parameter {name}: {e}"), Status::InvalidArguments)
-                    })?;
-                    values.push((number.is_none().then(|| name.clone()), Parameter::from(value)));
-                }
-                rows.push(values);
-            }
+            rows.extend(ParameterRow::from_batch(batch).map_err(to_adbc)?);
         }
         Ok(Some(rows))
     }
@@ -84,15 +62,8 @@ impl ConfluenceStatement {
         handle
     }
 
-    fn command(&self, row: &Row, cancel: &CancelHandle) -> Result<Command> {
-        let mut command = self.connection.command(self.sql()?).cancel_with(cancel.clone());
-        for (name, value) in row {
-            command = match name {
-                Some(name) => command.bind(name, value.clone()),
-                None => command.bind_positional(value.clone()),
-            };
-        }
-        Ok(command)
+    fn command(&self, row: &ParameterRow, cancel: &CancelHandle) -> Result<Command> {
+        Ok(self.connection.command(self.sql()?).cancel_with(cancel.clone()).bind_row(row))
     }
 }
 
@@ -144,7 +115,7 @@ impl adbc_core::Statement for ConfluenceStatement {
         let cancel = self.next_cancel();
         let mut rows: VecDeque<Command> = VecDeque::new();
         match self.rows()? {
-            None => rows.push_back(self.command(&Vec::new(), &cancel)?),
+            None => rows.push_back(self.command(&ParameterRow::default(), &cancel)?),
             Some(parameter_rows) if parameter_rows.is_empty() => {
                 return Err(Error::with_message_and_status(
                     "the bound parameters have no rows, so there is nothing to run",
@@ -174,7 +145,7 @@ impl adbc_core::Statement for ConfluenceStatement {
     fn execute_update(&mut self) -> Result<Option<i64>> {
         let cancel = self.next_cancel();
         // Nothing bound: one run; parameters with no rows (executemany of nothing): no run.
-        let runs = self.rows()?.unwrap_or_else(|| vec![Vec::new()]);
+        let runs = self.rows()?.unwrap_or_else(|| vec![ParameterRow::default()]);
         let mut affected = 0u64;
         for row in &runs {
             affected += self.command(row, &cancel)?.execute_non_query().map_err(to_adbc)?;
@@ -183,7 +154,7 @@ impl adbc_core::Statement for ConfluenceStatement {
     }
 
     fn execute_schema(&mut self) -> Result<Schema> {
-        let prepared = self.command(&Vec::new(), &self.next_cancel())?.prepare().map_err(to_adbc)?;
+        let prepared = self.command(&ParameterRow::default(), &self.next_cancel())?.prepare().map_err(to_adbc)?;
         Ok(prepared.schema().as_ref().clone())
     }
 
@@ -192,13 +163,13 @@ impl adbc_core::Statement for ConfluenceStatement {
     }
 
     fn get_parameter_schema(&self) -> Result<Schema> {
-        let prepared = self.command(&Vec::new(), &CancelHandle::new())?.prepare().map_err(to_adbc)?;
+        let prepared = self.command(&ParameterRow::default(), &CancelHandle::new())?.prepare().map_err(to_adbc)?;
         Ok(prepared.parameter_schema().as_ref().clone())
     }
 
     fn prepare(&mut self) -> Result<()> {
         // Planning checks the SQL now; each execution binds its values into a fresh plan.
-        let _checked = self.command(&Vec::new(), &CancelHandle::new())?.prepare().map_err(to_adbc)?;
+        let _checked = self.command(&ParameterRow::default(), &CancelHandle::new())?.prepare().map_err(to_adbc)?;
         Ok(())
     }
 

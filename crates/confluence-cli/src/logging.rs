@@ -11,7 +11,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 const OUR_CRATES: &[&str] =
-    &["confluence_sql", "confluence_rest", "atlassian_oauth", "connstr", "confluence_cli", "confluence_sim"];
+    &["confluence_sql", "confluence_flightsql", "confluence_rest", "atlassian_oauth", "connstr", "confluence_cli", "confluence_sim"];
 
 /// Installs the stderr logger once; later calls do nothing.
 pub fn init(level: LogLevel) {

@@ -11,6 +11,7 @@ mod output;
 mod profile;
 mod repl;
 mod runner;
+mod serve_command;
 mod sim_command;
 mod statements;
 mod text_table;
@@ -67,6 +68,12 @@ enum Command {
     /// Work with connection strings without connecting.
     #[command(subcommand)]
     Connstr(ConnstrCommand),
+    /// Serve Confluence over Arrow Flight SQL (BI tools, JDBC/ADBC/ODBC clients); authentication is required.
+    ///
+    /// Server users (--user NAME with the password in CONFLUENCE_SQL_SERVE_PASSWORD, or --users-file) query
+    /// with the connection string's credentials; with --pass-through each client logs in with its own Confluence
+    /// credentials. See docs/flight-sql.md.
+    Serve(serve_command::ServeArgs),
     /// Run the Confluence simulator (Cloud or Data Center, with its authorization server) for tests and demos.
     Sim(sim_command::SimArgs),
     /// Authorize an OAuth connection in the browser now and save its tokens in OAuthSettingsLocation.
@@ -144,6 +151,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Connstr(ConnstrCommand::Properties { format })) => connstr_command::properties(format),
         Some(Command::Sim(args)) => sim_command::run(args),
+        Some(Command::Serve(args)) => serve_command::run(args),
         Some(Command::Login { connection, connection_option, no_browser }) => {
             with_connection(connection.or(connection_option).map(ConnectionArg::into_inner), |c| {
                 auth_command::login(c, no_browser)

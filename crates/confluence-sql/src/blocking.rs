@@ -119,6 +119,11 @@ impl Command {
         Command { inner: self.inner.bind_positional(value), ..self }
     }
 
+    /// Binds a row of values (see [`crate::Command::bind_row`]).
+    pub fn bind_row(self, row: &crate::ParameterRow) -> Self {
+        Command { inner: self.inner.bind_row(row), ..self }
+    }
+
     /// Sets the timeout.
     pub fn timeout(self, timeout: Duration) -> Self {
         Command { inner: self.inner.timeout(timeout), ..self }

@@ -11,7 +11,7 @@ use futures::StreamExt;
 
 use crate::connection::Connection;
 use crate::error::{describe, SqlError};
-use crate::parameters::{Bindings, Parameter, ParameterRefs};
+use crate::parameters::{Bindings, Parameter, ParameterRefs, ParameterRow};
 use crate::reader::{BatchStream, CancelHandle, DataReader, FromSql, Guard};
 
 /// What every execution needs besides the plan.
@@ -86,6 +86,17 @@ impl Command {
         self
     }
 
+    /// Binds every value of `row` (from [`ParameterRow::from_batch`]): by name, or as the next positional one.
+    pub fn bind_row(mut self, row: &ParameterRow) -> Self {
+        for (name, value) in row.values() {
+            match name {
+                Some(name) => self.settings.bindings.bind(name, value.clone()),
+                None => self.settings.bindings.positional.push(value.clone()),
+            }
+        }
+        self
+    }
+
     /// Fails the command with [`SqlError::Timeout`] when planning and reading the result take longer than
     /// `timeout` (default: none). The runtime must have Tokio's timers (`#[tokio::main]` and
     /// `Runtime::new` do).
@@ -109,6 +120,14 @@ impl Command {
     /// The handle that cancels this command from another task.
     pub fn cancel_handle(&self) -> CancelHandle {
         self.settings.cancel.clone()
+    }
+
+    /// Plans the statement with its bound values and returns the schema of its result, without running it (and
+    /// without a request to Confluence, except an OAuth connection's first authorization).
+    pub async fn describe(&self) -> Result<SchemaRef, SqlError> {
+        let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);
+        let (plan, _) = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
+        Ok(Arc::new(plan.schema().as_arrow().clone()))
     }
 
     /// Runs the statement and streams its result as Arrow batches.

@@ -128,6 +128,15 @@ impl ConnectionBuilder {
     }
 }
 
+/// The account a connection's credentials belong to ([`Connection::current_user`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentUser {
+    /// The Cloud account id, or the Data Center user key (user name when there is no key).
+    pub account: String,
+    /// The name Confluence shows.
+    pub display_name: Option<String>,
+}
+
 /// An open connection to a Confluence site. Cheap to clone (clones share everything), `Send + Sync`, usable from
 /// many tasks at once.
 ///
@@ -331,6 +340,30 @@ impl Connection {
         MetricsSnapshot {
             rows: self.inner.context.rows.load(Ordering::Relaxed),
             ..self.inner.context.client().metrics()
+        }
+    }
+
+    /// Who Confluence says the connection's credentials belong to: one request to the current-user endpoint
+    /// (after an OAuth connection's authorization). A way to check credentials before running anything; an
+    /// anonymous answer (Cloud answers so without credentials) is an [`crate::ErrorKind::Auth`] error.
+    pub async fn current_user(&self) -> Result<CurrentUser, SqlError> {
+        self.ensure_open()?;
+        self.authorize().await?;
+        let client = self.client();
+        let url = client.dialect().v1("user/current")?;
+        let body: serde_json::Value = client.get(url, None).await?.json()?;
+        let text = |key: &str| body.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+        let anonymous = text("type").as_deref() == Some("anonymous");
+        let account = text("accountId").or_else(|| text("userKey")).or_else(|| text("username"));
+        match account {
+            Some(account) if !anonymous && !account.is_empty() => {
+                Ok(CurrentUser { account, display_name: text("displayName") })
+            }
+            _ => Err(SqlError::Rest(confluence_rest::RestError::Authentication(
+                "Confluence answered as an anonymous user: the credentials were not accepted; check the user name \
+                 and token"
+                    .to_owned(),
+            ))),
         }
     }
 

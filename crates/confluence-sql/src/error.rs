@@ -149,6 +149,10 @@ fn query_kind(error: &DataFusionError) -> ErrorKind {
             }
         }
         DataFusionError::Context(_, inner) => query_kind(inner),
+        // DataFusion's planner: "table 'confluence.main.x' not found".
+        DataFusionError::Plan(message) if message.starts_with("table '") && message.ends_with("' not found") => {
+            ErrorKind::NotFound
+        }
         DataFusionError::SQL(..) | DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => ErrorKind::InvalidSql,
         DataFusionError::NotImplemented(_) => ErrorKind::Unsupported,
         _ => ErrorKind::Remote,
@@ -181,6 +185,8 @@ mod tests {
         let cancelled = DataFusionError::External(Box::new(SqlError::Cancelled));
         assert_eq!(SqlError::Query(cancelled).kind(), ErrorKind::Cancelled);
         assert_eq!(SqlError::Query(DataFusionError::Plan("no table".into())).kind(), ErrorKind::InvalidSql);
+        let missing = DataFusionError::Plan("table 'confluence.main.nope' not found".into());
+        assert_eq!(SqlError::Query(missing).kind(), ErrorKind::NotFound);
         assert_eq!(SqlError::Query(DataFusionError::NotImplemented("x".into())).kind(), ErrorKind::Unsupported);
     }
 }

@@ -61,9 +61,9 @@ mod tables;
 pub use catalog::{register, ConfluenceCatalog};
 pub use columns::DESCRIPTION;
 pub use command::{Command, PreparedCommand};
-pub use connection::{Connection, ConnectionBuilder, ConnectionState};
+pub use connection::{Connection, ConnectionBuilder, ConnectionState, CurrentUser};
 pub use error::{ErrorKind, SqlError};
-pub use parameters::Parameter;
+pub use parameters::{Parameter, ParameterRow};
 pub use policy::SqlPolicy;
 pub use reader::{BatchStream, CancelHandle, ColumnIndex, DataReader, FromSql};
 

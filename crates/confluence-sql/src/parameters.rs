@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::ControlFlow;
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{Expr, Ident, TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut};
@@ -54,6 +55,57 @@ impl From<chrono::DateTime<chrono::Utc>> for Parameter {
 impl From<ScalarValue> for Parameter {
     fn from(value: ScalarValue) -> Self {
         Parameter(value)
+    }
+}
+
+/// The parameter values of one row of an Arrow batch, as ADBC and Flight SQL clients bind them: a column named by a
+/// number (or not named) binds by position, in the order of the numbers; any other column binds by its name.
+/// `Debug` shows the names only.
+#[derive(Clone, Default)]
+pub struct ParameterRow {
+    values: Vec<(Option<String>, Parameter)>,
+}
+
+impl fmt::Debug for ParameterRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| name.clone().unwrap_or_else(|| format!("${}", i + 1)))
+            .collect();
+        f.debug_struct("ParameterRow").field("parameters", &names).finish()
+    }
+}
+
+impl ParameterRow {
+    /// One parameter row per row of `batch`. Fails when a column holds a type no parameter can have.
+    pub fn from_batch(batch: &RecordBatch) -> Result<Vec<ParameterRow>, SqlError> {
+        let schema = batch.schema();
+        let mut columns: Vec<(Option<usize>, usize)> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (if f.name().is_empty() { Some(i) } else { f.name().parse::<usize>().ok() }, i))
+            .collect();
+        columns.sort_by_key(|(number, i)| (number.is_none(), *number, *i));
+        let mut rows = Vec::with_capacity(batch.num_rows());
+        for row in 0..batch.num_rows() {
+            let mut values = Vec::with_capacity(columns.len());
+            for (number, i) in &columns {
+                let name = schema.field(*i).name();
+                let value = ScalarValue::try_from_array(batch.column(*i), row)
+                    .map_err(|e| SqlError::Parameter(format!("parameter {name}: {e}")))?;
+                values.push((number.is_none().then(|| name.clone()), Parameter(value)));
+            }
+            rows.push(ParameterRow { values });
+        }
+        Ok(rows)
+    }
+
+    /// The values in binding order: a name for a named parameter, `None` for the next positional one.
+    pub fn values(&self) -> &[(Option<String>, Parameter)] {
+        &self.values
     }
 }
 

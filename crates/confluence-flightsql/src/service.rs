@@ -1,0 +1,671 @@
+//! The Flight SQL service: every RPC authenticates, then plans or runs through the driver's `Command`.
+//!
+//! `GetFlightInfo` plans a statement (its schema, no request to Confluence) and returns a ticket holding the
+//! statement; `DoGet` runs it and streams the batches as they are produced. Prepared statements are stateless
+//! handles ([`crate::handle`]); parameters bound by `DoPut` come back in a new handle.
+
+use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::error::FlightError;
+use arrow_flight::flight_service_server::FlightService;
+use arrow_flight::sql::metadata::{
+    GetCatalogsBuilder, SqlInfoData, XdbcTypeInfoData,
+};
+use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
+use arrow_flight::sql::{
+    ActionCancelQueryRequest, ActionCancelQueryResult, ActionClosePreparedStatementRequest,
+    ActionCreatePreparedStatementRequest, ActionCreatePreparedStatementResult, Any, CommandGetCatalogs,
+    CommandGetCrossReference, CommandGetDbSchemas, CommandGetExportedKeys, CommandGetImportedKeys,
+    CommandGetPrimaryKeys, CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables, CommandGetXdbcTypeInfo,
+    CommandPreparedStatementQuery, CommandPreparedStatementUpdate, CommandStatementQuery, CommandStatementUpdate,
+    DoPutPreparedStatementResult, ProstMessageExt, SqlInfo, TicketStatementQuery,
+};
+use arrow_flight::{
+    Action, ActionType, CancelFlightInfoRequest, CancelFlightInfoResult, CancelStatus,
+    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage, SchemaAsIpc,
+    Ticket,
+};
+use confluence_sql::datafusion::arrow::array::RecordBatch;
+use confluence_sql::datafusion::arrow::datatypes::Schema;
+use confluence_sql::datafusion::arrow::ipc::writer::IpcWriteOptions;
+use confluence_sql::{CancelHandle, Command, ParameterRow, SqlError};
+use futures::{Stream, StreamExt, TryStreamExt};
+use prost::Message;
+use tonic::metadata::MetadataValue;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::auth::{Authenticator, Credential, Session};
+use crate::error::status;
+use crate::handle::{too_many_parameters, StatementHandle, MAX_PARAMETER_BYTES};
+use crate::metadata;
+
+type DoGetStream = <ConfluenceFlightSql as FlightService>::DoGetStream;
+
+/// The name of Flight's cancel action (`CancelFlightInfo`), which arrow-flight leaves to the service.
+const CANCEL_FLIGHT_INFO: &str = "CancelFlightInfo";
+
+/// The Flight SQL service of one server.
+pub(crate) struct ConfluenceFlightSql {
+    auth: Arc<Authenticator>,
+    sql_info: Arc<SqlInfoData>,
+    xdbc: Arc<XdbcTypeInfoData>,
+    running: Arc<Running>,
+}
+
+impl ConfluenceFlightSql {
+    pub fn new(auth: Arc<Authenticator>) -> Result<ConfluenceFlightSql, crate::ServeError> {
+        let broken = |e: &dyn std::fmt::Display| crate::ServeError::Config(format!("server metadata: {e}"));
+        Ok(ConfluenceFlightSql {
+            auth,
+            sql_info: Arc::new(metadata::sql_info().map_err(|e| broken(&e))?),
+            xdbc: Arc::new(metadata::xdbc_type_info().map_err(|e| broken(&e))?),
+            running: Arc::default(),
+        })
+    }
+
+    async fn session<T>(&self, request: &Request<T>) -> Result<Session, Status> {
+        self.auth.session(request.metadata(), request.remote_addr().map(|a| a.ip())).await
+    }
+
+    /// Runs a statement (once per bound parameter row) and streams its batches. The first batch is read before
+    /// answering, so that what fails at once (credentials, permissions, bad parameters) is the call's status.
+    async fn execute(&self, session: Session, handle: StatementHandle) -> Result<Response<DoGetStream>, Status> {
+        let rows = handle.parameter_rows()?;
+        let cancel = CancelHandle::new();
+        let registration = handle.query_id.as_ref().map(|id| {
+            Registration::new(self.running.clone(), id.clone(), session.principal.clone(), cancel.clone())
+        });
+        let command = |row: Option<&ParameterRow>| -> Command {
+            let command = session.connection.command(handle.sql.clone()).cancel_with(cancel.clone());
+            match row {
+                Some(row) => command.bind_row(row),
+                None => command,
+            }
+        };
+        let mut commands: VecDeque<Command> = if rows.is_empty() {
+            VecDeque::from([command(None)])
+        } else {
+            rows.iter().map(|row| command(Some(row))).collect()
+        };
+        let Some(first) = commands.pop_front() else { return Err(Status::internal("nothing to run")) };
+        let mut first = first.execute_stream().await.map_err(|e| status(&e))?;
+        let ready = match first.next().await {
+            Some(Err(error)) => return Err(status(&error)),
+            Some(Ok(batch)) => Some(batch),
+            None => None,
+        };
+        let schema = first.schema();
+        let rest = futures::stream::iter(commands)
+            .then(|command| async move { command.execute_stream().await })
+            .flat_map(|started| match started {
+                Ok(stream) => stream.boxed(),
+                Err(error) => futures::stream::once(async move { Err(error) }).boxed(),
+            });
+        let batches = futures::stream::iter(ready.map(Ok)).chain(first).chain(rest).map(move |item| {
+            // The registration lives as long as the stream: dropping the stream ends it.
+            let _running = &registration;
+            item.map_err(|e: SqlError| FlightError::Tonic(Box::new(status(&e))))
+        });
+        let encoded = FlightDataEncoderBuilder::new().with_schema(schema).build(batches).map_err(Status::from);
+        Ok(Response::new(Box::pin(encoded)))
+    }
+
+    /// The schema a statement returns with the first of its bound rows (planned only).
+    async fn describe(&self, session: &Session, handle: &StatementHandle) -> Result<Arc<Schema>, Status> {
+        let mut command = session.connection.command(handle.sql.clone());
+        if let Some(row) = handle.parameter_rows()?.first() {
+            command = command.bind_row(row);
+        }
+        command.describe().await.map_err(|e| status(&e))
+    }
+
+    /// Runs a statement that changes data, once per bound row, and returns the rows affected.
+    async fn update(&self, session: &Session, handle: &StatementHandle) -> Result<i64, Status> {
+        let rows = handle.parameter_rows()?;
+        let runs: Vec<Option<&ParameterRow>> =
+            if rows.is_empty() { vec![None] } else { rows.iter().map(Some).collect() };
+        let mut affected = 0u64;
+        for row in runs {
+            let mut command = session.connection.command(handle.sql.clone());
+            if let Some(row) = row {
+                command = command.bind_row(row);
+            }
+            affected += command.execute_non_query().await.map_err(|e| status(&e))?;
+        }
+        Ok(i64::try_from(affected).unwrap_or(i64::MAX))
+    }
+
+    /// Stops the executions a `FlightInfo` names, if they are the caller's and still running.
+    fn cancel(&self, session: &Session, info: &FlightInfo) -> bool {
+        let mut cancelled = false;
+        for endpoint in &info.endpoint {
+            let Some(ticket) = &endpoint.ticket else { continue };
+            let Ok(any) = Any::decode(ticket.ticket.as_ref()) else { continue };
+            let handle = if let Ok(Some(t)) = any.unpack::<TicketStatementQuery>() {
+                StatementHandle::decode(&t.statement_handle).ok()
+            } else if let Ok(Some(p)) = any.unpack::<CommandPreparedStatementQuery>() {
+                StatementHandle::decode(&p.prepared_statement_handle).ok()
+            } else {
+                None
+            };
+            if let Some(id) = handle.and_then(|h| h.query_id) {
+                cancelled |= self.running.cancel(&id, &session.principal);
+            }
+        }
+        cancelled
+    }
+}
+
+/// The flight of a ticket: the schema, one endpoint with the ticket, the request's descriptor.
+fn flight_info(schema: &Schema, ticket: Vec<u8>, descriptor: FlightDescriptor) -> Result<Response<FlightInfo>, Status> {
+    let info = FlightInfo::new()
+        .try_with_schema(schema)
+        .map_err(|e| Status::internal(format!("cannot encode the schema: {e}")))?
+        .with_endpoint(FlightEndpoint::new().with_ticket(Ticket::new(ticket)))
+        .with_descriptor(descriptor)
+        .with_ordered(true);
+    Ok(Response::new(info))
+}
+
+/// A ready result as a `DoGet` stream.
+fn batch_stream(batch: Result<RecordBatch, SqlError>) -> Result<Response<DoGetStream>, Status> {
+    let batch = batch.map_err(|e| status(&e))?;
+    let schema = batch.schema();
+    let stream = FlightDataEncoderBuilder::new()
+        .with_schema(schema)
+        .build(futures::stream::once(async move { Ok(batch) }))
+        .map_err(Status::from);
+    Ok(Response::new(Box::pin(stream)))
+}
+
+fn arrow_error(error: impl std::fmt::Display) -> SqlError {
+    SqlError::Usage(format!("cannot build the metadata result: {error}"))
+}
+
+/// The schema as the IPC message Flight SQL puts in prepared-statement results.
+fn schema_bytes(schema: &Schema) -> Result<bytes::Bytes, Status> {
+    let message: IpcMessage = SchemaAsIpc::new(schema, &IpcWriteOptions::default())
+        .try_into()
+        .map_err(|e| Status::internal(format!("cannot encode the schema: {e}")))?;
+    Ok(message.0)
+}
+
+#[tonic::async_trait]
+impl FlightSqlService for ConfluenceFlightSql {
+    type FlightService = ConfluenceFlightSql;
+
+    async fn do_handshake(
+        &self,
+        request: Request<Streaming<HandshakeRequest>>,
+    ) -> Result<Response<Pin<Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>>>, Status> {
+        let peer = request.remote_addr().map(|a| a.ip());
+        let metadata = request.metadata().clone();
+        // Clients of Flight's older Basic scheme send the name and password in the first message instead.
+        let payload = match Credential::from_metadata(&metadata) {
+            Ok(_) => None,
+            Err(_) => {
+                let mut messages = request.into_inner();
+                match messages.message().await? {
+                    Some(first) => arrow_flight::BasicAuth::decode(first.payload.as_ref())
+                        .ok()
+                        .filter(|auth| !auth.username.is_empty() || !auth.password.is_empty())
+                        .map(|auth| Credential::Basic {
+                            user: auth.username,
+                            password: connstr::Secret::new(auth.password),
+                        }),
+                    None => None,
+                }
+            }
+        };
+        let token = self.auth.handshake(&metadata, payload, peer).await?;
+        let bearer = MetadataValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| Status::internal("cannot put the token in a header"))?;
+        let reply = HandshakeResponse { protocol_version: 0, payload: token.into_bytes().into() };
+        let mut response: Response<Pin<Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>>> =
+            Response::new(Box::pin(futures::stream::once(async move { Ok(reply) })));
+        response.metadata_mut().insert("authorization", bearer);
+        Ok(response)
+    }
+
+    async fn get_flight_info_statement(
+        &self,
+        query: CommandStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let session = self.session(&request).await?;
+        let handle = StatementHandle::new(query.query);
+        let schema = self.describe(&session, &handle).await?;
+        let ticket = TicketStatementQuery { statement_handle: handle.ticket()?.encode() };
+        flight_info(&schema, ticket.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_prepared_statement(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let session = self.session(&request).await?;
+        let handle = StatementHandle::decode(&query.prepared_statement_handle)?;
+        let schema = self.describe(&session, &handle).await?;
+        let ticket = CommandPreparedStatementQuery { prepared_statement_handle: handle.ticket()?.encode() };
+        flight_info(&schema, ticket.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_catalogs(
+        &self,
+        query: CommandGetCatalogs,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = GetCatalogsBuilder::new().schema();
+        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.clone().into_builder().schema();
+        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_tables(
+        &self,
+        query: CommandGetTables,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.clone().into_builder().schema();
+        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = query.clone().into_builder().schema();
+        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = self.sql_info.schema();
+        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_primary_keys(
+        &self,
+        query: CommandGetPrimaryKeys,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        flight_info(&metadata::primary_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_exported_keys(
+        &self,
+        query: CommandGetExportedKeys,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        flight_info(&metadata::foreign_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_imported_keys(
+        &self,
+        query: CommandGetImportedKeys,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        flight_info(&metadata::foreign_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_cross_reference(
+        &self,
+        query: CommandGetCrossReference,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        flight_info(&metadata::foreign_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn get_flight_info_xdbc_type_info(
+        &self,
+        query: CommandGetXdbcTypeInfo,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        let schema = self.xdbc.schema();
+        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+    }
+
+    async fn do_get_statement(
+        &self,
+        ticket: TicketStatementQuery,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        self.execute(session, StatementHandle::decode(&ticket.statement_handle)?).await
+    }
+
+    async fn do_get_prepared_statement(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        self.execute(session, StatementHandle::decode(&query.prepared_statement_handle)?).await
+    }
+
+    async fn do_get_catalogs(
+        &self,
+        _query: CommandGetCatalogs,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let mut builder = GetCatalogsBuilder::new();
+        let mut catalogs: Vec<String> =
+            metadata::tables(&session.connection).await.map_err(|e| status(&e))?.into_iter().map(|t| t.catalog).collect();
+        catalogs.dedup();
+        for catalog in catalogs {
+            builder.append(catalog);
+        }
+        batch_stream(builder.build().map_err(arrow_error))
+    }
+
+    async fn do_get_schemas(
+        &self,
+        query: CommandGetDbSchemas,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let mut builder = query.into_builder();
+        let mut seen = Vec::new();
+        for table in metadata::tables(&session.connection).await.map_err(|e| status(&e))? {
+            if !seen.contains(&(table.catalog.clone(), table.schema.clone())) {
+                builder.append(&table.catalog, &table.schema);
+                seen.push((table.catalog, table.schema));
+            }
+        }
+        batch_stream(builder.build().map_err(arrow_error))
+    }
+
+    async fn do_get_tables(
+        &self,
+        query: CommandGetTables,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let include_schema = query.include_schema;
+        let mut builder = query.into_builder();
+        for table in metadata::tables(&session.connection).await.map_err(|e| status(&e))? {
+            let schema = if include_schema {
+                session
+                    .connection
+                    .table_schema(Some(&table.catalog), Some(&table.schema), &table.name)
+                    .await
+                    .map_err(|e| status(&e))?
+            } else {
+                Arc::new(Schema::empty())
+            };
+            builder
+                .append(&table.catalog, &table.schema, &table.name, &table.table_type, &schema)
+                .map_err(|e| status(&arrow_error(e)))?;
+        }
+        batch_stream(builder.build().map_err(arrow_error))
+    }
+
+    async fn do_get_table_types(
+        &self,
+        query: CommandGetTableTypes,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        self.session(&request).await?;
+        let mut builder = query.into_builder();
+        for table_type in metadata::TABLE_TYPES {
+            builder.append(table_type);
+        }
+        batch_stream(builder.build().map_err(arrow_error))
+    }
+
+    async fn do_get_sql_info(
+        &self,
+        query: CommandGetSqlInfo,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        self.session(&request).await?;
+        batch_stream(query.into_builder(&self.sql_info).build().map_err(arrow_error))
+    }
+
+    async fn do_get_primary_keys(
+        &self,
+        query: CommandGetPrimaryKeys,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        let session = self.session(&request).await?;
+        let batch = metadata::primary_keys(
+            &session.connection,
+            query.catalog.as_deref(),
+            query.db_schema.as_deref(),
+            &query.table,
+        )
+        .await;
+        batch_stream(batch)
+    }
+
+    async fn do_get_exported_keys(
+        &self,
+        _query: CommandGetExportedKeys,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        self.session(&request).await?;
+        batch_stream(Ok(metadata::no_foreign_keys()))
+    }
+
+    async fn do_get_imported_keys(
+        &self,
+        _query: CommandGetImportedKeys,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        self.session(&request).await?;
+        batch_stream(Ok(metadata::no_foreign_keys()))
+    }
+
+    async fn do_get_cross_reference(
+        &self,
+        _query: CommandGetCrossReference,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        self.session(&request).await?;
+        batch_stream(Ok(metadata::no_foreign_keys()))
+    }
+
+    async fn do_get_xdbc_type_info(
+        &self,
+        query: CommandGetXdbcTypeInfo,
+        request: Request<Ticket>,
+    ) -> Result<Response<DoGetStream>, Status> {
+        self.session(&request).await?;
+        batch_stream(query.into_builder(&self.xdbc).build().map_err(arrow_error))
+    }
+
+    async fn do_put_statement_update(
+        &self,
+        query: CommandStatementUpdate,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<i64, Status> {
+        let session = self.session(&request).await?;
+        self.update(&session, &StatementHandle::new(query.query)).await
+    }
+
+    async fn do_put_prepared_statement_query(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<DoPutPreparedStatementResult, Status> {
+        let session = self.session(&request).await?;
+        let handle = StatementHandle::decode(&query.prepared_statement_handle)?;
+        let batches = read_parameters(request.into_inner()).await?;
+        let bound = handle.with_parameters(&batches)?;
+        // The values are checked now (types, names), so a bad binding fails here rather than at execution.
+        if let Some(row) = bound.parameter_rows()?.first() {
+            session.connection.command(bound.sql.clone()).bind_row(row).describe().await.map_err(|e| status(&e))?;
+        }
+        Ok(DoPutPreparedStatementResult { prepared_statement_handle: Some(bound.encode()) })
+    }
+
+    async fn do_put_prepared_statement_update(
+        &self,
+        query: CommandPreparedStatementUpdate,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<i64, Status> {
+        let session = self.session(&request).await?;
+        let handle = StatementHandle::decode(&query.prepared_statement_handle)?;
+        let batches = read_parameters(request.into_inner()).await?;
+        let handle = if batches.is_empty() { handle } else { handle.with_parameters(&batches)? };
+        self.update(&session, &handle).await
+    }
+
+    async fn do_action_create_prepared_statement(
+        &self,
+        query: ActionCreatePreparedStatementRequest,
+        request: Request<Action>,
+    ) -> Result<ActionCreatePreparedStatementResult, Status> {
+        let session = self.session(&request).await?;
+        if query.transaction_id.is_some() {
+            return Err(Status::invalid_argument("transactions are not supported"));
+        }
+        let handle = StatementHandle::new(query.query);
+        let (schema, parameters) = match session.connection.command(handle.sql.clone()).prepare().await {
+            Ok(prepared) => (schema_bytes(&prepared.schema())?, schema_bytes(&prepared.parameter_schema())?),
+            // Parameters of table functions and procedures are planned with their values: the schemas are known
+            // once the values are bound.
+            Err(SqlError::Parameter(_)) => (bytes::Bytes::new(), bytes::Bytes::new()),
+            Err(error) => return Err(status(&error)),
+        };
+        Ok(ActionCreatePreparedStatementResult {
+            prepared_statement_handle: handle.encode(),
+            dataset_schema: schema,
+            parameter_schema: parameters,
+        })
+    }
+
+    async fn do_action_close_prepared_statement(
+        &self,
+        _query: ActionClosePreparedStatementRequest,
+        request: Request<Action>,
+    ) -> Result<(), Status> {
+        // Handles hold everything: nothing to free.
+        self.session(&request).await?;
+        Ok(())
+    }
+
+    async fn do_action_cancel_query(
+        &self,
+        query: ActionCancelQueryRequest,
+        request: Request<Action>,
+    ) -> Result<ActionCancelQueryResult, Status> {
+        let session = self.session(&request).await?;
+        let info = FlightInfo::decode(query.info.as_ref())
+            .map_err(|e| Status::invalid_argument(format!("not a FlightInfo: {e}")))?;
+        // `CancelResult` (not exported by arrow-flight): 1 cancelled, 3 not cancellable.
+        let result = if self.cancel(&session, &info) { 1 } else { 3 };
+        Ok(ActionCancelQueryResult { result })
+    }
+
+    async fn do_action_fallback(
+        &self,
+        request: Request<Action>,
+    ) -> Result<Response<<Self as FlightService>::DoActionStream>, Status> {
+        if request.get_ref().r#type != CANCEL_FLIGHT_INFO {
+            return Err(Status::invalid_argument(format!("unknown action {:?}", request.get_ref().r#type)));
+        }
+        let session = self.session(&request).await?;
+        let cancel = CancelFlightInfoRequest::decode(request.get_ref().body.as_ref())
+            .map_err(|e| Status::invalid_argument(format!("not a CancelFlightInfoRequest: {e}")))?;
+        let info = cancel.info.ok_or_else(|| Status::invalid_argument("CancelFlightInfo without a FlightInfo"))?;
+        let state = if self.cancel(&session, &info) { CancelStatus::Cancelled } else { CancelStatus::NotCancellable };
+        let body = CancelFlightInfoResult { status: state as i32 }.encode_to_vec();
+        let result = arrow_flight::Result { body: body.into() };
+        Ok(Response::new(Box::pin(futures::stream::once(async move { Ok(result) }))))
+    }
+
+    async fn list_custom_actions(&self) -> Option<Vec<Result<ActionType, Status>>> {
+        Some(vec![Ok(ActionType {
+            r#type: CANCEL_FLIGHT_INFO.into(),
+            description: "Cancels the executions of a FlightInfo\nRequest Message: CancelFlightInfoRequest\n\
+                          Response Message: CancelFlightInfoResult"
+                .into(),
+        })])
+    }
+
+    async fn register_sql_info(&self, _id: i32, _result: &SqlInfo) {}
+}
+
+/// The parameter batches of a `DoPut`, bounded in size.
+async fn read_parameters(stream: PeekableFlightDataStream) -> Result<Vec<RecordBatch>, Status> {
+    let mut batches = arrow_flight::decode::FlightRecordBatchStream::new_from_flight_data(
+        stream.map_err(|status| FlightError::Tonic(Box::new(status))),
+    );
+    let mut collected = Vec::new();
+    let mut bytes = 0usize;
+    while let Some(batch) = batches.next().await {
+        let batch = batch.map_err(|e| Status::invalid_argument(format!("the bound parameters: {e}")))?;
+        bytes += batch.get_array_memory_size();
+        if bytes > MAX_PARAMETER_BYTES * 4 {
+            return Err(too_many_parameters());
+        }
+        collected.push(batch);
+    }
+    Ok(collected)
+}
+
+/// The executions running now, by ticket id, so that `CancelFlightInfo` can stop them.
+#[derive(Default)]
+pub(crate) struct Running {
+    queries: Mutex<HashMap<String, (Arc<str>, CancelHandle)>>,
+}
+
+impl Running {
+    /// Cancels `id` if it runs for `principal`.
+    fn cancel(&self, id: &str, principal: &str) -> bool {
+        let queries = self.queries.lock().unwrap_or_else(|p| p.into_inner());
+        match queries.get(id) {
+            Some((owner, handle)) if owner.as_ref() == principal => {
+                handle.cancel();
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One running execution; removed when its stream is dropped.
+struct Registration {
+    running: Arc<Running>,
+    id: String,
+}
+
+impl Registration {
+    fn new(running: Arc<Running>, id: String, principal: Arc<str>, cancel: CancelHandle) -> Registration {
+        running.queries.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), (principal, cancel));
+        Registration { running, id }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.running.queries.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
+    }
+}
