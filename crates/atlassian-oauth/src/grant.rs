@@ -208,6 +208,13 @@ impl Grants {
         let status = response.status();
         let body = read_capped(response).await.map_err(|e| failed(e.without_url().to_string()))?;
         let Some(body) = body else { return Err(failed(format!("the answer is larger than {MAX_BODY} bytes"))) };
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(OAuthError::NotAuthorized(format!(
+                "the Atlassian API gateway refused the access token (HTTP 401 at {}): it is invalid, expired or \
+                 revoked; authorize again",
+                confluence_rest::client::redact_query(&url)
+            )));
+        }
         if !status.is_success() {
             return Err(failed(format!("HTTP {status}: {}", confluence_rest::error::error_message(&body))));
         }

@@ -347,7 +347,13 @@ impl Credential {
             return Ok(Credential::Bearer(rest.to_owned()));
         }
         if scheme.eq_ignore_ascii_case("basic") {
-            let decoded = base64::engine::general_purpose::STANDARD
+            // Padding optional: Go's Flight client (the ADBC Flight SQL driver) sends none.
+            let lenient = base64::engine::GeneralPurpose::new(
+                &base64::alphabet::STANDARD,
+                base64::engine::GeneralPurposeConfig::new()
+                    .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+            );
+            let decoded = lenient
                 .decode(rest)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
@@ -493,6 +499,11 @@ mod tests {
         assert_eq!(format!("{credential:?}"), "Basic(ana, ********)");
         let bearer = Credential::from_metadata(&metadata("bearer t0k3n")).unwrap();
         assert_eq!(format!("{bearer:?}"), "Bearer(********)");
+        let unpadded = base64::engine::general_purpose::STANDARD_NO_PAD.encode("ana:pw");
+        assert!(matches!(
+            Credential::from_metadata(&metadata(&format!("Basic {unpadded}"))).unwrap(),
+            Credential::Basic { user, .. } if user == "ana"
+        ));
         for bad in ["Digest x", "Basic !!!", "Bearer ", "Basic dXNlcg=="] {
             let status = Credential::from_metadata(&metadata(bad)).unwrap_err();
             assert_eq!(status.code(), tonic::Code::Unauthenticated, "{bad}");

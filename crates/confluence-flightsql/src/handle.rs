@@ -31,12 +31,26 @@ pub(crate) struct StatementHandle {
     /// The id of one execution (tickets only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_id: Option<String>,
+    /// The id of a prepared statement, for clients that ignore the handle `DoPut` returns (see
+    /// [`crate::service`]'s binding fallback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement_id: Option<String>,
 }
 
 impl StatementHandle {
     /// A handle for `sql` with nothing bound.
     pub fn new(sql: impl Into<String>) -> StatementHandle {
-        StatementHandle { sql: sql.into(), parameters: None, query_id: None }
+        StatementHandle { sql: sql.into(), parameters: None, query_id: None, statement_id: None }
+    }
+
+    /// A handle for a new prepared statement of `sql`, with an id of its own.
+    pub fn prepared(sql: impl Into<String>) -> Result<StatementHandle, Status> {
+        Ok(StatementHandle { statement_id: Some(crate::auth::random_token()?), ..StatementHandle::new(sql) })
+    }
+
+    /// Whether parameters are bound.
+    pub fn has_parameters(&self) -> bool {
+        self.parameters.is_some()
     }
 
     /// The same statement as a ticket for one execution, with a fresh id.

@@ -29,7 +29,7 @@ use arrow_flight::{
     Ticket,
 };
 use confluence_sql::datafusion::arrow::array::RecordBatch;
-use confluence_sql::datafusion::arrow::datatypes::Schema;
+use confluence_sql::datafusion::arrow::datatypes::{Field, Schema};
 use confluence_sql::datafusion::arrow::ipc::writer::IpcWriteOptions;
 use confluence_sql::{CancelHandle, Command, ParameterRow, SqlError};
 use futures::{Stream, StreamExt, TryStreamExt};
@@ -53,6 +53,7 @@ pub(crate) struct ConfluenceFlightSql {
     sql_info: Arc<SqlInfoData>,
     xdbc: Arc<XdbcTypeInfoData>,
     running: Arc<Running>,
+    bindings: Bindings,
 }
 
 impl ConfluenceFlightSql {
@@ -63,7 +64,20 @@ impl ConfluenceFlightSql {
             sql_info: Arc::new(metadata::sql_info().map_err(|e| broken(&e))?),
             xdbc: Arc::new(metadata::xdbc_type_info().map_err(|e| broken(&e))?),
             running: Arc::default(),
+            bindings: Bindings::default(),
         })
+    }
+
+    /// The handle to run: as the client sent it, or, for a client that ignored the handle `DoPut` returned, the
+    /// one with the parameters it bound on this instance.
+    fn bound(&self, session: &Session, handle: StatementHandle) -> StatementHandle {
+        if handle.has_parameters() {
+            return handle;
+        }
+        match &handle.statement_id {
+            Some(id) => self.bindings.get(&session.principal, id).unwrap_or(handle),
+            None => handle,
+        }
     }
 
     async fn session<T>(&self, request: &Request<T>) -> Result<Session, Status> {
@@ -136,6 +150,41 @@ impl ConfluenceFlightSql {
             affected += command.execute_non_query().await.map_err(|e| status(&e))?;
         }
         Ok(i64::try_from(affected).unwrap_or(i64::MAX))
+    }
+
+    /// The bound batches, their columns numbered in order when the statement's parameters are positional: Flight
+    /// SQL clients name parameter columns as they like (`param_0`, `0`, the parameter schema's `$1`), and bind
+    /// them by position. A statement with named parameters (`@space`) binds columns by name.
+    async fn positional(
+        &self,
+        session: &Session,
+        sql: &str,
+        batches: Vec<RecordBatch>,
+    ) -> Result<Vec<RecordBatch>, Status> {
+        if batches.iter().all(ParameterRow::all_positional) {
+            return Ok(batches);
+        }
+        let named = match session.connection.command(sql).prepare().await {
+            Ok(prepared) => prepared.parameter_schema().fields().iter().any(|f| !f.name().starts_with('$')),
+            Err(_) => true,
+        };
+        if named {
+            return Ok(batches);
+        }
+        batches
+            .into_iter()
+            .map(|batch| {
+                let fields: Vec<Field> = batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| f.as_ref().clone().with_name((i + 1).to_string()))
+                    .collect();
+                RecordBatch::try_new(Arc::new(Schema::new(fields)), batch.columns().to_vec())
+                    .map_err(|e| Status::invalid_argument(format!("the bound parameters: {e}")))
+            })
+            .collect()
     }
 
     /// Stops the executions a `FlightInfo` names, if they are the caller's and still running.
@@ -248,7 +297,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let session = self.session(&request).await?;
-        let handle = StatementHandle::decode(&query.prepared_statement_handle)?;
+        let handle = self.bound(&session, StatementHandle::decode(&query.prepared_statement_handle)?);
         let schema = self.describe(&session, &handle).await?;
         let ticket = CommandPreparedStatementQuery { prepared_statement_handle: handle.ticket()?.encode() };
         flight_info(&schema, ticket.as_any().encode_to_vec(), request.into_inner())
@@ -365,7 +414,8 @@ impl FlightSqlService for ConfluenceFlightSql {
         request: Request<Ticket>,
     ) -> Result<Response<DoGetStream>, Status> {
         let session = self.session(&request).await?;
-        self.execute(session, StatementHandle::decode(&query.prepared_statement_handle)?).await
+        let handle = self.bound(&session, StatementHandle::decode(&query.prepared_statement_handle)?);
+        self.execute(session, handle).await
     }
 
     async fn do_get_catalogs(
@@ -517,10 +567,14 @@ impl FlightSqlService for ConfluenceFlightSql {
         let session = self.session(&request).await?;
         let handle = StatementHandle::decode(&query.prepared_statement_handle)?;
         let batches = read_parameters(request.into_inner()).await?;
+        let batches = self.positional(&session, &handle.sql, batches).await?;
         let bound = handle.with_parameters(&batches)?;
         // The values are checked now (types, names), so a bad binding fails here rather than at execution.
         if let Some(row) = bound.parameter_rows()?.first() {
             session.connection.command(bound.sql.clone()).bind_row(row).describe().await.map_err(|e| status(&e))?;
+        }
+        if let Some(id) = &bound.statement_id {
+            self.bindings.insert(&session.principal, id, bound.clone());
         }
         Ok(DoPutPreparedStatementResult { prepared_statement_handle: Some(bound.encode()) })
     }
@@ -531,8 +585,9 @@ impl FlightSqlService for ConfluenceFlightSql {
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64, Status> {
         let session = self.session(&request).await?;
-        let handle = StatementHandle::decode(&query.prepared_statement_handle)?;
+        let handle = self.bound(&session, StatementHandle::decode(&query.prepared_statement_handle)?);
         let batches = read_parameters(request.into_inner()).await?;
+        let batches = self.positional(&session, &handle.sql, batches).await?;
         let handle = if batches.is_empty() { handle } else { handle.with_parameters(&batches)? };
         self.update(&session, &handle).await
     }
@@ -546,7 +601,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         if query.transaction_id.is_some() {
             return Err(Status::invalid_argument("transactions are not supported"));
         }
-        let handle = StatementHandle::new(query.query);
+        let handle = StatementHandle::prepared(query.query)?;
         let (schema, parameters) = match session.connection.command(handle.sql.clone()).prepare().await {
             Ok(prepared) => (schema_bytes(&prepared.schema())?, schema_bytes(&prepared.parameter_schema())?),
             // Parameters of table functions and procedures are planned with their values: the schemas are known
@@ -563,11 +618,14 @@ impl FlightSqlService for ConfluenceFlightSql {
 
     async fn do_action_close_prepared_statement(
         &self,
-        _query: ActionClosePreparedStatementRequest,
+        query: ActionClosePreparedStatementRequest,
         request: Request<Action>,
     ) -> Result<(), Status> {
-        // Handles hold everything: nothing to free.
-        self.session(&request).await?;
+        // Handles hold everything; only a binding kept for a client that ignores returned handles is freed.
+        let session = self.session(&request).await?;
+        if let Some(id) = StatementHandle::decode(&query.prepared_statement_handle)?.statement_id {
+            self.bindings.remove(&session.principal, &id);
+        }
         Ok(())
     }
 
@@ -629,6 +687,44 @@ async fn read_parameters(stream: PeekableFlightDataStream) -> Result<Vec<RecordB
         collected.push(batch);
     }
     Ok(collected)
+}
+
+/// Parameters bound by `DoPut`, kept for clients that ignore the handle `DoPut` returns and send the handle from
+/// `CreatePreparedStatement` again (flightsql-dbapi 0.2, Flight SQL clients before protocol 15). Per client and
+/// statement id, for [`Bindings::LIFETIME`], at most [`Bindings::MAX`] of them; clients that use the returned
+/// handle never need it, and any instance serves them.
+#[derive(Default)]
+struct Bindings {
+    kept: Mutex<HashMap<(Arc<str>, String), (StatementHandle, std::time::Instant)>>,
+}
+
+impl Bindings {
+    const LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+    const MAX: usize = 10_000;
+
+    fn insert(&self, principal: &Arc<str>, id: &str, handle: StatementHandle) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() >= Self::MAX {
+            kept.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
+        }
+        if kept.len() >= Self::MAX {
+            if let Some(oldest) = kept.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| k.clone()) {
+                kept.remove(&oldest);
+            }
+        }
+        kept.insert((principal.clone(), id.to_owned()), (handle, std::time::Instant::now()));
+    }
+
+    fn get(&self, principal: &Arc<str>, id: &str) -> Option<StatementHandle> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.get(&(principal.clone(), id.to_owned()))
+            .filter(|(_, at)| at.elapsed() < Self::LIFETIME)
+            .map(|(handle, _)| handle.clone())
+    }
+
+    fn remove(&self, principal: &Arc<str>, id: &str) {
+        self.kept.lock().unwrap_or_else(|p| p.into_inner()).remove(&(principal.clone(), id.to_owned()));
+    }
 }
 
 /// The executions running now, by ticket id, so that `CancelFlightInfo` can stop them.

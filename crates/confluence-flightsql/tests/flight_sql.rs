@@ -374,6 +374,17 @@ async fn pass_through_clients_use_their_own_confluence_credentials() {
     let mut no_user = self::client(&server).await;
     assert_eq!(code(no_user.handshake("", &info.api_token).await.unwrap_err()).0, Code::Unauthenticated);
 
+    // Cloud: a bearer Atlassian OAuth access token (the site's id is discovered through the gateway).
+    let site = format!("Url={};Deployment=Cloud;AtlassianApiUrl={}", info.url, info.atlassian_api_url);
+    let oauth_server = FlightSqlServer::start(Authentication::pass_through(&site).unwrap(), local()).await.unwrap();
+    let tokens = sim.issue_oauth_tokens(&["read:space:confluence", "read:confluence-user"]);
+    let mut oauth = self::client(&oauth_server).await;
+    oauth.set_token(tokens.access_token.clone());
+    assert!(!strings(&query(&mut oauth, "SELECT key FROM spaces").await.unwrap(), "key").is_empty());
+    let mut made_up = self::client(&oauth_server).await;
+    made_up.set_token("not-an-access-token".into());
+    assert_eq!(code(query(&mut made_up, "SELECT key FROM spaces").await.unwrap_err()).0, Code::Unauthenticated);
+
     // Data Center: a personal access token as the password of an empty user, or as a bearer token.
     let dc = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.unwrap();
     let dc_info = dc.info();

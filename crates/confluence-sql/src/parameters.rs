@@ -86,7 +86,7 @@ impl ParameterRow {
             .fields()
             .iter()
             .enumerate()
-            .map(|(i, f)| (if f.name().is_empty() { Some(i) } else { f.name().parse::<usize>().ok() }, i))
+            .map(|(i, f)| (if f.name().is_empty() { Some(i) } else { position(f.name()) }, i))
             .collect();
         columns.sort_by_key(|(number, i)| (number.is_none(), *number, *i));
         let mut rows = Vec::with_capacity(batch.num_rows());
@@ -96,6 +96,12 @@ impl ParameterRow {
                 let name = schema.field(*i).name();
                 let value = ScalarValue::try_from_array(batch.column(*i), row)
                     .map_err(|e| SqlError::Parameter(format!("parameter {name}: {e}")))?;
+                // Flight SQL clients may send each value in a dense union of the types it could have.
+                let value = match value {
+                    ScalarValue::Union(Some((_, inner)), ..) => *inner,
+                    ScalarValue::Union(None, ..) => ScalarValue::Null,
+                    other => other,
+                };
                 values.push((number.is_none().then(|| name.clone()), Parameter(value)));
             }
             rows.push(ParameterRow { values });
@@ -103,10 +109,20 @@ impl ParameterRow {
         Ok(rows)
     }
 
+    /// Whether `batch`'s columns would all bind by position (numbered or unnamed).
+    pub fn all_positional(batch: &RecordBatch) -> bool {
+        batch.schema().fields().iter().all(|f| f.name().is_empty() || position(f.name()).is_some())
+    }
+
     /// The values in binding order: a name for a named parameter, `None` for the next positional one.
     pub fn values(&self) -> &[(Option<String>, Parameter)] {
         &self.values
     }
+}
+
+/// The position a column name gives: a number, optionally written as its placeholder (`$2`).
+fn position(name: &str) -> Option<usize> {
+    name.strip_prefix('$').unwrap_or(name).parse::<usize>().ok()
 }
 
 /// The parameters a statement refers to.
@@ -507,5 +523,50 @@ mod tests {
     #[test]
     fn debug_does_not_show_values() {
         assert_eq!(format!("{:?}", Parameter::from("secret-code")), "Parameter(Utf8)");
+    }
+}
+
+#[cfg(test)]
+mod parameter_row_tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, StringArray, UnionArray};
+    use datafusion::arrow::buffer::ScalarBuffer;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema, UnionFields};
+
+    use super::*;
+
+    #[test]
+    fn numbered_columns_bind_in_number_order_and_unions_are_unwrapped() {
+        let fields = UnionFields::try_new(
+            vec![0, 1],
+            vec![Field::new("i", DataType::Int64, true), Field::new("s", DataType::Utf8, true)],
+        )
+        .unwrap();
+        let children: Vec<ArrayRef> =
+            vec![Arc::new(Int64Array::from(Vec::<i64>::new())), Arc::new(StringArray::from(vec!["ENG"]))];
+        let union = UnionArray::try_new(
+            fields.clone(),
+            ScalarBuffer::from(vec![1i8]),
+            Some(ScalarBuffer::from(vec![0i32])),
+            children,
+        )
+        .unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("$2", DataType::Int32, true),
+            Field::new("$1", datafusion::arrow::array::Array::data_type(&union).clone(), true),
+            Field::new("space", DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(Int32Array::from(vec![7])), Arc::new(union), Arc::new(StringArray::from(vec!["DOCS"]))],
+        )
+        .unwrap();
+        let rows = ParameterRow::from_batch(&batch).unwrap();
+        let values = rows[0].values();
+        assert_eq!(values[0], (None, Parameter(ScalarValue::Utf8(Some("ENG".into())))));
+        assert_eq!(values[1], (None, Parameter(ScalarValue::Int32(Some(7)))));
+        assert_eq!(values[2], (Some("space".into()), Parameter(ScalarValue::Utf8(Some("DOCS".into())))));
+        assert!(!ParameterRow::all_positional(&batch));
     }
 }
