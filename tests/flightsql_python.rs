@@ -2,6 +2,9 @@
 //! driver and flightsql-dbapi (installed from PyPI by `.ci/run`) against a server in users mode and one in
 //! pass-through mode, both over the simulator.
 
+// Helpers outside #[test] functions unwrap too: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use confluence_flightsql::{remote_options, Authentication, FlightSqlServer, ServerConfig, Users};
 use confluence_sim::{DatasetSize, SimConfig, Simulator};
 use confluence_sql::{Connection, ConnectionOptions};

@@ -10,8 +10,15 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-const OUR_CRATES: &[&str] =
-    &["confluence_sql", "confluence_flightsql", "confluence_rest", "atlassian_oauth", "connstr", "confluence_cli", "confluence_sim"];
+const OUR_CRATES: &[&str] = &[
+    "confluence_sql",
+    "confluence_flightsql",
+    "confluence_rest",
+    "atlassian_oauth",
+    "connstr",
+    "confluence_cli",
+    "confluence_sim",
+];
 
 /// Installs the stderr logger once; later calls do nothing.
 pub fn init(level: LogLevel) {

@@ -75,9 +75,13 @@ fn hash_password(name: &str) -> anyhow::Result<ExitCode> {
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let mut users = Users::new();
-    users.add_password(name, &password)?;
-    println!("{name}:{}", confluence_flightsql::hash_password(&password)?);
+    if password.is_empty() {
+        return usage("the password is empty");
+    }
+    let hash = confluence_flightsql::hash_password(&password)?;
+    // Checks the name as a users file will.
+    Users::new().add_hash(name, &hash)?;
+    println!("{name}:{hash}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -108,7 +112,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     logging::init(options.log_level);
     if options.local_files != SqlPolicy::REMOTE.local_files || options.allow_session_settings {
-        eprintln!("warning: LocalFiles and AllowSessionSettings are ignored: remote clients never reach local files or SET");
+        eprintln!(
+            "warning: LocalFiles and AllowSessionSettings are ignored: remote clients never reach local files or SET"
+        );
     }
     let authentication = if args.pass_through {
         match Authentication::pass_through(&connection_string) {
@@ -122,7 +128,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         };
         if let Some(name) = &args.user {
             let Ok(password) = std::env::var(PASSWORD_VARIABLE) else {
-                return usage(&format!("--user {name}: set its password in the {PASSWORD_VARIABLE} environment variable"));
+                return usage(&format!(
+                    "--user {name}: set its password in the {PASSWORD_VARIABLE} environment variable"
+                ));
             };
             users.add_password(name, &password)?;
         }
@@ -132,10 +140,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                  --users-file PATH, or --pass-through",
             );
         }
-        let connection = match Connection::builder()
-            .options(confluence_flightsql::remote_options(options))
-            .open()
-            .await
+        let connection = match Connection::builder().options(confluence_flightsql::remote_options(options)).open().await
         {
             Ok(connection) => connection,
             Err(error) => {

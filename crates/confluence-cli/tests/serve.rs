@@ -1,6 +1,9 @@
 //! `confluence-sql serve`: the real binary prints where it listens as JSON, serves Flight SQL to a client that
 //! logs in, refuses to start without authentication, and stops cleanly on SIGTERM.
 
+// Helpers outside #[test] functions unwrap too: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -73,7 +76,12 @@ fn serve_refuses_to_start_without_authentication() {
 
     // Pass-through takes no credentials in its connection string.
     let out = serve(
-        &["--pass-through", "--listen", "127.0.0.1:0", "Url=https://acme.atlassian.net;User=me@acme.com;APIToken=t0k3n-s3cret"],
+        &[
+            "--pass-through",
+            "--listen",
+            "127.0.0.1:0",
+            "Url=https://acme.atlassian.net;User=me@acme.com;APIToken=t0k3n-s3cret",
+        ],
         None,
     )
     .output()

@@ -25,7 +25,8 @@ use crate::users::Users;
 /// How clients authenticate and whose Confluence credentials their queries use.
 pub enum Authentication {
     /// Server users: clients log in with a name and password of `users`; every query runs on `connection`, with
-    /// the server's own Confluence credentials.
+    /// the server's own Confluence credentials. The procedures that change the connection's OAuth tokens
+    /// (`GetOAuthAccessToken`, `RefreshOAuthAccessToken`) are removed from it.
     Users {
         /// Who may log in.
         users: Users,
@@ -68,6 +69,12 @@ impl Authentication {
                     .into(),
             ));
         }
+        // The procedures that change the connection's tokens would let one server user change the Confluence
+        // account every client queries as: remote clients get the read-only procedure only.
+        for name in TOKEN_PROCEDURES {
+            connection.session().deregister_udtf(name);
+            connection.session().deregister_udtf(&name.to_lowercase());
+        }
         Ok(Authentication::Users { users, connection })
     }
 
@@ -103,6 +110,9 @@ impl Authentication {
         Ok(Authentication::PassThrough { site: Box::new(remote_options(options)) })
     }
 }
+
+/// The procedures that replace a connection's OAuth tokens.
+const TOKEN_PROCEDURES: &[&str] = &["GetOAuthAccessToken", "RefreshOAuthAccessToken"];
 
 /// The properties a pass-through client's credentials set.
 const CLIENT_PROPERTIES: &[&str] = &[
@@ -495,7 +505,9 @@ mod tests {
     fn credentials_are_read_from_the_header_and_never_shown() {
         let basic = base64::engine::general_purpose::STANDARD.encode("ana:pa:ss");
         let credential = Credential::from_metadata(&metadata(&format!("Basic {basic}"))).unwrap();
-        assert!(matches!(&credential, Credential::Basic { user, password } if user == "ana" && password.expose() == "pa:ss"));
+        assert!(
+            matches!(&credential, Credential::Basic { user, password } if user == "ana" && password.expose() == "pa:ss")
+        );
         assert_eq!(format!("{credential:?}"), "Basic(ana, ********)");
         let bearer = Credential::from_metadata(&metadata("bearer t0k3n")).unwrap();
         assert_eq!(format!("{bearer:?}"), "Bearer(********)");
@@ -539,11 +551,10 @@ mod tests {
 
     #[test]
     fn pass_through_refuses_a_connection_string_with_credentials() {
-        let error = Authentication::pass_through(
-            "Url=https://acme.atlassian.net;User=me@acme.com;APIToken=secret-token-value",
-        )
-        .unwrap_err()
-        .to_string();
+        let error =
+            Authentication::pass_through("Url=https://acme.atlassian.net;User=me@acme.com;APIToken=secret-token-value")
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("remove User, APIToken"), "{error}");
         assert!(!error.contains("secret-token-value"));
         let site = Authentication::pass_through("Url=https://acme.atlassian.net;LocalFiles=ReadWrite").unwrap();

@@ -71,8 +71,9 @@ impl StatementHandle {
         let json = bytes.strip_prefix(MAGIC).ok_or_else(|| {
             Status::invalid_argument("not a statement handle of this server: create the prepared statement again")
         })?;
-        serde_json::from_slice(json)
-            .map_err(|e| Status::invalid_argument(format!("a damaged statement handle ({e}): prepare the statement again")))
+        serde_json::from_slice(json).map_err(|e| {
+            Status::invalid_argument(format!("a damaged statement handle ({e}): prepare the statement again"))
+        })
     }
 
     /// The handle with `batches` as its bound parameters (replacing any bound before); no rows binds nothing.

@@ -68,7 +68,8 @@ impl std::fmt::Debug for TlsIdentity {
 impl TlsIdentity {
     /// Reads the certificate chain and key from PEM files.
     pub fn from_files(certificate: &Path, key: &Path) -> Result<TlsIdentity, ServeError> {
-        let read = |path: &Path| std::fs::read(path).map_err(|source| ServeError::Read { path: path.to_owned(), source });
+        let read =
+            |path: &Path| std::fs::read(path).map_err(|source| ServeError::Read { path: path.to_owned(), source });
         Ok(TlsIdentity { certificate_pem: read(certificate)?, key_pem: read(key)? })
     }
 }
@@ -124,8 +125,9 @@ impl FlightSqlServer {
                 .tls_config(ServerTlsConfig::new().identity(identity))
                 .map_err(|e| ServeError::Tls(format!("cannot use the certificate and key: {e}")))?;
         }
-        let listener =
-            TcpListener::bind(config.listen).await.map_err(|source| ServeError::Bind { addr: config.listen, source })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
         let local_addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: config.listen, source })?;
         let stop = CancellationToken::new();
         let incoming = accept_loop(listener);

@@ -4,16 +4,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_flight::sql::metadata::{SqlInfoData, SqlInfoDataBuilder, XdbcTypeInfo, XdbcTypeInfoData, XdbcTypeInfoDataBuilder};
+use arrow_flight::error::FlightError;
+use arrow_flight::sql::metadata::{
+    SqlInfoData, SqlInfoDataBuilder, XdbcTypeInfo, XdbcTypeInfoData, XdbcTypeInfoDataBuilder,
+};
 use arrow_flight::sql::{
     Nullable, Searchable, SqlInfo, SqlNullOrdering, SqlOuterJoinsSupportLevel, SqlSupportedCaseSensitivity,
-    SqlSupportedResultSetType, SqlSupportedUnions, SqlSupportsConvert, SqlTransactionIsolationLevel,
-    SupportedSqlGrammar, SqlSupportedSubqueries, SqlSupportedGroupBy,
-    XdbcDataType, XdbcDatetimeSubcode,
+    SqlSupportedGroupBy, SqlSupportedResultSetType, SqlSupportedSubqueries, SqlSupportedUnions, SqlSupportsConvert,
+    SqlTransactionIsolationLevel, SupportedSqlGrammar, XdbcDataType, XdbcDatetimeSubcode,
 };
 use confluence_sql::datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use confluence_sql::datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use arrow_flight::error::FlightError;
 use confluence_sql::datafusion::prelude::SessionContext;
 use confluence_sql::datafusion::sql::sqlparser::keywords::ALL_KEYWORDS;
 use confluence_sql::{Connection, SqlError};
@@ -157,7 +158,10 @@ pub(crate) fn sql_info() -> Result<SqlInfoData, FlightError> {
     // Identifiers: unquoted ones fold to lower case; quoted ones keep their case.
     info.append(SqlInfo::SqlIdentifierCase, SqlSupportedCaseSensitivity::SqlCaseSensitivityLowercase as i32);
     info.append(SqlInfo::SqlIdentifierQuoteChar, "\"");
-    info.append(SqlInfo::SqlQuotedIdentifierCase, SqlSupportedCaseSensitivity::SqlCaseSensitivityCaseInsensitive as i32);
+    info.append(
+        SqlInfo::SqlQuotedIdentifierCase,
+        SqlSupportedCaseSensitivity::SqlCaseSensitivityCaseInsensitive as i32,
+    );
     info.append(SqlInfo::SqlAllTablesAreSelectable, true);
     info.append(SqlInfo::SqlNullOrdering, SqlNullOrdering::SqlNullsSortedHigh as i32);
     let keywords: Vec<String> = ALL_KEYWORDS.iter().map(|k| k.to_string()).collect();
@@ -177,34 +181,69 @@ pub(crate) fn sql_info() -> Result<SqlInfoData, FlightError> {
     info.append(
         SqlInfo::SqlStringFunctions,
         pick(&[
-            "ascii", "btrim", "character_length", "chr", "concat", "concat_ws", "initcap", "left", "length", "lower",
-            "lpad", "ltrim", "octet_length", "regexp_like", "regexp_replace", "repeat", "replace", "reverse", "right",
-            "rpad", "rtrim", "split_part", "starts_with", "strpos", "substr", "translate", "upper",
+            "ascii",
+            "btrim",
+            "character_length",
+            "chr",
+            "concat",
+            "concat_ws",
+            "initcap",
+            "left",
+            "length",
+            "lower",
+            "lpad",
+            "ltrim",
+            "octet_length",
+            "regexp_like",
+            "regexp_replace",
+            "repeat",
+            "replace",
+            "reverse",
+            "right",
+            "rpad",
+            "rtrim",
+            "split_part",
+            "starts_with",
+            "strpos",
+            "substr",
+            "translate",
+            "upper",
         ]),
     );
     info.append(SqlInfo::SqlSystemFunctions, pick(&["arrow_typeof", "coalesce", "nullif", "nvl"]));
     info.append(
         SqlInfo::SqlDatetimeFunctions,
         pick(&[
-            "current_date", "current_time", "date_bin", "date_part", "date_trunc", "from_unixtime", "now",
-            "to_char", "to_date", "to_timestamp",
+            "current_date",
+            "current_time",
+            "date_bin",
+            "date_part",
+            "date_trunc",
+            "from_unixtime",
+            "now",
+            "to_char",
+            "to_date",
+            "to_timestamp",
         ]),
     );
     info.append(SqlInfo::SqlSearchStringEscape, "\\");
     info.append(SqlInfo::SqlExtraNameCharacters, "");
     info.append(SqlInfo::SqlSupportsColumnAliasing, true);
     info.append(SqlInfo::SqlNullPlusNullIsNull, true);
-    info.append(SqlInfo::SqlSupportsConvert, HashMap::<i32, Vec<i32>>::from([(
-        SqlSupportsConvert::SqlConvertVarchar as i32,
-        vec![
-            SqlSupportsConvert::SqlConvertBigint as i32,
-            SqlSupportsConvert::SqlConvertInteger as i32,
-            SqlSupportsConvert::SqlConvertFloat as i32,
-            SqlSupportsConvert::SqlConvertBit as i32,
-            SqlSupportsConvert::SqlConvertTimestamp as i32,
-            SqlSupportsConvert::SqlConvertDate as i32,
-        ],
-    )]));
+    info.append(
+        SqlInfo::SqlSupportsConvert,
+        HashMap::<i32, Vec<i32>>::from([(
+            SqlSupportsConvert::SqlConvertVarchar as i32,
+            vec![
+                SqlSupportsConvert::SqlConvertBigint as i32,
+                SqlSupportsConvert::SqlConvertInteger as i32,
+                SqlSupportsConvert::SqlConvertFloat as i32,
+                SqlSupportsConvert::SqlConvertBit as i32,
+                SqlSupportsConvert::SqlConvertTimestamp as i32,
+                SqlSupportsConvert::SqlConvertDate as i32,
+            ],
+        )]),
+    );
     info.append(SqlInfo::SqlSupportsTableCorrelationNames, true);
     info.append(SqlInfo::SqlSupportsDifferentTableCorrelationNames, false);
     info.append(SqlInfo::SqlSupportsExpressionsInOrderBy, true);
@@ -219,10 +258,7 @@ pub(crate) fn sql_info() -> Result<SqlInfoData, FlightError> {
         SqlInfo::SqlSupportedGrammar,
         bits(&[SupportedSqlGrammar::SqlMinimumGrammar as i32, SupportedSqlGrammar::SqlCoreGrammar as i32]),
     );
-    info.append(
-        SqlInfo::SqlAnsi92SupportedLevel,
-        bits(&[ANSI92_ENTRY_SQL]),
-    );
+    info.append(SqlInfo::SqlAnsi92SupportedLevel, bits(&[ANSI92_ENTRY_SQL]));
     info.append(SqlInfo::SqlSupportsIntegrityEnhancementFacility, false);
     info.append(SqlInfo::SqlOuterJoinsSupportLevel, SqlOuterJoinsSupportLevel::SqlFullOuterJoins as i32);
     info.append(SqlInfo::SqlSchemaTerm, "schema");

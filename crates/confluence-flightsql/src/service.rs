@@ -11,9 +11,7 @@ use std::sync::{Arc, Mutex};
 use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
 use arrow_flight::flight_service_server::FlightService;
-use arrow_flight::sql::metadata::{
-    GetCatalogsBuilder, SqlInfoData, XdbcTypeInfoData,
-};
+use arrow_flight::sql::metadata::{GetCatalogsBuilder, SqlInfoData, XdbcTypeInfoData};
 use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
 use arrow_flight::sql::{
     ActionCancelQueryRequest, ActionCancelQueryResult, ActionClosePreparedStatementRequest,
@@ -24,9 +22,8 @@ use arrow_flight::sql::{
     DoPutPreparedStatementResult, ProstMessageExt, SqlInfo, TicketStatementQuery,
 };
 use arrow_flight::{
-    Action, ActionType, CancelFlightInfoRequest, CancelFlightInfoResult, CancelStatus,
-    FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage, SchemaAsIpc,
-    Ticket,
+    Action, ActionType, CancelFlightInfoRequest, CancelFlightInfoResult, CancelStatus, FlightDescriptor,
+    FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage, SchemaAsIpc, Ticket,
 };
 use confluence_sql::datafusion::arrow::array::RecordBatch;
 use confluence_sql::datafusion::arrow::datatypes::{Field, Schema};
@@ -89,9 +86,10 @@ impl ConfluenceFlightSql {
     async fn execute(&self, session: Session, handle: StatementHandle) -> Result<Response<DoGetStream>, Status> {
         let rows = handle.parameter_rows()?;
         let cancel = CancelHandle::new();
-        let registration = handle.query_id.as_ref().map(|id| {
-            Registration::new(self.running.clone(), id.clone(), session.principal.clone(), cancel.clone())
-        });
+        let registration = handle
+            .query_id
+            .as_ref()
+            .map(|id| Registration::new(self.running.clone(), id.clone(), session.principal.clone(), cancel.clone()));
         let command = |row: Option<&ParameterRow>| -> Command {
             let command = session.connection.command(handle.sql.clone()).cancel_with(cancel.clone());
             match row {
@@ -339,7 +337,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.session(&request).await?;
-        let schema = query.clone().into_builder().schema();
+        let schema = query.into_builder().schema();
         flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
     }
 
@@ -425,8 +423,12 @@ impl FlightSqlService for ConfluenceFlightSql {
     ) -> Result<Response<DoGetStream>, Status> {
         let session = self.session(&request).await?;
         let mut builder = GetCatalogsBuilder::new();
-        let mut catalogs: Vec<String> =
-            metadata::tables(&session.connection).await.map_err(|e| status(&e))?.into_iter().map(|t| t.catalog).collect();
+        let mut catalogs: Vec<String> = metadata::tables(&session.connection)
+            .await
+            .map_err(|e| status(&e))?
+            .into_iter()
+            .map(|t| t.catalog)
+            .collect();
         catalogs.dedup();
         for catalog in catalogs {
             builder.append(catalog);
@@ -695,8 +697,11 @@ async fn read_parameters(stream: PeekableFlightDataStream) -> Result<Vec<RecordB
 /// handle never need it, and any instance serves them.
 #[derive(Default)]
 struct Bindings {
-    kept: Mutex<HashMap<(Arc<str>, String), (StatementHandle, std::time::Instant)>>,
+    kept: Mutex<HashMap<BindingKey, (StatementHandle, std::time::Instant)>>,
 }
+
+/// A client and one of its prepared statements.
+type BindingKey = (Arc<str>, String);
 
 impl Bindings {
     const LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);

@@ -1,5 +1,8 @@
 //! The Flight SQL server end to end: arrow-flight's own Flight SQL client against the server, over the simulator.
 
+// Helpers outside #[test] functions unwrap too: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,8 +13,8 @@ use arrow_flight::{CancelFlightInfoRequest, FlightInfo};
 use confluence_flightsql::{remote_options, Authentication, FlightSqlServer, ServerConfig, TlsIdentity, Users};
 use confluence_sim::{DatasetSize, FaultRule, SimConfig, SimHandle, Simulator};
 use confluence_sql::datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
-use confluence_sql::datafusion::arrow::ipc::convert::try_schema_from_ipc_buffer;
 use confluence_sql::datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use confluence_sql::datafusion::arrow::ipc::convert::try_schema_from_ipc_buffer;
 use confluence_sql::{Connection, ConnectionOptions};
 use futures::TryStreamExt;
 use prost::Message;
@@ -51,7 +54,10 @@ async fn logged_in(server: &FlightSqlServer) -> FlightSqlServiceClient<Channel> 
     client
 }
 
-async fn fetch(client: &mut FlightSqlServiceClient<Channel>, info: FlightInfo) -> Result<Vec<RecordBatch>, FlightError> {
+async fn fetch(
+    client: &mut FlightSqlServiceClient<Channel>,
+    info: FlightInfo,
+) -> Result<Vec<RecordBatch>, FlightError> {
     let mut batches = Vec::new();
     for endpoint in info.endpoint {
         let ticket = endpoint.ticket.expect("a ticket");
@@ -121,7 +127,8 @@ async fn prepared_statements_bind_parameters_that_are_still_pushed_down() {
     let expected = single_i64(&query(&mut client, "SELECT count(*) FROM pages WHERE space_key = 'ENG'").await.unwrap());
     assert!(expected > 0);
 
-    let mut prepared = client.prepare("SELECT count(*) AS n FROM pages WHERE space_key = $1".into(), None).await.unwrap();
+    let mut prepared =
+        client.prepare("SELECT count(*) AS n FROM pages WHERE space_key = $1".into(), None).await.unwrap();
     assert_eq!(prepared.parameter_schema().unwrap().field(0).data_type(), &DataType::Utf8);
     assert_eq!(prepared.dataset_schema().unwrap().field(0).name(), "n");
     let parameters = RecordBatch::try_new(
@@ -130,7 +137,8 @@ async fn prepared_statements_bind_parameters_that_are_still_pushed_down() {
     )
     .unwrap();
     prepared.set_parameters(parameters).unwrap();
-    let before = sim.counters().get("GET /wiki/api/v2/spaces/{id}/pages") + sim.counters().get("GET /wiki/api/v2/pages");
+    let before =
+        sim.counters().get("GET /wiki/api/v2/spaces/{id}/pages") + sim.counters().get("GET /wiki/api/v2/pages");
     let info = prepared.execute().await.unwrap();
     let batches = fetch(&mut client, info).await.unwrap();
     assert_eq!(single_i64(&batches), expected);
@@ -237,10 +245,7 @@ async fn a_remote_client_cannot_reach_files_or_settings() {
         "CREATE VIEW mine AS SELECT 1".to_owned(),
     ] {
         let (status, message) = code(query(&mut client, &sql).await.unwrap_err());
-        assert!(
-            matches!(status, Code::PermissionDenied | Code::InvalidArgument),
-            "{sql}: {status:?} {message}"
-        );
+        assert!(matches!(status, Code::PermissionDenied | Code::InvalidArgument), "{sql}: {status:?} {message}");
     }
     assert!(!target.exists(), "COPY wrote a file");
 }
@@ -272,7 +277,8 @@ async fn catalog_calls_list_what_the_driver_has() {
     let mut client = logged_in(&server).await;
     let info = client.get_catalogs().await.unwrap();
     assert_eq!(strings(&fetch(&mut client, info).await.unwrap(), "catalog_name"), vec!["confluence"]);
-    let info = client.get_db_schemas(CommandGetDbSchemas { catalog: None, db_schema_filter_pattern: None }).await.unwrap();
+    let info =
+        client.get_db_schemas(CommandGetDbSchemas { catalog: None, db_schema_filter_pattern: None }).await.unwrap();
     assert_eq!(strings(&fetch(&mut client, info).await.unwrap(), "db_schema_name"), vec!["main"]);
 
     let request = CommandGetTables {
@@ -320,13 +326,20 @@ async fn procedures_run_through_exec_and_as_table_functions() {
     let sim = simulator().await;
     let server = users_server(&sim).await;
     let mut client = logged_in(&server).await;
-    let listed = strings(&query(&mut client, "SELECT procedure_name FROM sys_procedures").await.unwrap(), "procedure_name");
+    let listed =
+        strings(&query(&mut client, "SELECT procedure_name FROM sys_procedures").await.unwrap(), "procedure_name");
     assert!(listed.contains(&"GetOAuthAuthorizationURL".to_owned()), "{listed:?}");
     // The server's connection is not OAuth: the procedure says so, as a readable error, through both doors.
     for sql in ["EXEC GetOAuthAuthorizationURL", "SELECT * FROM GetOAuthAuthorizationURL()"] {
         let (status, message) = code(query(&mut client, sql).await.unwrap_err());
         assert!(matches!(status, Code::FailedPrecondition | Code::InvalidArgument), "{sql}: {status:?} {message}");
         assert!(message.to_lowercase().contains("oauth"), "{message}");
+    }
+    // A server user cannot replace the tokens every client queries with.
+    for sql in ["EXEC GetOAuthAccessToken @Verifier = 'code'", "SELECT * FROM RefreshOAuthAccessToken()"] {
+        let (status, message) = code(query(&mut client, sql).await.unwrap_err());
+        assert_ne!(status, Code::Unauthenticated, "{message}");
+        assert!(message.to_lowercase().contains("oauthaccesstoken"), "{sql}: {message}");
     }
 }
 
@@ -412,9 +425,8 @@ async fn tls_serves_grpc_over_tls() {
     let mut users = Users::new();
     users.add_password(USER, PASSWORD).unwrap();
     let config = ServerConfig { tls: Some(identity), ..local() };
-    let server = FlightSqlServer::start(Authentication::users(users, server_connection(&sim)).unwrap(), config)
-        .await
-        .unwrap();
+    let server =
+        FlightSqlServer::start(Authentication::users(users, server_connection(&sim)).unwrap(), config).await.unwrap();
     assert!(server.url().starts_with("grpc+tls://"));
     let tls = tonic::transport::ClientTlsConfig::new()
         .ca_certificate(tonic::transport::Certificate::from_pem(certified.cert.pem()))
