@@ -71,7 +71,7 @@ pub enum ErrorKind {
     Auth,
     /// Authenticated, but Confluence denies access (permissions, OAuth scopes).
     Forbidden,
-    /// Confluence has no such object.
+    /// Confluence has no such object, or no table has the name a statement uses.
     NotFound,
     /// Confluence kept answering 429 beyond the retry budget.
     RateLimited,

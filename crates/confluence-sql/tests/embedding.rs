@@ -289,7 +289,7 @@ async fn errors_have_kinds_a_caller_can_match() {
     let error = connection.command("SELEC 1").execute_scalar::<i64>().await.expect_err("syntax");
     assert_eq!(error.kind(), ErrorKind::InvalidSql);
     let error = connection.command("SELECT * FROM nope").execute_scalar::<i64>().await.expect_err("no table");
-    assert_eq!(error.kind(), ErrorKind::InvalidSql);
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
     let error = connection.command("SET datafusion.sql_parser.dialect = 'mysql'").execute_non_query().await;
     assert_eq!(error.expect_err("not allowed").kind(), ErrorKind::NotAllowed);
     let invalid = Connection::open("Url=https://x.atlassian.net;Usr=me").await.expect_err("bad string");
