@@ -45,9 +45,12 @@ pub struct ServeArgs {
     /// The TLS private key (PEM).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// How long a login token is valid, in seconds.
-    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    /// How long a login token is valid, in seconds (at most 30 days).
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
     token_lifetime: u64,
+    /// How long one statement may run, in seconds; 0 for no limit.
+    #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
+    statement_timeout: u64,
     /// Serve the built-in simulator (no Atlassian account needed).
     #[arg(long, conflicts_with_all = ["connection", "connection_option"])]
     demo: bool,
@@ -163,7 +166,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = ServerConfig {
         listen,
         tls,
-        token_lifetime: Duration::from_secs(args.token_lifetime.max(1)),
+        token_lifetime: Duration::from_secs(args.token_lifetime),
+        statement_timeout: (args.statement_timeout > 0).then(|| Duration::from_secs(args.statement_timeout)),
         ..ServerConfig::default()
     };
     let server = FlightSqlServer::start(authentication, config).await?;

@@ -75,6 +75,7 @@ impl Authentication {
             connection.session().deregister_udtf(name);
             connection.session().deregister_udtf(&name.to_lowercase());
         }
+        harden(&connection);
         Ok(Authentication::Users { users, connection })
     }
 
@@ -108,6 +109,14 @@ impl Authentication {
         options.user = None;
         options.api_token = None;
         Ok(Authentication::PassThrough { site: Box::new(remote_options(options)) })
+    }
+}
+
+/// Takes from a connection remote clients use what only burns the server's CPU and memory: DataFusion's row
+/// generators (`generate_series`, `range`), which produce any number of rows without reading Confluence.
+fn harden(connection: &Connection) {
+    for name in ["generate_series", "range"] {
+        connection.session().deregister_udtf(name);
     }
 }
 
@@ -167,6 +176,8 @@ pub(crate) struct Authenticator {
     /// The key of those digests, random per process.
     digest_key: [u8; 32],
     throttle: Throttle,
+    /// Credential checks running at once.
+    checking: tokio::sync::Semaphore,
 }
 
 impl Authenticator {
@@ -180,6 +191,9 @@ impl Authenticator {
             credentials: Mutex::new(Expiring::default()),
             digest_key,
             throttle: Throttle::default(),
+            checking: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get).max(2),
+            ),
         })
     }
 
@@ -232,13 +246,23 @@ impl Authenticator {
         Ok(token)
     }
 
-    /// Checks credentials (or finds them checked recently), slowing down repeated failures from one address.
+    /// Checks credentials (or finds them checked recently). Attempts for one user name from one network wait
+    /// longer after each failure, and only a few checks run at once (a check is slow by design).
     async fn check(&self, credential: Credential, peer: Option<IpAddr>) -> Result<Session, Status> {
         let key = credential.digest(&self.digest_key);
         if let Some(session) = lock(&self.credentials).get(&key) {
             return Ok(session);
         }
-        self.throttle.wait(peer).await;
+        let attempt = Throttle::key(peer, &credential);
+        let delay = self.throttle.begin(&attempt);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let _slot = tokio::time::timeout(Duration::from_secs(10), self.checking.acquire())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| Status::resource_exhausted("too many logins at once: try again in a moment"))?;
         let result = match &self.mode {
             Authentication::Users { users, connection } => {
                 let Credential::Basic { user, password } = &credential else {
@@ -258,15 +282,15 @@ impl Authenticator {
         };
         match &result {
             Ok(session) => {
-                self.throttle.succeeded(peer);
+                self.throttle.succeeded(&attempt);
                 tracing::info!(principal = %session.principal, "client authenticated");
                 lock(&self.credentials).insert(key, session.clone(), self.lifetimes.credentials);
             }
             Err(status) if status.code() == tonic::Code::Unauthenticated => {
-                self.throttle.failed(peer);
                 tracing::warn!(peer = ?peer, "authentication failed");
             }
-            Err(_) => {}
+            // Not the client's fault (Confluence unreachable, say): not counted against it.
+            Err(_) => self.throttle.succeeded(&attempt),
         }
         result
     }
@@ -309,14 +333,10 @@ async fn pass_through_session(site: &ConnectionOptions, credential: &Credential)
         }
     }
     let connection = Connection::builder().options(options).build().map_err(|e| crate::error::status(&e))?;
+    harden(&connection);
     match connection.current_user().await {
-        Ok(user) => {
-            let principal = match &credential {
-                Credential::Basic { user, .. } if !user.is_empty() => user.clone(),
-                _ => user.display_name.unwrap_or(user.account),
-            };
-            Ok(Session { principal: Arc::from(principal.as_str()), connection })
-        }
+        // The account id names the client: unique, and the same whichever credential of the account it used.
+        Ok(user) => Ok(Session { principal: Arc::from(format!("account:{}", user.account).as_str()), connection }),
         Err(error) if error.kind() == ErrorKind::Auth => {
             Err(Status::unauthenticated("Confluence refused the credentials: check the user name and token"))
         }
@@ -396,10 +416,14 @@ impl Credential {
     }
 }
 
-/// Sessions by key, each until its expiry.
+/// Sessions by key, each until its expiry; at most [`MAX_ENTRIES`] in all and [`MAX_PER_PRINCIPAL`] for one
+/// client (beyond, its own oldest go), so that one client cannot push the others out.
 struct Expiring<K> {
     entries: HashMap<K, (Session, Instant)>,
 }
+
+/// The most tokens (or remembered credentials) one client has at once.
+const MAX_PER_PRINCIPAL: usize = 64;
 
 impl<K> Default for Expiring<K> {
     fn default() -> Self {
@@ -414,6 +438,20 @@ impl<K: std::hash::Hash + Eq + Clone> Expiring<K> {
 
     fn insert(&mut self, key: K, session: Session, lifetime: Duration) {
         let now = Instant::now();
+        // A lifetime too long to add is as good as forever.
+        let until = now.checked_add(lifetime).unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
+        let principal = session.principal.clone();
+        let own: Vec<(K, Instant)> = self
+            .entries
+            .iter()
+            .filter(|(_, (s, _))| s.principal == principal)
+            .map(|(k, (_, until))| (k.clone(), *until))
+            .collect();
+        if own.len() >= MAX_PER_PRINCIPAL {
+            if let Some((oldest, _)) = own.iter().min_by_key(|(_, until)| *until) {
+                self.entries.remove(oldest);
+            }
+        }
         if self.entries.len() >= MAX_ENTRIES {
             self.entries.retain(|_, (_, until)| *until > now);
         }
@@ -422,60 +460,79 @@ impl<K: std::hash::Hash + Eq + Clone> Expiring<K> {
                 self.entries.remove(&oldest);
             }
         }
-        self.entries.insert(key, (session, now + lifetime));
+        self.entries.insert(key, (session, until));
     }
 }
 
-/// Slows down repeated failed logins from one address: the first few are answered at once, then each waits twice
-/// as long as the one before, up to [`Throttle::MAX_DELAY`]. Ten quiet minutes forget the failures.
+/// Slows down repeated login attempts for one user name from one network (an IPv4 address, an IPv6 /64): the
+/// first few go at once, then each waits twice as long as the one before, up to [`Throttle::MAX_DELAY`]. An
+/// attempt counts when it starts, so attempts sent in parallel wait too; a success clears the count of its own
+/// user name only; ten quiet minutes forget it.
 #[derive(Default)]
 struct Throttle {
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    attempts: Mutex<HashMap<ThrottleKey, (u32, Instant)>>,
 }
 
+/// A network and a user name (empty for bearer tokens).
+type ThrottleKey = (IpAddr, String);
+
 impl Throttle {
-    const FREE_FAILURES: u32 = 3;
+    const FREE_ATTEMPTS: u32 = 3;
     const FIRST_DELAY: Duration = Duration::from_millis(250);
     const MAX_DELAY: Duration = Duration::from_secs(8);
     const FORGET_AFTER: Duration = Duration::from_secs(600);
-    const MAX_ADDRESSES: usize = 100_000;
+    const MAX_KEYS: usize = 100_000;
 
-    /// How long an attempt waits after `failures` recent failures.
-    fn delay(failures: u32) -> Duration {
-        match failures.checked_sub(Self::FREE_FAILURES) {
+    /// How long an attempt waits after `attempts` recent unsuccessful ones.
+    fn delay(attempts: u32) -> Duration {
+        match attempts.checked_sub(Self::FREE_ATTEMPTS) {
             None => Duration::ZERO,
             Some(extra) => Self::FIRST_DELAY.saturating_mul(1u32 << extra.min(16)).min(Self::MAX_DELAY),
         }
     }
 
-    async fn wait(&self, peer: Option<IpAddr>) {
-        let Some(peer) = peer else { return };
-        let failures = {
-            let map = lock(&self.failures);
-            map.get(&peer).filter(|(_, at)| at.elapsed() < Self::FORGET_AFTER).map_or(0, |(n, _)| *n)
+    /// The key of an attempt: the peer's network and the user name, folded to lower case.
+    fn key(peer: Option<IpAddr>, credential: &Credential) -> Option<ThrottleKey> {
+        let network = match peer? {
+            IpAddr::V6(v6) => {
+                let mut octets = v6.octets();
+                octets[8..].fill(0);
+                IpAddr::from(octets)
+            }
+            v4 => v4,
         };
-        let delay = Self::delay(failures);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        let user = match credential {
+            Credential::Basic { user, .. } => user.to_lowercase(),
+            Credential::Bearer(_) => String::new(),
+        };
+        Some((network, user))
     }
 
-    fn failed(&self, peer: Option<IpAddr>) {
-        let Some(peer) = peer else { return };
-        let mut map = lock(&self.failures);
-        if map.len() >= Self::MAX_ADDRESSES {
+    /// Counts an attempt and returns how long it waits first.
+    fn begin(&self, key: &Option<ThrottleKey>) -> Duration {
+        let Some(key) = key else { return Duration::ZERO };
+        let mut map = lock(&self.attempts);
+        if map.len() >= Self::MAX_KEYS && !map.contains_key(key) {
             map.retain(|_, (_, at)| at.elapsed() < Self::FORGET_AFTER);
+            if map.len() >= Self::MAX_KEYS {
+                if let Some(oldest) = map.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| k.clone()) {
+                    map.remove(&oldest);
+                }
+            }
         }
-        let entry = map.entry(peer).or_insert((0, Instant::now()));
+        let entry = map.entry(key.clone()).or_insert((0, Instant::now()));
         if entry.1.elapsed() >= Self::FORGET_AFTER {
             entry.0 = 0;
         }
-        *entry = (entry.0.saturating_add(1), Instant::now());
+        let before = entry.0;
+        *entry = (before.saturating_add(1), Instant::now());
+        Self::delay(before)
     }
 
-    fn succeeded(&self, peer: Option<IpAddr>) {
-        if let Some(peer) = peer {
-            lock(&self.failures).remove(&peer);
+    /// Forgets the attempts of `key` (its login succeeded).
+    fn succeeded(&self, key: &Option<ThrottleKey>) {
+        if let Some(key) = key {
+            lock(&self.attempts).remove(key);
         }
     }
 }
@@ -524,20 +581,31 @@ mod tests {
     }
 
     #[test]
-    fn repeated_failures_wait_longer_up_to_a_bound() {
+    fn repeated_attempts_wait_longer_per_user_and_network() {
         assert_eq!(Throttle::delay(0), Duration::ZERO);
         assert_eq!(Throttle::delay(3), Duration::from_millis(250));
         assert_eq!(Throttle::delay(4), Duration::from_millis(500));
         assert_eq!(Throttle::delay(9), Duration::from_secs(8));
         assert_eq!(Throttle::delay(u32::MAX), Duration::from_secs(8));
         let throttle = Throttle::default();
-        let peer = Some(IpAddr::from([127, 0, 0, 9]));
-        for _ in 0..5 {
-            throttle.failed(peer);
-        }
-        assert_eq!(lock(&throttle.failures)[&IpAddr::from([127, 0, 0, 9])].0, 5);
-        throttle.succeeded(peer);
-        assert!(lock(&throttle.failures).is_empty());
+        let basic = |user: &str| Credential::Basic { user: user.into(), password: Secret::new("x") };
+        let victim = Throttle::key(Some(IpAddr::from([127, 0, 0, 9])), &basic("Victim"));
+        // Attempts count when they start: parallel ones wait too.
+        let delays: Vec<Duration> = (0..5).map(|_| throttle.begin(&victim)).collect();
+        assert_eq!(delays[3], Duration::from_millis(250));
+        assert_eq!(delays[4], Duration::from_millis(500));
+        // Logging in as someone else from there does not clear the victim's count; the same name in another case
+        // is the same user.
+        let own = Throttle::key(Some(IpAddr::from([127, 0, 0, 9])), &basic("attacker"));
+        throttle.succeeded(&own);
+        let again = Throttle::key(Some(IpAddr::from([127, 0, 0, 9])), &basic("VICTIM"));
+        assert_eq!(throttle.begin(&again), Duration::from_secs(1));
+        // One IPv6 /64 is one network.
+        let a: IpAddr = "2001:db8::1".parse().unwrap();
+        let b: IpAddr = "2001:db8::ffff:2".parse().unwrap();
+        assert_eq!(Throttle::key(Some(a), &basic("u")), Throttle::key(Some(b), &basic("u")));
+        throttle.succeeded(&again);
+        assert_eq!(throttle.begin(&victim), Duration::ZERO);
     }
 
     #[test]

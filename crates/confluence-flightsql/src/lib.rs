@@ -85,6 +85,8 @@ pub struct ServerConfig {
     pub token_lifetime: Duration,
     /// How long checked credentials, and the connections of pass-through clients, are kept (default ten minutes).
     pub credential_lifetime: Duration,
+    /// How long one statement may plan and stream its result (default 30 minutes; `None`: no limit).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -94,6 +96,7 @@ impl Default for ServerConfig {
             tls: None,
             token_lifetime: Duration::from_secs(3600),
             credential_lifetime: Duration::from_secs(600),
+            statement_timeout: Some(Duration::from_secs(1800)),
         }
     }
 }
@@ -114,7 +117,7 @@ impl FlightSqlServer {
         let lifetimes = auth::Lifetimes { token: config.token_lifetime, credentials: config.credential_lifetime };
         let authenticator = Arc::new(auth::Authenticator::new(authentication, lifetimes)?);
         let auth_mode = authenticator.mode_name();
-        let service = service::ConfluenceFlightSql::new(authenticator)?;
+        let service = service::ConfluenceFlightSql::new(authenticator, config.statement_timeout)?;
         let mut builder = Server::builder()
             .tcp_nodelay(true)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))

@@ -36,7 +36,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::auth::{Authenticator, Credential, Session};
 use crate::error::status;
-use crate::handle::{too_many_parameters, StatementHandle, MAX_PARAMETER_BYTES};
+use crate::handle::{check_batch, check_ipc_header, too_many_parameters, StatementHandle, MAX_PARAMETER_BYTES};
 use crate::metadata;
 
 type DoGetStream = <ConfluenceFlightSql as FlightService>::DoGetStream;
@@ -51,10 +51,14 @@ pub(crate) struct ConfluenceFlightSql {
     xdbc: Arc<XdbcTypeInfoData>,
     running: Arc<Running>,
     bindings: Bindings,
+    timeout: Option<std::time::Duration>,
 }
 
 impl ConfluenceFlightSql {
-    pub fn new(auth: Arc<Authenticator>) -> Result<ConfluenceFlightSql, crate::ServeError> {
+    pub fn new(
+        auth: Arc<Authenticator>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<ConfluenceFlightSql, crate::ServeError> {
         let broken = |e: &dyn std::fmt::Display| crate::ServeError::Config(format!("server metadata: {e}"));
         Ok(ConfluenceFlightSql {
             auth,
@@ -62,6 +66,7 @@ impl ConfluenceFlightSql {
             xdbc: Arc::new(metadata::xdbc_type_info().map_err(|e| broken(&e))?),
             running: Arc::default(),
             bindings: Bindings::default(),
+            timeout,
         })
     }
 
@@ -74,6 +79,15 @@ impl ConfluenceFlightSql {
         match &handle.statement_id {
             Some(id) => self.bindings.get(&session.principal, id).unwrap_or(handle),
             None => handle,
+        }
+    }
+
+    /// A command of `session` for `sql`, with the server's statement timeout.
+    fn command(&self, session: &Session, sql: &str) -> Command {
+        let command = session.connection.command(sql);
+        match self.timeout {
+            Some(timeout) => command.timeout(timeout),
+            None => command,
         }
     }
 
@@ -91,7 +105,7 @@ impl ConfluenceFlightSql {
             .as_ref()
             .map(|id| Registration::new(self.running.clone(), id.clone(), session.principal.clone(), cancel.clone()));
         let command = |row: Option<&ParameterRow>| -> Command {
-            let command = session.connection.command(handle.sql.clone()).cancel_with(cancel.clone());
+            let command = self.command(&session, &handle.sql).cancel_with(cancel.clone());
             match row {
                 Some(row) => command.bind_row(row),
                 None => command,
@@ -127,7 +141,7 @@ impl ConfluenceFlightSql {
 
     /// The schema a statement returns with the first of its bound rows (planned only).
     async fn describe(&self, session: &Session, handle: &StatementHandle) -> Result<Arc<Schema>, Status> {
-        let mut command = session.connection.command(handle.sql.clone());
+        let mut command = self.command(session, &handle.sql);
         if let Some(row) = handle.parameter_rows()?.first() {
             command = command.bind_row(row);
         }
@@ -141,7 +155,7 @@ impl ConfluenceFlightSql {
             if rows.is_empty() { vec![None] } else { rows.iter().map(Some).collect() };
         let mut affected = 0u64;
         for row in runs {
-            let mut command = session.connection.command(handle.sql.clone());
+            let mut command = self.command(session, &handle.sql);
             if let Some(row) = row {
                 command = command.bind_row(row);
             }
@@ -675,17 +689,29 @@ impl FlightSqlService for ConfluenceFlightSql {
 
 /// The parameter batches of a `DoPut`, bounded in size.
 async fn read_parameters(stream: PeekableFlightDataStream) -> Result<Vec<RecordBatch>, Status> {
-    let mut batches = arrow_flight::decode::FlightRecordBatchStream::new_from_flight_data(
-        stream.map_err(|status| FlightError::Tonic(Box::new(status))),
-    );
-    let mut collected = Vec::new();
-    let mut bytes = 0usize;
-    while let Some(batch) = batches.next().await {
-        let batch = batch.map_err(|e| Status::invalid_argument(format!("the bound parameters: {e}")))?;
-        bytes += batch.get_array_memory_size();
-        if bytes > MAX_PARAMETER_BYTES * 4 {
+    // Each message's header is checked, and the bodies counted, before arrow decodes them.
+    let mut received = 0usize;
+    let checked = stream.map(move |data| {
+        let data = data?;
+        check_ipc_header(&data.data_header)?;
+        received = received.saturating_add(data.data_body.len());
+        if received > MAX_PARAMETER_BYTES {
             return Err(too_many_parameters());
         }
+        Ok(data)
+    });
+    let mut batches = arrow_flight::decode::FlightRecordBatchStream::new_from_flight_data(
+        checked.map_err(|status| FlightError::Tonic(Box::new(status))),
+    );
+    let mut collected = Vec::new();
+    let mut rows = 0usize;
+    while let Some(batch) = batches.next().await {
+        let batch = batch.map_err(|e| match e {
+            FlightError::Tonic(status) => *status,
+            other => Status::invalid_argument(format!("the bound parameters: {other}")),
+        })?;
+        check_batch(&batch, rows)?;
+        rows += batch.num_rows();
         collected.push(batch);
     }
     Ok(collected)
@@ -693,8 +719,9 @@ async fn read_parameters(stream: PeekableFlightDataStream) -> Result<Vec<RecordB
 
 /// Parameters bound by `DoPut`, kept for clients that ignore the handle `DoPut` returns and send the handle from
 /// `CreatePreparedStatement` again (flightsql-dbapi 0.2, Flight SQL clients before protocol 15). Per client and
-/// statement id, for [`Bindings::LIFETIME`], at most [`Bindings::MAX`] of them; clients that use the returned
-/// handle never need it, and any instance serves them.
+/// statement id, for [`Bindings::LIFETIME`], at most [`Bindings::MAX_PER_PRINCIPAL`] per client and
+/// [`Bindings::MAX`] in all (each at most 1 MiB of parameters and the SQL); clients that use the returned handle
+/// never need it, and any instance serves them.
 #[derive(Default)]
 struct Bindings {
     kept: Mutex<HashMap<BindingKey, (StatementHandle, std::time::Instant)>>,
@@ -705,12 +732,22 @@ type BindingKey = (Arc<str>, String);
 
 impl Bindings {
     const LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
-    const MAX: usize = 10_000;
+    const MAX: usize = 2_000;
+    const MAX_PER_PRINCIPAL: usize = 32;
 
     fn insert(&self, principal: &Arc<str>, id: &str, handle: StatementHandle) {
+        // Ids this server issued are tokens of a fixed length; anything else is not kept.
+        if id.len() != 43 {
+            return;
+        }
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        if kept.len() >= Self::MAX {
-            kept.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
+        kept.retain(|_, (_, at)| at.elapsed() < Self::LIFETIME);
+        let own: Vec<(BindingKey, std::time::Instant)> =
+            kept.iter().filter(|((p, _), _)| p == principal).map(|(k, (_, at))| (k.clone(), *at)).collect();
+        if own.len() >= Self::MAX_PER_PRINCIPAL {
+            if let Some((oldest, _)) = own.iter().min_by_key(|(_, at)| *at) {
+                kept.remove(oldest);
+            }
         }
         if kept.len() >= Self::MAX {
             if let Some(oldest) = kept.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| k.clone()) {
@@ -732,41 +769,61 @@ impl Bindings {
     }
 }
 
-/// The executions running now, by ticket id, so that `CancelFlightInfo` can stop them.
+/// The executions running now, by ticket id (a ticket fetched twice runs twice), so that `CancelFlightInfo` can
+/// stop them.
 #[derive(Default)]
 pub(crate) struct Running {
-    queries: Mutex<HashMap<String, (Arc<str>, CancelHandle)>>,
+    queries: Mutex<HashMap<String, Vec<Execution>>>,
+    serial: std::sync::atomic::AtomicU64,
 }
 
 impl Running {
-    /// Cancels `id` if it runs for `principal`.
+    /// Cancels the executions of `id` that run for `principal`.
     fn cancel(&self, id: &str, principal: &str) -> bool {
         let queries = self.queries.lock().unwrap_or_else(|p| p.into_inner());
-        match queries.get(id) {
-            Some((owner, handle)) if owner.as_ref() == principal => {
+        let mut cancelled = false;
+        for (_, owner, handle) in queries.get(id).into_iter().flatten() {
+            if owner.as_ref() == principal {
                 handle.cancel();
-                true
+                cancelled = true;
             }
-            _ => false,
         }
+        cancelled
     }
 }
+
+/// An execution: its serial number, its client, and the handle that cancels it.
+type Execution = (u64, Arc<str>, CancelHandle);
 
 /// One running execution; removed when its stream is dropped.
 struct Registration {
     running: Arc<Running>,
     id: String,
+    serial: u64,
 }
 
 impl Registration {
     fn new(running: Arc<Running>, id: String, principal: Arc<str>, cancel: CancelHandle) -> Registration {
-        running.queries.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), (principal, cancel));
-        Registration { running, id }
+        let serial = running.serial.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        running
+            .queries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(id.clone())
+            .or_default()
+            .push((serial, principal, cancel));
+        Registration { running, id, serial }
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.running.queries.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
+        let mut queries = self.running.queries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(list) = queries.get_mut(&self.id) {
+            list.retain(|(serial, _, _)| *serial != self.serial);
+            if list.is_empty() {
+                queries.remove(&self.id);
+            }
+        }
     }
 }

@@ -243,6 +243,10 @@ async fn a_remote_client_cannot_reach_files_or_settings() {
         format!("COPY (SELECT 1) TO '{}' STORED AS CSV", target.display()),
         "SET datafusion.execution.batch_size = 1".to_owned(),
         "CREATE VIEW mine AS SELECT 1".to_owned(),
+        // Shared session state, and rows made from nothing (CPU and memory, no Confluence).
+        "PREPARE kept AS SELECT 1".to_owned(),
+        "SELECT count(*) FROM generate_series(1, 9223372036854775807)".to_owned(),
+        "SELECT count(*) FROM range(9223372036854775807)".to_owned(),
     ] {
         let (status, message) = code(query(&mut client, &sql).await.unwrap_err());
         assert!(matches!(status, Code::PermissionDenied | Code::InvalidArgument), "{sql}: {status:?} {message}");

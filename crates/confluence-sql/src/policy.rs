@@ -81,6 +81,15 @@ impl SqlPolicy {
             {
                 Some(refuse("SET changes the settings of the SQL engine", "AllowSessionSettings=true"))
             }
+            // Plans kept in the session by name: on a shared connection (a Flight SQL server's), one client's
+            // would be another's to run, drop or shadow, and they would pile up. Commands prepare without them.
+            LogicalPlan::Statement(
+                PlanStatement::Prepare(_) | PlanStatement::Execute(_) | PlanStatement::Deallocate(_),
+            ) if !self.session_settings => Some(refuse(
+                "PREPARE, EXECUTE and DEALLOCATE keep plans in the session (use Command::prepare, or ADBC/Flight SQL \
+                 prepared statements)",
+                "AllowSessionSettings=true",
+            )),
             _ => None,
         }
     }
@@ -129,6 +138,7 @@ mod tests {
         let insert = plan("INSERT INTO t VALUES (1)").await;
         let explained = plan("EXPLAIN COPY (SELECT 1) TO '/tmp/out.csv' STORED AS CSV").await;
         let query = plan("SELECT * FROM t WHERE a IN (SELECT a FROM t)").await;
+        let prepare = plan("PREPARE kept(INT) AS SELECT * FROM t WHERE a = $1").await;
         let strict = SqlPolicy::REMOTE;
         for (p, needs) in [
             (&external, "LocalFiles=Read"),
@@ -136,6 +146,7 @@ mod tests {
             (&view, "LocalFiles=Read"),
             (&set, "AllowSessionSettings=true"),
             (&insert, "LocalFiles=ReadWrite"),
+            (&prepare, "AllowSessionSettings=true"),
         ] {
             let message = verdict(strict, p).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(message.contains(needs), "{p:?}: {message}");
@@ -146,7 +157,7 @@ mod tests {
         assert!(verdict(read, &external).is_ok() && verdict(read, &view).is_ok());
         assert!(verdict(read, &copy).is_err() && verdict(read, &insert).is_err());
         let all = SqlPolicy { local_files: LocalFiles::ReadWrite, session_settings: true };
-        for p in [&external, &copy, &view, &set, &insert] {
+        for p in [&external, &copy, &view, &set, &insert, &prepare] {
             assert!(verdict(all, p).is_ok(), "{p:?}");
         }
     }
