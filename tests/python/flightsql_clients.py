@@ -102,6 +102,14 @@ def dbapi_checks(url, user, password):
     check("flightsql-dbapi: get_tables with schemas", "pages" in tables.column("table_name").to_pylist())
     cur.execute("EXEC GetOAuthAuthorizationURL")
     check("flightsql-dbapi: a procedure", str(cur.fetchall()[0][0]).startswith("http"))
+    refused("flightsql-dbapi: COPY to a file is refused", lambda: cur.execute("COPY (SELECT 1) TO '/tmp/x.csv'"), "not allow")
+    refused(
+        "flightsql-dbapi: no credentials are refused",
+        lambda: dbapi_connect(FlightSQLClient(host=parsed.hostname, port=parsed.port, insecure=True))
+        .cursor()
+        .execute("SELECT 1"),
+        "unauthenticated",
+    )
     refused(
         "flightsql-dbapi: a wrong password is refused",
         lambda: FlightSQLClient(host=parsed.hostname, port=parsed.port, user=user, password="wrong", insecure=True),
@@ -114,6 +122,11 @@ def pass_through_checks(url, email, token):
         cur.execute("SELECT count(*) FROM spaces")
         check("pass-through: the client's own Confluence credentials", cur.fetchone()[0] > 0)
     refused("pass-through: a wrong API token is refused", lambda: adbc(url, email, "not-the-token"), "unauthenticated")
+    parsed = urlparse(url)
+    client = FlightSQLClient(host=parsed.hostname, port=parsed.port, user=email, password=token, insecure=True)
+    cur = dbapi_connect(client).cursor()
+    cur.execute("SELECT count(*) FROM pages WHERE space_key = ?", ("ENG",))
+    check("pass-through: flightsql-dbapi with the client's own credentials", cur.fetchall()[0][0] > 0)
 
 
 def main():
