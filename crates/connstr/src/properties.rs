@@ -376,7 +376,7 @@ pub static PROPERTIES: &[PropertyInfo] = &[
         kind: ValueKind::Bool,
         default: "false",
         used_by: UsedBy::All,
-        description: "Allow SQL to change the engine's settings with SET.",
+        description: "Allow SQL to change the engine's settings with SET and keep plans in the session with PREPARE.",
     },
     PropertyInfo {
         name: "UserAgent",
