@@ -44,6 +44,9 @@ pub struct OAuthConfig {
     pub access_token: Option<Secret>,
     /// A refresh token given in the connection string.
     pub refresh_token: Option<Secret>,
+    /// `OAuthVerifier`: the code (or whole callback URL) of an authorization started with
+    /// `GetOAuthAuthorizationURL`, exchanged for tokens when there are none yet (the headless flow).
+    pub verifier: Option<Secret>,
     /// Refresh this long before the access token expires.
     pub refresh_margin: Duration,
     /// How long the desktop flow waits for the browser to come back.
@@ -103,6 +106,7 @@ impl OAuthConfig {
             settings_location: oauth.settings_location.clone(),
             access_token: oauth.access_token.clone(),
             refresh_token: oauth.refresh_token.clone(),
+            verifier: oauth.verifier.clone(),
             refresh_margin: Duration::from_secs(60),
             flow_timeout: Duration::from_secs(300),
             http_timeout: options.timeout,

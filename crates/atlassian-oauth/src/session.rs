@@ -219,6 +219,16 @@ impl OAuthSession {
                 (stored, None) => stored,
             };
         }
+        // The headless flow (CData's): no tokens yet, and OAuthVerifier holds the code of an authorization started
+        // with GetOAuthAuthorizationURL on this token store; it is exchanged, and the tokens saved.
+        if candidate.is_none() && self.config.initiate != InitiateOAuth::Off {
+            if let Some(verifier) = self.config.verifier.clone() {
+                let current = self.exchange_code(verifier.expose(), None, None, None, true).await?;
+                let current = self.settle_cloud_id(current).await?;
+                self.set_cached(Some(current.clone()));
+                return Ok(current.token_set());
+            }
+        }
         let refresh_given = self.config.refresh_token.clone();
         let current = match (candidate, self.config.initiate) {
             (Some(current), _) if current.fresh(margin) => current,
@@ -485,6 +495,24 @@ impl OAuthSession {
         state: Option<&str>,
         code_verifier: Option<&str>,
     ) -> Result<TokenSet, OAuthError> {
+        let _flight = self.flight.lock().await;
+        let current = self.exchange_code(verifier, callback, state, code_verifier, false).await?;
+        self.set_cached(Some(current.clone()));
+        Ok(current.token_set())
+    }
+
+    /// Exchanges the code of a pending authorization for tokens and saves them (the caller holds the flight
+    /// lock). The pending authorization is the one under `state`; `headless` (the `OAuthVerifier` property, the
+    /// local user's own store) also accepts the state in a callback URL given as `verifier`, or the only pending
+    /// authorization there is.
+    async fn exchange_code(
+        &self,
+        verifier: &str,
+        callback: Option<&str>,
+        state: Option<&str>,
+        code_verifier: Option<&str>,
+        headless: bool,
+    ) -> Result<Current, OAuthError> {
         let (code, returned_state) = match Url::parse(verifier) {
             Ok(url) if url.query().is_some() => {
                 let params: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
@@ -515,14 +543,19 @@ impl OAuthSession {
         // The code must answer the authorization the caller started: the caller passes the state it kept from
         // step 1 (a web application, in the user's session), which must be pending here (and is then spent). The
         // state in a callback URL alone proves nothing: whoever made the link chose it.
-        let key = state.map(str::to_owned).ok_or_else(|| {
-            OAuthError::Config(
-                "GetOAuthAccessToken needs the State that GetOAuthAuthorizationURL returned, kept by the caller (a web \
-                 application keeps it in the user's session): it ties the code to the authorization that user started"
+        let key = match (state, headless) {
+            (Some(state), _) => state.to_owned(),
+            (None, true) => match returned_state {
+                Some(returned) => returned,
+                None => self.only_pending()?,
+            },
+            (None, false) => return Err(OAuthError::Config(
+                "GetOAuthAccessToken needs the State that GetOAuthAuthorizationURL returned, kept by the caller (a \
+                     web application keeps it in the user's session): it ties the code to the authorization that user \
+                     started"
                     .to_owned(),
-            )
-        })?;
-        let _flight = self.flight.lock().await;
+            )),
+        };
         let pending = {
             let _lock = self.store.lock().await?;
             let mut file = self.store.load()?.unwrap_or_default();
@@ -549,9 +582,33 @@ impl OAuthSession {
             ));
         }
         let granted = self.grants.exchange_code(&Secret::new(code), &callback, code_verifier.as_ref()).await?;
-        let current = self.save_granted(granted, None).await?;
-        self.set_cached(Some(current.clone()));
-        Ok(current.token_set())
+        self.save_granted(granted, None).await
+    }
+
+    /// The state of the one live pending authorization in the store (the headless flow with a bare code).
+    fn only_pending(&self) -> Result<String, OAuthError> {
+        let file = self.store.load()?.unwrap_or_default();
+        let now = now_secs();
+        let live: Vec<&String> = file
+            .pending
+            .iter()
+            .filter(|(_, p)| now.saturating_sub(p.created_at) < PENDING_LIFETIME_SECS)
+            .map(|(state, _)| state)
+            .collect();
+        match live.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(OAuthError::Config(format!(
+                "OAuthVerifier is set, but no authorization is in progress in OAuthSettingsLocation ({}): run \
+                 GetOAuthAuthorizationURL with this connection string first, open its URL, and set OAuthVerifier to \
+                 the code (or the whole URL) the browser is sent back with",
+                self.config.settings_location
+            ))),
+            _ => Err(OAuthError::Config(
+                "several authorizations are in progress in OAuthSettingsLocation: set OAuthVerifier to the whole \
+                 callback URL (with its state), not only its code"
+                    .to_owned(),
+            )),
+        }
     }
 
     /// `RefreshOAuthAccessToken`: refreshes with `refresh_token` (or the stored one), saves and returns the new

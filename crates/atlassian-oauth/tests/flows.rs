@@ -259,3 +259,47 @@ async fn refresh_mode_without_any_token_explains_what_is_missing() {
     let message = session(&options, Arc::new(NoBrowser)).authorize().await.unwrap_err().to_string();
     assert!(message.contains("InitiateOAuth=REFRESH needs a refresh token"), "{message}");
 }
+
+/// The callback URL the simulator's authorization server sends the browser to for `url` (auto-approved).
+async fn approve(url: &Url) -> Url {
+    let manual = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let answer = manual.get(url.clone()).send().await.unwrap();
+    Url::parse(answer.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+/// CData's headless flow: the authorization URL from `GetOAuthAuthorizationURL` is opened elsewhere, and the code
+/// it sends back is given as `OAuthVerifier`; the next connection exchanges it, saves the tokens, and later ones use
+/// them without the verifier.
+#[tokio::test]
+async fn oauth_verifier_completes_a_headless_login_on_cloud_and_data_center() {
+    for (config, tag) in [(SimConfig::cloud(), "cloud"), (SimConfig::data_center(), "dc")] {
+        let sim = Simulator::start(config.with_auto_approve()).await.unwrap();
+        let path = temp_store(&format!("headless-{tag}"));
+        let store = path.to_str().unwrap();
+        for (whole_url, run) in [(true, "url"), (false, "code")] {
+            let _ = std::fs::remove_file(&path);
+            let options = connection(&sim, "GETANDREFRESH", store, "");
+            let starter = session(&options, Arc::new(NoBrowser));
+            let request = starter.begin_authorization(None, None, None).await.unwrap();
+            let callback = approve(&request.url).await;
+            let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+            let verifier = if whole_url { callback.to_string() } else { code };
+            let extra = format!(";CallbackURL={};OAuthVerifier='{verifier}'", options.oauth.callback_url);
+            let with_verifier = connection(&sim, "GETANDREFRESH", store, &extra);
+            let tokens = session(&with_verifier, Arc::new(NoBrowser)).authorize().await.unwrap_or_else(|e| {
+                panic!("{tag} {run}: {e}");
+            });
+            assert!(!tokens.access_token.expose().is_empty());
+            // Saved: a connection without the verifier (and no browser) uses them.
+            let later = connection(&sim, "REFRESH", store, "");
+            let again = session(&later, Arc::new(NoBrowser)).authorize().await.unwrap();
+            assert_eq!(again.access_token.expose(), tokens.access_token.expose(), "{tag} {run}");
+        }
+        // No authorization in progress: the error says what to do first.
+        let _ = std::fs::remove_file(&path);
+        let stray = connection(&sim, "GETANDREFRESH", store, ";OAuthVerifier=some-code");
+        let message = session(&stray, Arc::new(NoBrowser)).authorize().await.unwrap_err().to_string();
+        assert!(message.contains("GetOAuthAuthorizationURL"), "{message}");
+        assert!(!message.contains("some-code"), "{message}");
+    }
+}

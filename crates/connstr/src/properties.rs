@@ -240,7 +240,7 @@ pub static PROPERTIES: &[PropertyInfo] = &[
         kind: ValueKind::Secret,
         default: "",
         used_by: UsedBy::Schemes(OAUTH),
-        description: "The authorization code returned to the callback URL, exchanged for tokens (web flow).",
+        description: "The authorization code returned to the callback URL (or that URL), exchanged for tokens when none are saved yet (headless flow).",
     },
     PropertyInfo {
         name: "Scope",
