@@ -82,6 +82,17 @@ impl ConfluenceFlightSql {
         }
     }
 
+    /// The flight of a metadata command, for a logged-in caller: its result schema, and the command as the ticket.
+    async fn metadata_info(
+        &self,
+        request: Request<FlightDescriptor>,
+        schema: &Schema,
+        command: Any,
+    ) -> Result<Response<FlightInfo>, Status> {
+        self.session(&request).await?;
+        flight_info(schema, command.encode_to_vec(), request.into_inner())
+    }
+
     /// A command of `session` for `sql`, with the server's statement timeout.
     fn command(&self, session: &Session, sql: &str) -> Command {
         let command = session.connection.command(sql);
@@ -98,24 +109,13 @@ impl ConfluenceFlightSql {
     /// Runs a statement (once per bound parameter row) and streams its batches. The first batch is read before
     /// answering, so that what fails at once (credentials, permissions, bad parameters) is the call's status.
     async fn execute(&self, session: Session, handle: StatementHandle) -> Result<Response<DoGetStream>, Status> {
-        let rows = handle.parameter_rows()?;
         let cancel = CancelHandle::new();
         let registration = handle
             .query_id
             .as_ref()
             .map(|id| Registration::new(self.running.clone(), id.clone(), session.principal.clone(), cancel.clone()));
-        let command = |row: Option<&ParameterRow>| -> Command {
-            let command = self.command(&session, &handle.sql).cancel_with(cancel.clone());
-            match row {
-                Some(row) => command.bind_row(row),
-                None => command,
-            }
-        };
-        let mut commands: VecDeque<Command> = if rows.is_empty() {
-            VecDeque::from([command(None)])
-        } else {
-            rows.iter().map(|row| command(Some(row))).collect()
-        };
+        let mut commands: VecDeque<Command> =
+            self.commands(&session, &handle)?.into_iter().map(|c| c.cancel_with(cancel.clone())).collect();
         let Some(first) = commands.pop_front() else { return Err(Status::internal("nothing to run")) };
         let mut first = first.execute_stream().await.map_err(|e| status(&e))?;
         let ready = match first.next().await {
@@ -150,18 +150,20 @@ impl ConfluenceFlightSql {
 
     /// Runs a statement that changes data, once per bound row, and returns the rows affected.
     async fn update(&self, session: &Session, handle: &StatementHandle) -> Result<i64, Status> {
-        let rows = handle.parameter_rows()?;
-        let runs: Vec<Option<&ParameterRow>> =
-            if rows.is_empty() { vec![None] } else { rows.iter().map(Some).collect() };
         let mut affected = 0u64;
-        for row in runs {
-            let mut command = self.command(session, &handle.sql);
-            if let Some(row) = row {
-                command = command.bind_row(row);
-            }
+        for command in self.commands(session, handle)? {
             affected += command.execute_non_query().await.map_err(|e| status(&e))?;
         }
         Ok(i64::try_from(affected).unwrap_or(i64::MAX))
+    }
+
+    /// The commands that run a statement: one per bound parameter row, or one when nothing is bound.
+    fn commands(&self, session: &Session, handle: &StatementHandle) -> Result<Vec<Command>, Status> {
+        let rows = handle.parameter_rows()?;
+        if rows.is_empty() {
+            return Ok(vec![self.command(session, &handle.sql)]);
+        }
+        Ok(rows.iter().map(|row| self.command(session, &handle.sql).bind_row(row)).collect())
     }
 
     /// The bound batches, their columns numbered in order when the statement's parameters are positional: Flight
@@ -320,9 +322,8 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetCatalogs,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = GetCatalogsBuilder::new().schema();
-        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &schema, query.as_any()).await
     }
 
     async fn get_flight_info_schemas(
@@ -330,9 +331,8 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetDbSchemas,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.clone().into_builder().schema();
-        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &schema, query.as_any()).await
     }
 
     async fn get_flight_info_tables(
@@ -340,9 +340,8 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetTables,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.clone().into_builder().schema();
-        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &schema, query.as_any()).await
     }
 
     async fn get_flight_info_table_types(
@@ -350,9 +349,8 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetTableTypes,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = query.into_builder().schema();
-        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &schema, query.as_any()).await
     }
 
     async fn get_flight_info_sql_info(
@@ -360,9 +358,8 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetSqlInfo,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = self.sql_info.schema();
-        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &schema, query.as_any()).await
     }
 
     async fn get_flight_info_primary_keys(
@@ -370,8 +367,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetPrimaryKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        flight_info(&metadata::primary_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &metadata::primary_keys_schema(), query.as_any()).await
     }
 
     async fn get_flight_info_exported_keys(
@@ -379,8 +375,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetExportedKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        flight_info(&metadata::foreign_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &metadata::foreign_keys_schema(), query.as_any()).await
     }
 
     async fn get_flight_info_imported_keys(
@@ -388,8 +383,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetImportedKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        flight_info(&metadata::foreign_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &metadata::foreign_keys_schema(), query.as_any()).await
     }
 
     async fn get_flight_info_cross_reference(
@@ -397,8 +391,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetCrossReference,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
-        flight_info(&metadata::foreign_keys_schema(), query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &metadata::foreign_keys_schema(), query.as_any()).await
     }
 
     async fn get_flight_info_xdbc_type_info(
@@ -406,9 +399,8 @@ impl FlightSqlService for ConfluenceFlightSql {
         query: CommandGetXdbcTypeInfo,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        self.session(&request).await?;
         let schema = self.xdbc.schema();
-        flight_info(&schema, query.as_any().encode_to_vec(), request.into_inner())
+        self.metadata_info(request, &schema, query.as_any()).await
     }
 
     async fn do_get_statement(
@@ -443,6 +435,7 @@ impl FlightSqlService for ConfluenceFlightSql {
             .into_iter()
             .map(|t| t.catalog)
             .collect();
+        catalogs.sort();
         catalogs.dedup();
         for catalog in catalogs {
             builder.append(catalog);
@@ -586,9 +579,7 @@ impl FlightSqlService for ConfluenceFlightSql {
         let batches = self.positional(&session, &handle.sql, batches).await?;
         let bound = handle.with_parameters(&batches)?;
         // The values are checked now (types, names), so a bad binding fails here rather than at execution.
-        if let Some(row) = bound.parameter_rows()?.first() {
-            session.connection.command(bound.sql.clone()).bind_row(row).describe().await.map_err(|e| status(&e))?;
-        }
+        self.describe(&session, &bound).await?;
         if let Some(id) = &bound.statement_id {
             self.bindings.insert(&session.principal, id, bound.clone());
         }

@@ -4,16 +4,18 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
 use crate::error::ServeError;
 
-/// The users a server in users mode accepts. `Debug` shows the names only.
+/// The users a server in users mode accepts. Cheap to clone (each login check takes a copy to a blocking thread).
+/// `Debug` shows the names only.
 #[derive(Clone, Default)]
 pub struct Users {
-    hashes: HashMap<String, String>,
+    hashes: Arc<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Users {
@@ -36,7 +38,8 @@ impl Users {
         if password.is_empty() {
             return Err(ServeError::Config(format!("the password of user {name} is empty")));
         }
-        self.hashes.insert(name.to_owned(), hash_password(password)?);
+        let hash = hash_password(password)?;
+        Arc::make_mut(&mut self.hashes).insert(name.to_owned(), hash);
         Ok(())
     }
 
@@ -44,7 +47,7 @@ impl Users {
     pub fn add_hash(&mut self, name: &str, hash: &str) -> Result<(), ServeError> {
         check_name(name).map_err(ServeError::Config)?;
         check_hash(hash).map_err(ServeError::Config)?;
-        self.hashes.insert(name.to_owned(), hash.to_owned());
+        Arc::make_mut(&mut self.hashes).insert(name.to_owned(), hash.to_owned());
         Ok(())
     }
 
@@ -64,7 +67,7 @@ impl Users {
             })?;
             check_name(name).map_err(error)?;
             check_hash(hash).map_err(error)?;
-            if users.hashes.insert(name.to_owned(), hash.to_owned()).is_some() {
+            if Arc::make_mut(&mut users.hashes).insert(name.to_owned(), hash.to_owned()).is_some() {
                 return Err(error(format!("user {name} is listed twice")));
             }
         }
