@@ -39,6 +39,6 @@ pub use validate::{
     DEFAULT_CALLBACK_URL, DEFAULT_CLOUD_SCOPES, DEFAULT_DATA_CENTER_SCOPES,
 };
 pub use values::{
-    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, OAuthVersion,
-    SpaceKey, UnknownChoice,
+    AuthScheme, CloudId, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation,
+    OAuthVersion, SpaceKey, UnknownChoice,
 };

@@ -13,7 +13,8 @@ use crate::grammar::ConnectionString;
 use crate::properties::{PropertyInfo, PROPERTIES};
 use crate::secret::{Secret, MASK};
 use crate::values::{
-    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, SpaceKey,
+    AuthScheme, CloudId, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation,
+    SpaceKey,
 };
 
 /// The settings of one connection: typed, validated, defaults filled in, secrets wrapped in [`Secret`].
@@ -61,6 +62,10 @@ pub struct ConnectionOptions {
     pub include_archived: bool,
     /// Allow UPDATE/DELETE without a WHERE clause pinning rows by id.
     pub allow_unbounded_writes: bool,
+    /// Refuse every write to Confluence.
+    pub read_only: bool,
+    /// What an UPDATE does on a concurrent edit.
+    pub conflict_policy: ConflictPolicy,
     /// An HTTP(S) or SOCKS proxy for every request.
     pub proxy_url: Option<ProxyUrl>,
     /// Extra certificate authorities to trust (a PEM file).
@@ -305,6 +310,8 @@ impl ConnectionOptions {
             "Spaces" => DisplayValue::List(self.spaces.iter().map(ToString::to_string).collect()),
             "IncludeArchived" => DisplayValue::Bool(self.include_archived),
             "AllowUnboundedWrites" => DisplayValue::Bool(self.allow_unbounded_writes),
+            "ReadOnly" => DisplayValue::Bool(self.read_only),
+            "ConflictPolicy" => text(self.conflict_policy),
             "ProxyUrl" => opt_text(self.proxy_url.as_ref()),
             "TrustedCaFile" => opt_text(self.trusted_ca_file.as_ref().map(|p| p.display())),
             "AllowInsecureHttp" => DisplayValue::Bool(self.allow_insecure_http),

@@ -2,7 +2,7 @@
 //! authentication schemes use each. `connstr-spec.md` documents exactly this table (a test keeps them in sync), and
 //! [`crate::options`] validates against it.
 
-use crate::values::{AuthScheme, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthVersion};
+use crate::values::{AuthScheme, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthVersion};
 
 /// The type of a property's value, which decides how it is validated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +117,8 @@ pub const DEPLOYMENTS: &[&str] = Deployment::WITH_AUTO;
 pub const OAUTH_VERSIONS: &[&str] = OAuthVersion::NAMES;
 /// Valid `LocalFiles` values.
 pub const LOCAL_FILES: &[&str] = LocalFiles::NAMES;
+/// Valid `ConflictPolicy` values.
+pub const CONFLICT_POLICIES: &[&str] = ConflictPolicy::NAMES;
 /// Valid `LogLevel` values.
 pub const LOG_LEVELS: &[&str] = LogLevel::NAMES;
 
@@ -321,6 +323,22 @@ pub static PROPERTIES: &[PropertyInfo] = &[
         default: "false",
         used_by: UsedBy::All,
         description: "Allow UPDATE and DELETE without a WHERE clause that pins the rows by id.",
+    },
+    PropertyInfo {
+        name: "ReadOnly",
+        synonyms: &[],
+        kind: ValueKind::Bool,
+        default: "false",
+        used_by: UsedBy::All,
+        description: "Refuse every INSERT, UPDATE and DELETE on Confluence's tables (and the procedures that write).",
+    },
+    PropertyInfo {
+        name: "ConflictPolicy",
+        synonyms: &[],
+        kind: ValueKind::Choice(CONFLICT_POLICIES),
+        default: "Fail",
+        used_by: UsedBy::All,
+        description: "What UPDATE does when a page changed since it was read: Fail (a conflict error naming both versions) or Retry (save over the newer version).",
     },
     PropertyInfo {
         name: "ProxyUrl",

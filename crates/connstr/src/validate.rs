@@ -14,8 +14,8 @@ use crate::options::{ConnectionOptions, OAuthOptions, ProxyUrl, ValueSource, War
 use crate::properties::{self, PropertyInfo, ValueKind, PROPERTIES};
 use crate::secret::Secret;
 use crate::values::{
-    AuthScheme, CloudId, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation, OAuthVersion,
-    SpaceKey, UnknownChoice,
+    AuthScheme, CloudId, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation,
+    OAuthVersion, SpaceKey, UnknownChoice,
 };
 
 /// Atlassian's Cloud authorization endpoint.
@@ -86,6 +86,8 @@ pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnS
         spaces: behaviour.spaces,
         include_archived: behaviour.include_archived,
         allow_unbounded_writes: behaviour.allow_unbounded_writes,
+        read_only: behaviour.read_only,
+        conflict_policy: behaviour.conflict_policy,
         proxy_url: behaviour.proxy_url,
         trusted_ca_file: behaviour.trusted_ca_file,
         allow_insecure_http: behaviour.allow_insecure_http,
@@ -258,6 +260,8 @@ struct Behaviour {
     spaces: Vec<SpaceKey>,
     include_archived: bool,
     allow_unbounded_writes: bool,
+    read_only: bool,
+    conflict_policy: ConflictPolicy,
     proxy_url: Option<ProxyUrl>,
     trusted_ca_file: Option<PathBuf>,
     allow_insecure_http: bool,
@@ -282,6 +286,7 @@ fn behaviour(given: &Given<'_>, problems: &mut Problems) -> Behaviour {
     let mut flag = |name: &'static str| problems.take(given.bool(name)).flatten().unwrap_or(false);
     let include_archived = flag("IncludeArchived");
     let allow_unbounded_writes = flag("AllowUnboundedWrites");
+    let read_only = flag("ReadOnly");
     let allow_insecure_http = flag("AllowInsecureHttp");
     let allow_session_settings = flag("AllowSessionSettings");
     let spaces = given.raw("Spaces").and_then(|pair| {
@@ -295,6 +300,8 @@ fn behaviour(given: &Given<'_>, problems: &mut Problems) -> Behaviour {
         spaces: spaces.unwrap_or_default(),
         include_archived,
         allow_unbounded_writes,
+        read_only,
+        conflict_policy: problems.take(given.choice::<ConflictPolicy>("ConflictPolicy")).flatten().unwrap_or_default(),
         proxy_url: problems.take(given.url("ProxyUrl")).flatten().map(ProxyUrl::new),
         trusted_ca_file: given.raw("TrustedCaFile").map(|pair| expand_home(pair.value.trim())),
         allow_insecure_http,

@@ -178,6 +178,19 @@ choice! {
     aliases {}
 }
 
+choice! {
+    /// What an `UPDATE` does when someone else saved the page since it was read (the `ConflictPolicy` property).
+    #[derive(Default)]
+    ConflictPolicy {
+        /// Stop with a conflict error naming the page and both versions (the default).
+        #[default]
+        Fail = "Fail",
+        /// Read the page again and save the statement's new values over the newer version (a few times at most).
+        Retry = "Retry",
+    }
+    aliases {}
+}
+
 /// Where OAuth tokens are kept between connections (the `OAuthSettingsLocation` property).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OAuthSettingsLocation {
