@@ -151,7 +151,8 @@ impl ConfluenceClient {
         self.send(Method::GET, url, None, scan).await
     }
 
-    /// Sends a request with an optional JSON body. Only idempotent methods are retried after 5xx or connection
+    /// Sends a request with an optional JSON body. Only idempotent methods (GET, HEAD, and PUT, which Confluence
+    /// version-checks) are retried after 5xx or connection
     /// failures; every method is retried after a 429 (the request was not processed). A URL outside the
     /// configured site is refused before anything is sent.
     pub async fn send(
@@ -166,7 +167,8 @@ impl ConfluenceClient {
             return Err(RestError::ForeignOrigin { link: redact_query(&url), expected: origin_of(&base) });
         }
         let inner = &self.inner;
-        let idempotent = matches!(method, Method::GET | Method::HEAD);
+        // A PUT of Confluence content names the version it creates, so repeating it cannot apply twice.
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT);
         let path = url.path().to_owned();
         let mut attempt = 0u32;
         let mut refreshed = false;
