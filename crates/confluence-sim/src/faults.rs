@@ -18,6 +18,9 @@ pub struct FaultRule {
     /// Which requests: a path prefix (`/wiki/api/v2/pages`) or `METHOD /route` (`GET /wiki/api/v2/pages/{id}`).
     /// Absent: every Confluence API request (not the OAuth endpoints).
     pub endpoint: Option<String>,
+    /// Let this many matching requests through untouched before the rule applies (e.g. `2` with `rate_5xx: 1.0`
+    /// on `PUT /wiki/api/v2/pages/{id}` fails the third page update and every one after it).
+    pub skip: u64,
     /// Added latency in milliseconds.
     pub latency_ms: u64,
     /// Up to this many more milliseconds, at random.
@@ -133,6 +136,9 @@ impl Faults {
                 continue;
             }
             state.seen += 1;
+            if state.seen <= state.rule.skip {
+                continue;
+            }
             let rule = &mut state.rule;
             let roll = |salt: u64| unit(mix(0xFA_17, &[state.seen, salt]));
             plan.delay += Duration::from_millis(rule.latency_ms);
@@ -194,6 +200,16 @@ mod tests {
             .filter(|_| faults.plan("/wiki/api/v2/spaces", "GET /wiki/api/v2/spaces", true).server_error.is_some())
             .count();
         assert!((400..600).contains(&errors), "{errors}");
+    }
+
+    #[test]
+    fn skip_lets_the_first_requests_through() {
+        let faults = Faults::default();
+        let endpoint = "PUT /wiki/api/v2/pages/{id}";
+        faults.set(vec![FaultRule { skip: 2, rate_5xx: 1.0, endpoint: Some(endpoint.into()), ..FaultRule::default() }]);
+        let fates: Vec<bool> =
+            (0..4).map(|_| faults.plan("/wiki/api/v2/pages/1", endpoint, true).server_error.is_some()).collect();
+        assert_eq!(fates, [false, false, true, true]);
     }
 
     #[test]

@@ -45,3 +45,4 @@ pub use dataset::Dataset;
 pub use faults::FaultRule;
 pub use metrics::{Counters, RequestRecord};
 pub use server::{SimError, SimHandle, SimInfo, Simulator};
+pub use store::{ContentUpdate, Store};

@@ -54,6 +54,8 @@ pub struct ContentUpdate {
     pub body: Option<String>,
     /// A new status.
     pub status: Option<String>,
+    /// A new parent page (pages only; in the same space).
+    pub parent_id: Option<u64>,
     /// The version message.
     pub message: String,
     /// Who saves it (user index).
@@ -257,6 +259,21 @@ impl Store {
         }
         if let Some(status) = update.status {
             content.status = status;
+        }
+        if let Some(parent) =
+            update.parent_id.filter(|p| content.kind == ContentKind::Page && content.parent_id != Some(*p))
+        {
+            let parent_page = self.content(parent).filter(|p| p.kind == ContentKind::Page && p.status == "current");
+            match parent_page {
+                Some(p) if p.space != content.space => {
+                    return Err(WriteError::BadRequest("A page cannot be moved to another space".to_owned()))
+                }
+                Some(_) if parent == id => {
+                    return Err(WriteError::BadRequest("A page cannot be its own parent".to_owned()))
+                }
+                Some(_) => content.parent_id = Some(parent),
+                None => return Err(WriteError::NotFound(format!("Cannot find parent page with id {parent}"))),
+            }
         }
         content.version = Version {
             number: update.version,

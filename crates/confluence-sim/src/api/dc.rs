@@ -16,7 +16,7 @@ use crate::api::common::{id_field, json_body, no_content, path_id, site_path, st
 use crate::api::json::{v1_content, v1_group, v1_space, v1_user, Expand};
 use crate::api::v1::{add_labels_to, labels_of, member_list, remove_label_from, search_response, space_list, v1_list};
 use crate::auth::Caller;
-use crate::dataset::model::{Content, ContentKind};
+use crate::dataset::model::{BodySource, Comment, Content, ContentKind, Version};
 use crate::errors::{ApiError, ErrorStyle};
 use crate::pagination::v1_window;
 use crate::params::Params;
@@ -123,6 +123,7 @@ async fn create_content(State(st): Shared, Extension(caller): Extension<Caller>,
     let kind = match str_field(&body, "type").unwrap_or("page") {
         "page" => ContentKind::Page,
         "blogpost" => ContentKind::BlogPost,
+        "comment" => return create_comment(&st, &caller, &body),
         other => return Err(ApiError::bad_request(STYLE, format!("Unsupported content type '{other}'"))),
     };
     let key = body
@@ -137,18 +138,73 @@ async fn create_content(State(st): Shared, Extension(caller): Extension<Caller>,
     let title = str_field(&body, "title")
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request(STYLE, "title is required"))?;
-    let parent_id =
-        match body.get("ancestors").and_then(Value::as_array).and_then(|a| a.last()).and_then(|a| id_field(a, "id")) {
-            Some(parent) => Some(parent),
-            None if kind == ContentKind::Page => space.homepage_id,
-            None => None,
-        };
+    let status = match str_field(&body, "status").unwrap_or("current") {
+        s @ ("current" | "draft") => s,
+        other => return Err(ApiError::bad_request(STYLE, format!("Invalid status '{other}': use current or draft"))),
+    };
+    let parent_id = match last_ancestor(&body) {
+        Some(parent) => Some(parent),
+        None if kind == ContentKind::Page => space.homepage_id,
+        None => None,
+    };
     let storage = storage_of(&body).unwrap_or_default();
     let content =
-        Content::created(kind, space.index, title.to_owned(), "current", parent_id, caller.user, st.now_ms(), storage);
+        Content::created(kind, space.index, title.to_owned(), status, parent_id, caller.user, st.now_ms(), storage);
     let created = st.store.create_content(content).map_err(write_error)?;
     let expand = Expand::parse(vec!["space".into(), "version".into(), "body.storage".into()]);
     Ok(Json(v1_content(&st, &created, &expand)).into_response())
+}
+
+/// The id of the last of a body's `ancestors` (the parent).
+fn last_ancestor(body: &Value) -> Option<u64> {
+    body.get("ancestors").and_then(Value::as_array).and_then(|a| a.last()).and_then(|a| id_field(a, "id"))
+}
+
+/// `POST /rest/api/content` with `type: comment`: on the `container` (a page or blog post), a reply when
+/// `ancestors` names a comment.
+fn create_comment(st: &SimState, caller: &Caller, body: &Value) -> ApiResult {
+    let parent_comment = last_ancestor(body);
+    let container = match (body.get("container").and_then(|c| id_field(c, "id")), parent_comment) {
+        (Some(id), _) => id,
+        (None, Some(parent)) => st
+            .store
+            .comment(parent)
+            .map(|c| c.container_id)
+            .ok_or_else(|| ApiError::not_found(STYLE, format!("No comment found with id: {parent}")))?,
+        (None, None) => return Err(ApiError::bad_request(STYLE, "container is required for a comment")),
+    };
+    if let Some(parent) = parent_comment {
+        match st.store.comment(parent) {
+            Some(p) if p.container_id == container => {}
+            Some(_) => return Err(ApiError::bad_request(STYLE, "The parent comment is on other content")),
+            None => return Err(ApiError::not_found(STYLE, format!("No comment found with id: {parent}"))),
+        }
+    }
+    let value = storage_of(body).ok_or_else(|| ApiError::bad_request(STYLE, "body.storage is required"))?;
+    let now = st.now_ms();
+    let comment = Comment {
+        id: 0,
+        kind: ContentKind::FooterComment,
+        container_id: container,
+        on_blogpost: false,
+        parent_comment_id: parent_comment,
+        title: String::new(),
+        status: "current".to_owned(),
+        author: caller.user,
+        created_ms: now,
+        version: Version { number: 1, created_ms: now, message: String::new(), minor_edit: false, author: caller.user },
+        body: BodySource::Stored(value),
+        resolution: None,
+    };
+    let created = st.store.create_comment(comment).map_err(write_error)?;
+    let json = serde_json::json!({
+        "id": created.id.to_string(),
+        "type": "comment",
+        "status": created.status,
+        "title": created.title,
+        "container": {"id": created.container_id.to_string(), "type": if created.on_blogpost { "blogpost" } else { "page" }},
+    });
+    Ok(Json(json).into_response())
 }
 
 async fn update_content(
@@ -169,6 +225,7 @@ async fn update_content(
                 title: str_field(&body, "title").map(str::to_owned),
                 body: storage_of(&body),
                 status: None,
+                parent_id: last_ancestor(&body),
                 message,
                 author: caller.user,
                 now_ms: st.now_ms(),
@@ -180,6 +237,11 @@ async fn update_content(
 }
 
 async fn delete_content(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let comment = path_id(&id, STYLE, "content").ok().and_then(|n| st.store.comment(n));
+    if let Some(comment) = comment.filter(|c| c.status == "current") {
+        st.store.delete_comment(comment.id).map_err(write_error)?;
+        return Ok(no_content());
+    }
     let content = find(&st, &id)?;
     let purge = Params::parse(uri.query()).get("status") == Some("trashed");
     st.store.delete_content(content.id, purge).map_err(write_error)?;

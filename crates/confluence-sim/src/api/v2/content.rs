@@ -243,6 +243,7 @@ pub(super) fn update_content(st: &SimState, caller: &Caller, id: &str, bytes: &[
                 title: str_field(&body, "title").map(str::to_owned),
                 body: storage_value(&body)?,
                 status,
+                parent_id: id_field(&body, "parentId"),
                 message,
                 author: caller.user,
                 now_ms: st.now_ms(),
