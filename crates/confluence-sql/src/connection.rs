@@ -32,6 +32,7 @@ use crate::procedures::oauth::{OAuthContext, SPECS};
 use crate::procedures::rewrite::rewrite;
 use crate::provider::ConfluenceTable;
 use crate::tables::ALL;
+use crate::write::WriteSettings;
 
 /// Stands in for a Cloud site id that OAuth has not discovered yet (never sent: `authorize` replaces it first).
 const UNKNOWN_CLOUD_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -258,7 +259,8 @@ impl Connection {
             .with_information_schema(true)
             .with_target_partitions(options.max_concurrency.max(1));
         let policy = SqlPolicy { local_files: options.local_files, session_settings: options.allow_session_settings };
-        let mut state = SessionStateBuilder::new().with_config(config).with_default_features();
+        let mut state =
+            crate::write::with_write_support(SessionStateBuilder::new().with_config(config).with_default_features());
         if !policy.allows_file_formats() {
             // Not only refused by the policy: without the file formats, no plan can read a local file at all.
             state = state.with_table_factories(HashMap::new());
@@ -268,7 +270,8 @@ impl Connection {
         let spaces: Vec<String> = options.spaces.iter().map(|s| s.to_string()).collect();
         let mut tables: Vec<(&'static str, Arc<dyn TableProvider>)> = Vec::new();
         for table in ALL {
-            let provider = ConfluenceTable::new(*table, context.clone(), spaces.clone(), options.page_size);
+            let provider = ConfluenceTable::new(*table, context.clone(), spaces.clone(), options.page_size)
+                .with_write_settings(WriteSettings::from_options(&options));
             tables.push((table.name(), Arc::new(provider)));
         }
         session.register_catalog("confluence", Arc::new(ConfluenceCatalog::new(&tables)?));

@@ -96,6 +96,23 @@ pub enum ErrorKind {
 }
 
 impl SqlError {
+    /// The write that stopped halfway (or before its first row), with the rows written and not written, when this
+    /// error is one.
+    pub fn write_failure(&self) -> Option<&crate::write::WriteFailure> {
+        fn find(error: &DataFusionError) -> Option<&crate::write::WriteFailure> {
+            match error {
+                DataFusionError::External(inner) => inner.downcast_ref::<crate::write::WriteFailure>(),
+                DataFusionError::Context(_, inner) => find(inner),
+                DataFusionError::Shared(inner) => find(inner),
+                _ => None,
+            }
+        }
+        match self {
+            SqlError::Query(error) => find(error),
+            _ => None,
+        }
+    }
+
     /// Which kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -125,6 +142,15 @@ fn rest_kind(error: &RestError) -> ErrorKind {
     }
 }
 
+fn write_kind(failure: &crate::write::WriteFailure) -> ErrorKind {
+    use crate::write::RowFailure;
+    match &failure.reason {
+        RowFailure::Rest(error) => rest_kind(error),
+        RowFailure::Conflict { .. } => ErrorKind::Conflict,
+        RowFailure::Invalid(_) => ErrorKind::InvalidSql,
+    }
+}
+
 fn oauth_kind(error: &atlassian_oauth::OAuthError) -> ErrorKind {
     use atlassian_oauth::OAuthError;
     match error {
@@ -140,6 +166,8 @@ fn query_kind(error: &DataFusionError) -> ErrorKind {
         DataFusionError::External(inner) => {
             if let Some(e) = inner.downcast_ref::<RestError>() {
                 rest_kind(e)
+            } else if let Some(e) = inner.downcast_ref::<crate::write::WriteFailure>() {
+                write_kind(e)
             } else if let Some(e) = inner.downcast_ref::<SqlError>() {
                 e.kind()
             } else if let Some(e) = inner.downcast_ref::<atlassian_oauth::OAuthError>() {

@@ -57,6 +57,7 @@ mod provider;
 mod reader;
 mod spec;
 mod tables;
+mod write;
 
 pub use catalog::{register, ConfluenceCatalog};
 pub use columns::DESCRIPTION;
@@ -66,6 +67,7 @@ pub use error::{ErrorKind, SqlError};
 pub use parameters::{Parameter, ParameterRow};
 pub use policy::SqlPolicy;
 pub use reader::{BatchStream, CancelHandle, ColumnIndex, DataReader, FromSql};
+pub use write::{with_write_support, RowFailure, WriteFailure, WriteSettings};
 
 /// Re-exported so that users name the same versions the driver uses.
 pub use confluence_rest::RetryPolicy;
@@ -96,5 +98,9 @@ pub mod internals {
     /// The tables.
     pub mod tables {
         pub use crate::tables::{ALL, CQL_TABLE};
+    }
+    /// What each table takes in writes.
+    pub mod write {
+        pub use crate::write::target::Entity;
     }
 }

@@ -9,6 +9,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
@@ -17,6 +18,9 @@ use crate::exec::{ConfluenceScanExec, ScanContext};
 use crate::plan::classify::classify;
 use crate::plan::{plan, ScanInput, ScanOptions, ScanPlan};
 use crate::spec::{Table, TableSpec};
+use crate::write::exec::{WriteExec, WriteOperation};
+use crate::write::target::Entity;
+use crate::write::WriteSettings;
 
 /// A Confluence table registered in a session.
 #[derive(Debug)]
@@ -27,6 +31,7 @@ pub struct ConfluenceTable {
     spaces: Vec<String>,
     page_size: Option<u32>,
     user_cql: Option<CqlQuery>,
+    writes: WriteSettings,
 }
 
 impl ConfluenceTable {
@@ -34,7 +39,33 @@ impl ConfluenceTable {
     pub fn new(table: Table, context: Arc<ScanContext>, spaces: Vec<String>, page_size: Option<u32>) -> Self {
         // The schema is the table's; the requests and JSON paths are those of the connection's product.
         let schema = schema_of(table.cloud.columns);
-        ConfluenceTable { table, schema, context, spaces, page_size, user_cql: None }
+        ConfluenceTable { table, schema, context, spaces, page_size, user_cql: None, writes: WriteSettings::default() }
+    }
+
+    /// The same table with the connection's rules for writes.
+    pub fn with_write_settings(mut self, writes: WriteSettings) -> Self {
+        self.writes = writes;
+        self
+    }
+
+    /// The connection's rules for writes.
+    pub fn write_settings(&self) -> WriteSettings {
+        self.writes
+    }
+
+    /// The table's name.
+    pub fn name(&self) -> &'static str {
+        self.table.name()
+    }
+
+    /// The connection's scan context (client, space directory).
+    pub fn context(&self) -> &Arc<ScanContext> {
+        &self.context
+    }
+
+    /// The `Spaces` restriction.
+    pub fn spaces(&self) -> &[String] {
+        &self.spaces
     }
 
     /// The same table searching with a user's CQL (the `cql` table function).
@@ -111,4 +142,48 @@ impl TableProvider for ConfluenceTable {
         }
         Ok(Arc::new(ConfluenceScanExec::new(plan, columns, schema, client.clone(), self.context.clone())))
     }
+
+    /// `INSERT INTO` (and `INSERT ... SELECT`): each row the input produces is created, in order.
+    async fn insert_into(
+        &self,
+        _state: &dyn Session,
+        input: Arc<dyn ExecutionPlan>,
+        insert_op: InsertOp,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let name = self.name();
+        if self.writes.read_only {
+            return Err(crate::write::node::read_only("INSERT INTO", name));
+        }
+        let entity = Entity::of_table(name).ok_or_else(|| crate::write::node::not_writable("INSERT INTO", name))?;
+        if insert_op != InsertOp::Append {
+            return Err(DataFusionError::Plan(format!(
+                "INSERT {insert_op} is not supported on {name}: Confluence's tables take plain INSERT INTO"
+            )));
+        }
+        self.spec()?;
+        Ok(Arc::new(WriteExec::new(self, entity, WriteOperation::Insert, input)))
+    }
+
+    /// Reached only in a session without the driver's write support: DataFusion would hand over only the filters
+    /// it finds on the scan, which can select more rows than the `WHERE` does, so nothing is deleted this way.
+    async fn delete_from(&self, _state: &dyn Session, _filters: Vec<Expr>) -> Result<Arc<dyn ExecutionPlan>> {
+        Err(no_write_support("DELETE"))
+    }
+
+    /// See [`ConfluenceTable::delete_from`].
+    async fn update(
+        &self,
+        _state: &dyn Session,
+        _assignments: Vec<(String, Expr)>,
+        _filters: Vec<Expr>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Err(no_write_support("UPDATE"))
+    }
+}
+
+fn no_write_support(verb: &str) -> DataFusionError {
+    DataFusionError::Plan(format!(
+        "{verb} on a Confluence table needs the driver's write support in the session: run it through \
+         confluence_sql::Connection, or build your SessionState with confluence_sql::with_write_support"
+    ))
 }
