@@ -205,6 +205,14 @@ impl Authenticator {
         }
     }
 
+    /// Whether the server's connection string says `ReadOnly=true` (every client's writes are refused).
+    pub fn read_only(&self) -> bool {
+        match &self.mode {
+            Authentication::Users { connection, .. } => connection.options().read_only,
+            Authentication::PassThrough { site, .. } => site.read_only,
+        }
+    }
+
     /// The session of a call's `authorization` header.
     pub async fn session(&self, metadata: &MetadataMap, peer: Option<IpAddr>) -> Result<Session, Status> {
         match Credential::from_metadata(metadata)? {

@@ -135,14 +135,14 @@ pub(crate) async fn primary_keys(
     RecordBatch::try_new(primary_keys_schema(), columns).map_err(|e| SqlError::Usage(e.to_string()))
 }
 
-/// The answers to `GetSqlInfo`.
-pub(crate) fn sql_info() -> Result<SqlInfoData, FlightError> {
+/// The answers to `GetSqlInfo`; `read_only` when the server's connection string sets `ReadOnly=true`.
+pub(crate) fn sql_info(read_only: bool) -> Result<SqlInfoData, FlightError> {
     let mut info = SqlInfoDataBuilder::new();
     // The server.
     info.append(SqlInfo::FlightSqlServerName, "confluence-sql");
     info.append(SqlInfo::FlightSqlServerVersion, env!("CARGO_PKG_VERSION"));
     info.append(SqlInfo::FlightSqlServerArrowVersion, "1.5");
-    info.append(SqlInfo::FlightSqlServerReadOnly, true);
+    info.append(SqlInfo::FlightSqlServerReadOnly, read_only);
     info.append(SqlInfo::FlightSqlServerSql, true);
     info.append(SqlInfo::FlightSqlServerSubstrait, false);
     info.append(SqlInfo::FlightSqlServerTransaction, 0i32);
@@ -409,7 +409,7 @@ mod tests {
         let types = xdbc_type_info().unwrap().record_batch(None).unwrap();
         assert_eq!(types.num_rows(), 7);
         assert_eq!(bits(&[0, 2]), 0b101);
-        assert!(sql_info().unwrap().record_batch(None).unwrap().num_rows() > 80);
+        assert!(sql_info(false).unwrap().record_batch(None).unwrap().num_rows() > 80);
         assert_eq!(table_type("BASE TABLE"), "TABLE");
         assert_eq!(no_foreign_keys().num_rows(), 0);
     }

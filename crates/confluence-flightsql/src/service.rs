@@ -60,9 +60,10 @@ impl ConfluenceFlightSql {
         timeout: Option<std::time::Duration>,
     ) -> Result<ConfluenceFlightSql, crate::ServeError> {
         let broken = |e: &dyn std::fmt::Display| crate::ServeError::Config(format!("server metadata: {e}"));
+        let read_only = auth.read_only();
         Ok(ConfluenceFlightSql {
             auth,
-            sql_info: Arc::new(metadata::sql_info().map_err(|e| broken(&e))?),
+            sql_info: Arc::new(metadata::sql_info(read_only).map_err(|e| broken(&e))?),
             xdbc: Arc::new(metadata::xdbc_type_info().map_err(|e| broken(&e))?),
             running: Arc::default(),
             bindings: Bindings::default(),

@@ -457,3 +457,49 @@ async fn tls_serves_grpc_over_tls() {
     }
     server.shutdown().await.unwrap();
 }
+
+/// The value of one `GetSqlInfo` item that is a boolean.
+async fn sql_info_flag(client: &mut FlightSqlServiceClient<Channel>, item: SqlInfo) -> bool {
+    let info = client.get_sql_info(vec![item]).await.unwrap();
+    let batches = fetch(client, info).await.unwrap();
+    let union = batches[0].column(1).as_any().downcast_ref::<confluence_sql::datafusion::arrow::array::UnionArray>();
+    let value = union.expect("a union of values").value(0);
+    value.as_boolean().value(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_clients_write_by_the_same_rules_and_a_read_only_server_says_so() {
+    let sim = simulator().await;
+    let server = users_server(&sim).await;
+    let mut client = logged_in(&server).await;
+    assert!(!sql_info_flag(&mut client, SqlInfo::FlightSqlServerReadOnly).await);
+    let id = single_i64(&query(&mut client, "SELECT min(id) FROM pages WHERE status = 'current'").await.unwrap());
+    let updated = client
+        .execute_update(format!("UPDATE pages SET version_message = 'via flight' WHERE id = {id}"), None)
+        .await
+        .unwrap();
+    assert_eq!(updated, 1);
+    assert_eq!(sim.store().content(id as u64).unwrap().version.message, "via flight");
+    // The rules hold for remote clients: an unpinned UPDATE is refused.
+    let (status, message) =
+        code(client.execute_update("UPDATE pages SET title = 'x'".to_owned(), None).await.unwrap_err());
+    assert_eq!(status, Code::PermissionDenied, "{message}");
+    assert!(message.contains("AllowUnboundedWrites"), "{message}");
+
+    let options =
+        remote_options(ConnectionOptions::parse(&format!("{};ReadOnly=true", sim.info().connection_string)).unwrap());
+    let mut users = Users::new();
+    users.add_password(USER, PASSWORD).unwrap();
+    let connection = Connection::builder().options(options).build().unwrap();
+    let read_only = FlightSqlServer::start(Authentication::users(users, connection).unwrap(), local()).await.unwrap();
+    let mut client = logged_in(&read_only).await;
+    assert!(sql_info_flag(&mut client, SqlInfo::FlightSqlServerReadOnly).await);
+    let (status, message) = code(
+        client
+            .execute_update(format!("INSERT INTO labels (page_id, name) VALUES ({id}, 'x')"), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, Code::PermissionDenied, "{message}");
+    assert!(message.contains("ReadOnly=true"), "{message}");
+}
