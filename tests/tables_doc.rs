@@ -4,6 +4,7 @@
 use confluence_sql::internals::columns::Source;
 use confluence_sql::internals::spec::{CqlKind, Endpoint, ParamValue, SpaceScope, Table, TableSpec};
 use confluence_sql::internals::tables::{ALL, CQL_TABLE};
+use confluence_sql::internals::write::Entity;
 use confluence_sql_tests::repo_root;
 
 const HEADER: &str = "# Tables
@@ -121,6 +122,7 @@ fn render_table(table: &Table) -> String {
         ));
     }
     out.push_str(&spaces_note(spec));
+    out.push_str(&writes_note(spec.name));
     match table.data_center {
         Ok(dc) if !std::ptr::eq(dc, spec) => {
             let Endpoint::V1 { path, max_limit } = dc.endpoint else { return out };
@@ -158,6 +160,23 @@ fn render_table(table: &Table) -> String {
         Err(gap) => out.push_str(&format!("\nCloud only: {gap}.\n")),
     }
     out
+}
+
+/// What the table takes in `INSERT`, `UPDATE` and `DELETE` (docs/writes.md has the details).
+fn writes_note(table: &str) -> String {
+    let Some(entity) = Entity::of_table(table) else { return String::new() };
+    let names = |columns: &[&str]| columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let (update, pinned) = if entity.updatable().is_empty() {
+        ("no `UPDATE`".to_owned(), "`DELETE` needs")
+    } else {
+        (format!("`UPDATE ... SET` {}", names(entity.updatable())), "`UPDATE` and `DELETE` need")
+    };
+    format!(
+        "\nWrites ([writes.md](writes.md)): `INSERT` gives {}; {update}; `DELETE`. {pinned} a `WHERE` that pins \
+         `{}` unless `AllowUnboundedWrites=true`.\n",
+        names(entity.insertable()),
+        entity.key()
+    )
 }
 
 /// How the table keeps to the `Spaces` connection property.
