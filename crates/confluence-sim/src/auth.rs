@@ -157,6 +157,12 @@ pub fn required_scopes(deployment: SimDeployment, method: &str, route: &str) -> 
         ("GET", "/rest/api/audit") => &["read:audit-log:confluence", "manage:confluence-configuration"],
         ("GET", r) if r.starts_with("/rest/api/space") => &["read:confluence-space.summary", "read:space:confluence"],
         ("POST" | "DELETE", r) if r.contains("/label") => &["write:label:confluence", "write:confluence-content"],
+        ("POST" | "PUT", r) if r.contains("/child/attachment") => {
+            &["write:attachment:confluence", "write:confluence-file"]
+        }
+        ("GET", r) if r.starts_with("/download/attachments") => {
+            &["read:attachment:confluence", "readonly:content.attachment:confluence"]
+        }
         _ => return None,
     };
     Some(scopes)

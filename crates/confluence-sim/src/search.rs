@@ -200,8 +200,8 @@ pub fn search(state: &SimState, query: &CqlQuery, include_archived_spaces: bool)
                 candidates.push(Hit::Content(c));
             } else if let Some(c) = state.store.comment(id) {
                 candidates.push(Hit::Comment(c));
-            } else if let Some((ContentKind::Attachment, i)) = data.decode_content_id(id) {
-                candidates.push(Hit::Attachment(data.attachment(i)));
+            } else if let Some(a) = state.store.attachment(id) {
+                candidates.push(Hit::Attachment(a));
             }
         }
     } else {

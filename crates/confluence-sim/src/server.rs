@@ -85,12 +85,18 @@ impl Simulator {
         let listener =
             TcpListener::bind(config.bind).await.map_err(|source| SimError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: config.bind, source })?;
+        // Cloud's media service (attachment downloads) is another origin, as api.media.atlassian.com is.
+        let media_bind = SocketAddr::new(config.bind.ip(), 0);
+        let media_listener =
+            TcpListener::bind(media_bind).await.map_err(|source| SimError::Bind { addr: media_bind, source })?;
+        let media_addr = media_listener.local_addr().map_err(|source| SimError::Bind { addr: media_bind, source })?;
         let creds = &config.credentials;
         let dataset = Dataset::new(config.seed, config.size, &creds.email, &creds.username);
         let oauth = &config.oauth;
         let state = Arc::new(SimState {
             store: Store::new(dataset),
             base_url: format!("http://{addr}"),
+            media_url: format!("http://{media_addr}"),
             metrics: Metrics::default(),
             faults: Faults::default(),
             tokens: TokenRegistry::new(
@@ -104,12 +110,22 @@ impl Simulator {
         });
         state.faults.set(state.config.faults.clone());
         let app = router(state.clone());
+        let media_app = crate::api::attachments::media_routes().with_state(state.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (media_stop_tx, media_stop_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            let media = tokio::spawn(async move {
+                let serve = axum::serve(media_listener, media_app).with_graceful_shutdown(async move {
+                    let _ = media_stop_rx.await;
+                });
+                let _ = serve.await;
+            });
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = stop_rx.await;
+                let _ = media_stop_tx.send(());
             });
             let _ = serve.await;
+            let _ = media.await;
         });
         Ok(SimHandle { state, addr, stop: Some(stop_tx), task: Some(task) })
     }
@@ -282,13 +298,17 @@ pub(crate) fn sim_info(state: &SimState) -> SimInfo {
 fn router(state: Arc<SimState>) -> Router {
     let api = match state.config.deployment {
         SimDeployment::Cloud => {
-            let wiki = crate::api::v2::routes().merge(crate::api::v1::routes());
+            let wiki = crate::api::v2::routes()
+                .merge(crate::api::v1::routes())
+                .merge(crate::api::attachments::routes(SimDeployment::Cloud));
             Router::new()
                 .merge(wiki.clone())
                 .nest("/ex/confluence/{cloudid}", wiki)
                 .merge(crate::oauth::cloud::routes())
         }
-        SimDeployment::DataCenter => crate::api::dc::routes().merge(crate::oauth::dc::routes()),
+        SimDeployment::DataCenter => crate::api::dc::routes()
+            .merge(crate::api::attachments::routes(SimDeployment::DataCenter))
+            .merge(crate::oauth::dc::routes()),
     };
     let api = api.route_layer(middleware::from_fn_with_state(state.clone(), pipeline));
     Router::new().merge(api).merge(crate::control::routes()).with_state(state)
@@ -305,7 +325,7 @@ pub(crate) fn split_gateway(path: &str) -> Option<(&str, &str)> {
 
 /// Whether a path is part of the Confluence REST API (as opposed to the authorization servers).
 fn is_api_path(path: &str) -> bool {
-    path.starts_with("/wiki/") || path.starts_with("/rest/api")
+    path.starts_with("/wiki/") || path.starts_with("/rest/api") || path.starts_with("/download/")
 }
 
 async fn pipeline(State(state): State<Arc<SimState>>, mut request: Request, next: Next) -> Response {

@@ -17,6 +17,8 @@ pub struct SimState {
     pub store: Store,
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
+    /// The media service (Cloud attachment downloads): `http://127.0.0.1:<another port>`.
+    pub media_url: String,
     /// Counters and request log.
     pub metrics: Metrics,
     /// Active fault rules.

@@ -77,6 +77,10 @@ struct Overlay {
     created_comments: BTreeSet<u64>,
     /// Label names that are not in the generated vocabulary, with their ids.
     extra_labels: BTreeMap<String, u64>,
+    /// Attachments uploaded, or given a new version, through the API, by id.
+    attachments: BTreeMap<u64, Attachment>,
+    /// The bytes of those attachments.
+    attachment_bytes: HashMap<u64, Vec<u8>>,
     next_id: u64,
 }
 
@@ -451,7 +455,8 @@ impl Store {
 
     // ---- attachments and tasks ----
 
-    /// Attachments, ids ascending after `after`; only those on `page` when given.
+    /// Attachments, ids ascending after `after`; only those on `page` when given. Generated ones first (with
+    /// their uploaded versions), then those uploaded through the API (whose ids are larger).
     pub fn scan_attachments(&self, page: Option<u64>, after: Option<u64>, limit: usize) -> Vec<Attachment> {
         let run = match page.and_then(|id| self.data.decode_content_id(id)) {
             Some((ContentKind::Page, p)) => self.data.attachments_of_page(p),
@@ -459,7 +464,94 @@ impl Store {
             _ => 0..self.data.attachment_count(),
         };
         let first = after.map_or(0, |a| a.saturating_sub(ATTACHMENT_BASE).saturating_add(1));
-        (run.start.max(first)..run.end).take(limit).map(|i| self.data.attachment(i)).collect()
+        let overlay = self.read();
+        let generated = (run.start.max(first)..run.end).map(|i| {
+            let id = ATTACHMENT_BASE + i;
+            overlay.attachments.get(&id).cloned().unwrap_or_else(|| self.data.attachment(i))
+        });
+        let uploaded = overlay
+            .attachments
+            .range(CREATED_BASE.max(after.map_or(0, |a| a + 1))..)
+            .map(|(_, a)| a.clone())
+            .filter(|a| page.is_none_or(|p| a.page_id == p));
+        generated.chain(uploaded).take(limit).collect()
+    }
+
+    /// An attachment by its numeric id.
+    pub fn attachment(&self, id: u64) -> Option<Attachment> {
+        if let Some(a) = self.read().attachments.get(&id) {
+            return Some(a.clone());
+        }
+        match self.data.decode_content_id(id)? {
+            (ContentKind::Attachment, i) => Some(self.data.attachment(i)),
+            _ => None,
+        }
+    }
+
+    /// An attachment's bytes: those uploaded, or, for a generated one, its file size of text naming it.
+    pub fn attachment_bytes(&self, attachment: &Attachment) -> Vec<u8> {
+        if let Some(bytes) = self.read().attachment_bytes.get(&attachment.id) {
+            return bytes.clone();
+        }
+        let line = format!("{} version {}\n", attachment.title, attachment.version.number);
+        line.bytes().cycle().take(attachment.file_size as usize).collect()
+    }
+
+    /// Uploads `bytes` as `file_name` on page `page_id`: a new attachment, or, when the page has one of that name
+    /// and `new_version` is set, its next version (without it, the name is taken: an error, as Confluence's POST).
+    #[allow(clippy::too_many_arguments)]
+    pub fn upload_attachment(
+        &self,
+        page_id: u64,
+        file_name: &str,
+        media_type: &'static str,
+        bytes: Vec<u8>,
+        comment: String,
+        author: usize,
+        now_ms: i64,
+        new_version: bool,
+    ) -> Result<Attachment, WriteError> {
+        self.content(page_id)
+            .filter(|c| c.kind == ContentKind::Page && c.status == "current")
+            .ok_or_else(|| WriteError::NotFound(format!("No content found with id: ContentId{{id={page_id}}}")))?;
+        let existing =
+            self.scan_attachments(Some(page_id), None, usize::MAX).into_iter().find(|a| a.title == file_name);
+        let version =
+            |number: u32| Version { number, created_ms: now_ms, message: String::new(), minor_edit: false, author };
+        let mut overlay = self.write();
+        let attachment = match existing {
+            Some(_) if !new_version => {
+                return Err(WriteError::BadRequest(format!(
+                    "Cannot add a new attachment with same file name as an existing attachment: {file_name}"
+                )))
+            }
+            Some(mut a) => {
+                a.version = version(a.version.number + 1);
+                a.file_size = bytes.len() as u64;
+                a.media_type = media_type;
+                a.comment = comment;
+                a
+            }
+            None => {
+                let id = overlay.next_id;
+                overlay.next_id += 1;
+                Attachment {
+                    id,
+                    page_id,
+                    title: file_name.to_owned(),
+                    media_type,
+                    file_size: bytes.len() as u64,
+                    comment,
+                    file_id: format!("{:032x}", crate::hash::mix(id, &[page_id, now_ms as u64])),
+                    created_ms: now_ms,
+                    version: version(1),
+                    status: "current",
+                }
+            }
+        };
+        overlay.attachment_bytes.insert(attachment.id, bytes);
+        overlay.attachments.insert(attachment.id, attachment.clone());
+        Ok(attachment)
     }
 
     /// Tasks, ids ascending after `after`, kept by `keep`.

@@ -13,7 +13,7 @@ use axum::{Extension, Json, Router};
 use serde_json::Value;
 
 use crate::api::common::{id_field, json_body, no_content, path_id, site_path, str_field, version_of};
-use crate::api::json::{v1_content, v1_group, v1_space, v1_user, Expand};
+use crate::api::json::{v1_attachment, v1_content, v1_group, v1_space, v1_user, Expand};
 use crate::api::v1::{add_labels_to, labels_of, member_list, remove_label_from, search_response, space_list, v1_list};
 use crate::auth::Caller;
 use crate::dataset::model::{BodySource, Comment, Content, ContentKind, Version};
@@ -91,6 +91,10 @@ fn find(st: &SimState, id: &str) -> Result<Content, ApiError> {
 
 async fn get_content(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
     let params = Params::parse(uri.query());
+    let numeric = id.strip_prefix("att").unwrap_or(&id).parse::<u64>().ok();
+    if let Some(attachment) = numeric.and_then(|n| st.store.attachment(n)) {
+        return Ok(Json(v1_attachment(&st, &attachment, &Expand::parse(params.list("expand")))).into_response());
+    }
     let content = find(&st, &id)?;
     if content.status == "trashed" && params.get("status") != Some("trashed") {
         return Err(ApiError::not_found(STYLE, format!("No content found with id: ContentId{{id={id}}}")));

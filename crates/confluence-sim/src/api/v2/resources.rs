@@ -58,10 +58,7 @@ pub(super) async fn get_attachment(State(st): Shared, Path(id): Path<String>) ->
     let attachment = numeric
         .parse::<u64>()
         .ok()
-        .and_then(|n| match st.store.data.decode_content_id(n) {
-            Some((ContentKind::Attachment, i)) => Some(st.store.data.attachment(i)),
-            _ => None,
-        })
+        .and_then(|n| st.store.attachment(n))
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No attachment found with id {id}")))?;
     Ok(Json(v2_attachment(&st, &attachment)).into_response())
 }
