@@ -162,13 +162,106 @@ impl ConfluenceClient {
         body: Option<&serde_json::Value>,
         scan: Option<&RequestMetrics>,
     ) -> Result<Response, RestError> {
+        let payload = match body {
+            Some(json) => Payload::Json(json),
+            None => Payload::Empty,
+        };
+        self.send_payload(method, url, payload, false, scan).await
+    }
+
+    /// Uploads a file as `multipart/form-data` (a `file` part, and a `comment` part when given) with the
+    /// `X-Atlassian-Token: no-check` header Confluence requires of such requests. Never retried after a 5xx or a
+    /// lost connection: the file might have been stored.
+    pub async fn upload(
+        &self,
+        method: Method,
+        url: Url,
+        file: FileUpload,
+        scan: Option<&RequestMetrics>,
+    ) -> Result<Response, RestError> {
+        self.send_payload(method, url, Payload::File(&file), false, scan).await
+    }
+
+    /// Downloads a file from a link on the site: the bytes, at most [`Limits::max_response_bytes`]. A redirect
+    /// (Cloud sends downloads to its media service, whose links carry their own token) is followed once, without
+    /// credentials, and only to `https` when the site is `https`.
+    pub async fn download(&self, url: Url, scan: Option<&RequestMetrics>) -> Result<Response, RestError> {
+        let first = self.send_payload(Method::GET, url.clone(), Payload::Empty, true, scan).await?;
+        if !first.status.is_redirection() {
+            return Ok(first);
+        }
+        let path = url.path().to_owned();
+        let target = first
+            .headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| first.url.join(l).ok())
+            .ok_or_else(|| RestError::Status {
+                status: first.status.as_u16(),
+                path: path.clone(),
+                message: "a redirect without a usable Location".into(),
+            })?;
+        let downgrade = self.dialect.base().scheme() == "https" && target.scheme() != "https";
+        if downgrade
+            || !matches!(target.scheme(), "http" | "https")
+            || !target.username().is_empty()
+            || target.password().is_some()
+        {
+            return Err(RestError::ForeignOrigin {
+                link: redact_query(&target),
+                expected: "an https download link".into(),
+            });
+        }
+        for m in std::iter::once(&self.inner.metrics).chain(scan) {
+            m.add_request();
+        }
+        tracing::debug!(url = %describe_for_log(&target), "download, following the redirect without credentials");
+        let request = self.inner.http.get(target.clone());
+        let answer = match self.attempt(request, target.path()).await {
+            Ok(answer) => answer,
+            Err(Attempt::Fatal(error)) => return Err(error),
+            Err(Attempt::Transport(e)) => {
+                return Err(RestError::Transport {
+                    url: redact_query(&target),
+                    message: transport_message(&e),
+                    attempts: 1,
+                })
+            }
+        };
+        for m in std::iter::once(&self.inner.metrics).chain(scan) {
+            m.add_bytes(answer.body.len() as u64);
+        }
+        if !answer.status.is_success() {
+            let message = error_message(&answer.body);
+            return Err(match answer.status.as_u16() {
+                401 | 403 => RestError::Forbidden {
+                    path: target.path().to_owned(),
+                    message: format!("the download link was refused: {message}"),
+                },
+                404 => RestError::NotFound { path: target.path().to_owned(), message },
+                status => RestError::Status { status, path: target.path().to_owned(), message },
+            });
+        }
+        Ok(Response { status: answer.status, headers: answer.headers, body: answer.body, url: answer.url })
+    }
+
+    async fn send_payload(
+        &self,
+        method: Method,
+        url: Url,
+        payload: Payload<'_>,
+        redirects: bool,
+        scan: Option<&RequestMetrics>,
+    ) -> Result<Response, RestError> {
         let base = self.dialect.base().clone();
         if !same_origin(&url, &base) {
             return Err(RestError::ForeignOrigin { link: redact_query(&url), expected: origin_of(&base) });
         }
         let inner = &self.inner;
-        // A PUT of Confluence content names the version it creates, so repeating it cannot apply twice.
-        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::PUT);
+        // A PUT of Confluence content names the version it creates, so repeating it cannot apply twice (a file's
+        // PUT makes a new version each time: not so).
+        let idempotent = matches!(method, Method::GET | Method::HEAD)
+            || (method == Method::PUT && !matches!(payload, Payload::File(_)));
         let path = url.path().to_owned();
         let mut attempt = 0u32;
         let mut refreshed = false;
@@ -194,8 +287,12 @@ impl ConfluenceClient {
                     .map_err(|_| RestError::Config("the connection is closed".to_owned()))?;
                 let mut request =
                     inner.http.request(method.clone(), url.clone()).header(AUTHORIZATION, authorization.clone());
-                if let Some(body) = body {
-                    request = request.json(body);
+                match &payload {
+                    Payload::Empty => {}
+                    Payload::Json(body) => request = request.json(body),
+                    Payload::File(file) => {
+                        request = request.header("X-Atlassian-Token", "no-check").multipart(file.form()?)
+                    }
                 }
                 self.attempt(request, &path).await
             };
@@ -274,6 +371,14 @@ impl ConfluenceClient {
                     }
                     return Err(RestError::Server { status, path, message, attempts: attempt });
                 }
+                status @ 300..=399 if redirects => {
+                    return Ok(Response {
+                        status: StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND),
+                        headers: answer.headers,
+                        body: answer.body,
+                        url: answer.url,
+                    });
+                }
                 status @ 300..=399 => {
                     let location = answer
                         .headers
@@ -325,6 +430,54 @@ impl ConfluenceClient {
             body: body.freeze(),
             url: response.url().clone(),
         })
+    }
+}
+
+/// What a request carries.
+enum Payload<'a> {
+    Empty,
+    Json(&'a serde_json::Value),
+    File(&'a FileUpload),
+}
+
+/// A file to upload (see [`ConfluenceClient::upload`]).
+#[derive(Clone)]
+pub struct FileUpload {
+    /// The file name Confluence shows (and matches to add a new version).
+    pub file_name: String,
+    /// The bytes.
+    pub bytes: Bytes,
+    /// The media type, e.g. `text/plain`; `application/octet-stream` when unknown.
+    pub media_type: String,
+    /// The attachment's comment.
+    pub comment: Option<String>,
+}
+
+impl fmt::Debug for FileUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileUpload")
+            .field("file_name", &self.file_name)
+            .field("bytes", &self.bytes.len())
+            .field("media_type", &self.media_type)
+            .finish()
+    }
+}
+
+impl FileUpload {
+    /// The form of one attempt (a form is consumed by its request).
+    fn form(&self) -> Result<reqwest::multipart::Form, RestError> {
+        let part = reqwest::multipart::Part::stream(reqwest::Body::from(self.bytes.clone()))
+            .file_name(self.file_name.clone())
+            .mime_str(&self.media_type)
+            .map_err(|e| RestError::Config(format!("media type {:?}: {e}", self.media_type)))?;
+        let mut form = reqwest::multipart::Form::new().part("file", part).text("minorEdit", "true");
+        if let Some(comment) = &self.comment {
+            let comment = reqwest::multipart::Part::text(comment.clone())
+                .mime_str("text/plain; charset=utf-8")
+                .map_err(|e| RestError::Config(e.to_string()))?;
+            form = form.part("comment", comment);
+        }
+        Ok(form)
     }
 }
 

@@ -18,7 +18,7 @@ pub mod retry;
 pub mod shape;
 
 pub use auth::{BasicAuth, BearerToken, TokenSource};
-pub use client::{ConfluenceClient, Response};
+pub use client::{ConfluenceClient, FileUpload, Response};
 pub use config::{ClientConfig, Limits, Timeouts};
 pub use dialect::Dialect;
 pub use error::RestError;
