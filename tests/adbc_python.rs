@@ -39,6 +39,7 @@ async fn run_with_driver(script: &str) -> String {
 async fn python_loads_the_driver_and_queries_the_simulator() {
     let stdout = run_with_driver("tests/python/adbc_driver.py").await;
     assert!(stdout.contains("ok a wrong token is an AdbcError"), "{stdout}");
+    assert!(stdout.contains("ok execute_update returns the rows written"), "{stdout}");
 }
 
 /// The Python example in the ADBC crate runs as documented.

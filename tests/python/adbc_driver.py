@@ -71,6 +71,27 @@ def main():
         info = conn.adbc_get_info()
         check("get_info", info.get("vendor_name") == "Confluence" and info.get("driver_version"), info)
 
+        cur.execute("SELECT min(id) FROM pages WHERE space_key = 'ENG' AND status = 'current'")
+        (page,) = cur.fetchone()
+        cur.execute("UPDATE pages SET version_message = ? WHERE id = ?", ("from adbc", page))
+        written = cur.fetchone()
+        check("an UPDATE returns the rows written", written == (1,), written)
+        cur.adbc_statement.set_sql_query(f"UPDATE pages SET version_message = 'update API' WHERE id = {page}")
+        affected = cur.adbc_statement.execute_update()
+        check("execute_update returns the rows written", affected == 1, affected)
+        cur.execute("SELECT version_message FROM pages WHERE id = ?", (page,))
+        check("and the next read sees it", cur.fetchone()[0] == "update API")
+        try:
+            cur.execute("DELETE FROM pages WHERE space_key = 'ENG'")
+            check("an unpinned DELETE is refused", False, "no error")
+        except dbapi.Error as error:
+            check("an unpinned DELETE is refused", "AllowUnboundedWrites" in str(error), error)
+        try:
+            conn.adbc_connection.set_options(**{"adbc.connection.readonly": "true"})
+            check("read-only cannot be switched on an open connection", False, "no error")
+        except adbc_driver_manager.Error as error:
+            check("read-only cannot be switched on an open connection", "ReadOnly=true" in str(error), error)
+
         try:
             cur.execute("SELEC 1")
             check("bad SQL is an error", False)

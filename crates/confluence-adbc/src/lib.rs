@@ -118,9 +118,25 @@ impl Optionable for ConfluenceConnection {
 
     fn set_option(&mut self, key: OptionConnection, value: OptionValue) -> Result<()> {
         match (&key, &value) {
-            // Reads only, no transactions: autocommit on is what there is.
+            // No transactions: autocommit on is what there is.
             (OptionConnection::AutoCommit, OptionValue::String(v)) if v == "true" => Ok(()),
-            (OptionConnection::ReadOnly, OptionValue::String(_)) => Ok(()),
+            // Read-only is the connection string's ReadOnly, fixed when the connection opens: asking for what it
+            // already is succeeds; anything else is an error, never a silently writable connection.
+            (OptionConnection::ReadOnly, OptionValue::String(v)) => {
+                let wanted = v.eq_ignore_ascii_case("true");
+                if wanted == self.connection.as_async().options().read_only {
+                    Ok(())
+                } else {
+                    Err(Error::with_message_and_status(
+                        format!(
+                            "adbc.connection.readonly cannot change an open connection: set ReadOnly={} in the \
+                             connection string (uri) instead",
+                            if wanted { "true" } else { "false" }
+                        ),
+                        Status::NotImplemented,
+                    ))
+                }
+            }
             _ => Err(Error::with_message_and_status(
                 format!("the Confluence driver has no connection option {}", key.as_ref()),
                 Status::NotImplemented,

@@ -29,7 +29,7 @@ impl ConfluenceCatalog {
     /// catalog has its own: a change in one session cannot reach another).
     pub(crate) fn new(tables: &[(&'static str, Arc<dyn TableProvider>)]) -> Result<ConfluenceCatalog> {
         let schema = MemorySchemaProvider::new();
-        let sys_tables = crate::procedures::sys_tables(crate::procedures::oauth::SPECS)?;
+        let sys_tables = crate::procedures::sys_tables(crate::procedures::SPECS)?;
         for (name, table) in tables.iter().cloned().chain(sys_tables) {
             schema.register_table(name.to_owned(), table)?;
         }

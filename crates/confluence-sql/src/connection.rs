@@ -28,8 +28,9 @@ use crate::error::{describe, SqlError};
 use crate::exec::ScanContext;
 use crate::parameters::{number_question_marks, rewrite_parameters, Bindings, ParameterRefs};
 use crate::policy::{written_tables, SqlPolicy};
-use crate::procedures::oauth::{OAuthContext, SPECS};
+use crate::procedures::oauth::OAuthContext;
 use crate::procedures::rewrite::rewrite;
+use crate::procedures::SPECS;
 use crate::provider::ConfluenceTable;
 use crate::tables::ALL;
 use crate::write::WriteSettings;
@@ -239,9 +240,21 @@ impl Connection {
     pub(crate) fn register_functions(&self, session: &SessionContext) {
         let inner = &self.inner;
         let spaces: Vec<String> = inner.options.spaces.iter().map(|s| s.to_string()).collect();
-        session
-            .register_udtf("cql", Arc::new(CqlFunction::new(inner.context.clone(), spaces, inner.options.page_size)));
-        crate::procedures::register_functions(session, &self.oauth_context().procedures());
+        session.register_udtf(
+            "cql",
+            Arc::new(CqlFunction::new(inner.context.clone(), spaces.clone(), inner.options.page_size)),
+        );
+        let mut procedures = self.oauth_context().procedures();
+        procedures.extend(
+            crate::procedures::attachments::AttachmentContext::new(
+                inner.context.clone(),
+                inner.policy,
+                WriteSettings::from_options(&inner.options),
+                spaces.clone(),
+            )
+            .procedures(),
+        );
+        crate::procedures::register_functions(session, &procedures);
     }
 
     /// The connection's tables as a new DataFusion catalog (see [`crate::register`]).
@@ -388,9 +401,12 @@ impl Connection {
         let state = self.inner.session.state();
         let mut statement = crate::parse::parse_statement(sql, &state)?;
         number_question_marks(&mut statement)?;
-        let calls_procedure = rewrite(&mut statement, SPECS)?;
+        // The OAuth procedures run before authorization (they are how it is obtained); anything else after it.
+        let calls_oauth_procedure =
+            rewrite(&mut statement.clone(), crate::procedures::oauth::OAUTH_SPECS).unwrap_or(false);
+        rewrite(&mut statement, SPECS)?;
         let refs = rewrite_parameters(&mut statement, bindings)?;
-        if self.inner.oauth.is_some() && !calls_procedure && !self.inner.authorized.load(Ordering::Acquire) {
+        if self.inner.oauth.is_some() && !calls_oauth_procedure && !self.inner.authorized.load(Ordering::Acquire) {
             self.authorize().await?;
         }
         let plan = state.statement_to_plan(statement).await?;

@@ -88,8 +88,8 @@ pub mod internals {
     }
     /// The procedures' declarations and the `EXEC` rewrite.
     pub mod procedures {
-        pub use crate::procedures::oauth::SPECS;
         pub use crate::procedures::rewrite::rewrite;
+        pub use crate::procedures::SPECS;
     }
     /// Table declarations.
     pub mod spec {

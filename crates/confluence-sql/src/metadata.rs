@@ -376,7 +376,7 @@ fn procedure_parameters(sources: Sources<'_>) -> (Columns, Vec<Vec<Cell>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::procedures::oauth::SPECS;
+    use crate::procedures::SPECS;
     use crate::tables::ALL;
     use datafusion::arrow::array::AsArray;
 

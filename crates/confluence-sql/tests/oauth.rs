@@ -180,7 +180,16 @@ async fn the_procedures_are_listed_and_need_an_oauth_connection() {
         .iter()
         .flat_map(|b| b.column(0).as_string::<i32>().iter().flatten().map(str::to_owned).collect::<Vec<_>>())
         .collect();
-    assert_eq!(names, ["GetOAuthAccessToken", "GetOAuthAuthorizationURL", "RefreshOAuthAccessToken"]);
+    assert_eq!(
+        names,
+        [
+            "DownloadAttachment",
+            "GetOAuthAccessToken",
+            "GetOAuthAuthorizationURL",
+            "RefreshOAuthAccessToken",
+            "UploadAttachment"
+        ]
+    );
     let inputs = basic
         .query(
             "SELECT count(*) AS n FROM sys_procedure_parameters WHERE procedure_name = 'GetOAuthAccessToken' AND \

@@ -5,6 +5,7 @@
 //! `sys_procedure_parameters` list them. A call runs when its plan executes, never while planning, so `EXPLAIN`
 //! does not spend an authorization code.
 
+pub mod attachments;
 pub mod oauth;
 pub mod rewrite;
 
@@ -28,6 +29,15 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
+
+/// Every procedure's declaration: the OAuth web flow's, then the attachments'.
+pub static SPECS: &[&ProcedureSpec] = &[
+    &oauth::GET_AUTHORIZATION_URL,
+    &oauth::GET_ACCESS_TOKEN,
+    &oauth::REFRESH_ACCESS_TOKEN,
+    &attachments::DOWNLOAD_ATTACHMENT,
+    &attachments::UPLOAD_ATTACHMENT,
+];
 
 /// A parameter of a procedure. Every parameter is a string.
 #[derive(Debug)]

@@ -122,8 +122,8 @@ const TOKEN_COLUMNS: [ResultColumn; 5] = [
     ResultColumn { name: "scope", data_type: DataType::Utf8, description: "the scopes granted, space-separated" },
 ];
 
-/// Every OAuth procedure's declaration.
-pub static SPECS: &[&ProcedureSpec] = &[&GET_AUTHORIZATION_URL, &GET_ACCESS_TOKEN, &REFRESH_ACCESS_TOKEN];
+/// The OAuth procedures' declarations (they run before a connection is authorized: they are how it is).
+pub static OAUTH_SPECS: &[&ProcedureSpec] = &[&GET_AUTHORIZATION_URL, &GET_ACCESS_TOKEN, &REFRESH_ACCESS_TOKEN];
 
 /// What the procedures work with: the connection's OAuth session (none when it does not use OAuth) and its scans'
 /// context, whose scans go to the Cloud site's gateway once tokens name the site.

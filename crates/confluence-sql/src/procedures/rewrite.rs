@@ -251,7 +251,7 @@ fn unknown_procedure(name: &str, specs: &[&'static ProcedureSpec]) -> DataFusion
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::procedures::oauth::SPECS;
+    use crate::procedures::SPECS;
 
     fn rewritten(sql: &str) -> Result<(bool, String)> {
         let mut statement = datafusion::sql::parser::DFParser::parse_sql(sql)

@@ -15,7 +15,7 @@ mod failure;
 pub(crate) mod node;
 pub(crate) mod pin;
 pub(crate) mod target;
-mod writer;
+pub(crate) mod writer;
 
 pub use failure::{RowFailure, WriteFailure};
 pub use node::with_write_support;

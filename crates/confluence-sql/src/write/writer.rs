@@ -227,36 +227,10 @@ impl Writer {
 
     /// The key of the space of page or blog post `id` (`collection` is `pages` or `blogposts`).
     async fn space_of_content(&self, id: i64, collection: &str) -> Result<String, RowFailure> {
-        let client = self.client();
-        if self.cloud() {
-            let url = client.dialect().v2(&format!("{collection}/{id}")).map_err(RowFailure::Rest)?;
-            let body: Value = client
-                .get(url, Some(&self.metrics))
-                .await
-                .map_err(RowFailure::Rest)?
-                .json()
-                .map_err(RowFailure::Rest)?;
-            let space_id =
-                number(&body["spaceId"]).ok_or_else(|| RowFailure::Invalid(format!("content {id} names no space")))?;
-            let index = self.context.directory.get(&client, &self.metrics).await.map_err(RowFailure::Rest)?;
-            index
-                .keys
-                .get(&space_id)
-                .cloned()
-                .ok_or_else(|| RowFailure::Invalid(format!("space {space_id} is unknown")))
-        } else {
-            let url = client.dialect().v1(&format!("content/{id}?expand=space")).map_err(RowFailure::Rest)?;
-            let body: Value = client
-                .get(url, Some(&self.metrics))
-                .await
-                .map_err(RowFailure::Rest)?
-                .json()
-                .map_err(RowFailure::Rest)?;
-            body["space"]["key"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| RowFailure::Invalid(format!("content {id} names no space")))
-        }
+        content_space(&self.context, &self.metrics, id, collection).await.map_err(|e| match e {
+            RestError::Decode { message, .. } => RowFailure::Invalid(message),
+            other => RowFailure::Rest(other),
+        })
     }
 
     /// The space of the page or blog post a new comment goes on (for a reply on Cloud, its parent's).
@@ -546,6 +520,29 @@ impl Writer {
         }
         self.send(Method::DELETE, url, None).await.map_err(RowFailure::Rest)?;
         Ok(id.to_string())
+    }
+}
+
+/// The key of the space of page or blog post `id` (`collection` is `pages` or `blogposts`): one request for the
+/// content (and the connection's space list, read once, on Cloud).
+pub(crate) async fn content_space(
+    context: &ScanContext,
+    metrics: &Arc<RequestMetrics>,
+    id: i64,
+    collection: &str,
+) -> Result<String, RestError> {
+    let client = context.client();
+    let missing = |what: String| RestError::Decode { path: format!("{collection}/{id}"), message: what };
+    if client.dialect().is_cloud() {
+        let url = client.dialect().v2(&format!("{collection}/{id}"))?;
+        let body: Value = client.get(url, Some(metrics)).await?.json()?;
+        let space_id = number(&body["spaceId"]).ok_or_else(|| missing(format!("content {id} names no space")))?;
+        let index = context.directory.get(&client, metrics).await?;
+        index.keys.get(&space_id).cloned().ok_or_else(|| missing(format!("space {space_id} is unknown")))
+    } else {
+        let url = client.dialect().v1(&format!("content/{id}?expand=space"))?;
+        let body: Value = client.get(url, Some(metrics)).await?.json()?;
+        body["space"]["key"].as_str().map(str::to_owned).ok_or_else(|| missing(format!("content {id} names no space")))
     }
 }
 
