@@ -249,10 +249,10 @@ impl OAuthSession {
                     (Some(Ok(current)), _) => current,
                     (Some(Err(OAuthError::Refused { .. })), InitiateOAuth::GetAndRefresh) => {
                         tracing::info!("the refresh token was refused; starting a new authorization");
-                        self.desktop_flow().await?
+                        self.desktop_flow(&self.config.scopes).await?
                     }
                     (Some(Err(error)), _) => return Err(error),
-                    (None, InitiateOAuth::GetAndRefresh) => self.desktop_flow().await?,
+                    (None, InitiateOAuth::GetAndRefresh) => self.desktop_flow(&self.config.scopes).await?,
                     (None, _) => {
                         return Err(OAuthError::NotAuthorized(format!(
                             "InitiateOAuth=REFRESH needs a refresh token: give OAuthRefreshToken, or save tokens \
@@ -325,7 +325,7 @@ impl OAuthSession {
         let refreshed = match self.refresh_locked(Some(rejected), current).await {
             Ok(refreshed) => refreshed,
             Err(OAuthError::Refused { .. }) if self.config.initiate == InitiateOAuth::GetAndRefresh => {
-                self.desktop_flow().await?
+                self.desktop_flow(&self.config.scopes).await?
             }
             Err(error) => return Err(error),
         };
@@ -383,8 +383,14 @@ impl OAuthSession {
 
     /// Runs the desktop flow now, whatever is stored (`confluence-sql login`), and saves the tokens.
     pub async fn login(&self) -> Result<TokenSet, OAuthError> {
+        self.login_with_scopes(None).await
+    }
+
+    /// [`OAuthSession::login`] asking for `scopes` (comma- or space-separated) instead of the configured ones.
+    pub async fn login_with_scopes(&self, scopes: Option<&str>) -> Result<TokenSet, OAuthError> {
+        let scopes = scope_list(scopes).unwrap_or_else(|| self.config.scopes.clone());
         let _flight = self.flight.lock().await;
-        let current = self.desktop_flow().await?;
+        let current = self.desktop_flow(&scopes).await?;
         let current = self.settle_cloud_id(current).await?;
         self.set_cached(Some(current.clone()));
         Ok(current.token_set())
@@ -398,13 +404,13 @@ impl OAuthSession {
 
     /// The desktop flow: listen on the callback, send the user to the authorization URL, check `state`, exchange
     /// the code, save.
-    async fn desktop_flow(&self) -> Result<Current, OAuthError> {
+    async fn desktop_flow(&self, scopes: &[String]) -> Result<Current, OAuthError> {
         if self.config.client_id.is_empty() {
             return Err(OAuthError::Config("the desktop flow needs OAuthClientId".to_owned()));
         }
         let callback = self.config.callback_url.clone();
         let listener = CallbackListener::bind(&callback).await?;
-        let request = self.grants.authorization_request(&callback, &self.config.scopes, None);
+        let request = self.grants.authorization_request(&callback, scopes, None);
         if let Err(reason) = self.browser.open(&request.url) {
             eprintln!(
                 "Cannot open a browser ({reason}). Open this URL, accept, and the browser will return here:\n  {}",
@@ -446,10 +452,7 @@ impl OAuthSession {
             Some(text) => parse_url("CallbackURL", text)?,
             None => self.config.callback_url.clone(),
         };
-        let scopes: Vec<String> = match scopes {
-            Some(text) => text.split_whitespace().map(str::to_owned).collect(),
-            None => self.config.scopes.clone(),
-        };
+        let scopes = scope_list(scopes).unwrap_or_else(|| self.config.scopes.clone());
         if let Some(state) = state {
             if state.chars().count() < MIN_STATE_LENGTH || state.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(OAuthError::Config(format!(
@@ -634,6 +637,13 @@ impl OAuthSession {
         self.set_cached(Some(current.clone()));
         Ok(current.token_set())
     }
+}
+
+/// Scopes given as text, comma- or space-separated (CData's procedures take either); `None` when none are given.
+fn scope_list(text: Option<&str>) -> Option<Vec<String>> {
+    let scopes: Vec<String> =
+        text?.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    (!scopes.is_empty()).then_some(scopes)
 }
 
 fn parse_url(property: &str, text: &str) -> Result<Url, OAuthError> {

@@ -71,10 +71,10 @@ async fn cloud_web_flow_with_named_arguments_then_exec_then_queries_through_the_
         .query(&format!("SELECT * FROM GetOAuthAuthorizationURL(State => '{STATE}', CallbackURL => '{CALLBACK}')"))
         .await
         .unwrap();
-    let url = cell(&step1, "url").unwrap();
+    let url = cell(&step1, "URL").unwrap();
     assert!(url.contains("audience=api.atlassian.com") && url.contains("prompt=consent"), "{url}");
-    assert_eq!(cell(&step1, "state").as_deref(), Some(STATE));
-    assert_eq!(cell(&step1, "codeverifier"), None, "Cloud does not use PKCE");
+    assert_eq!(cell(&step1, "State").as_deref(), Some(STATE));
+    assert_eq!(cell(&step1, "CodeVerifier"), None, "Cloud does not use PKCE");
     let callback = consent(&url).await;
     assert!(callback.starts_with(CALLBACK) && callback.contains(&format!("state={STATE}")), "{callback}");
 
@@ -87,10 +87,10 @@ async fn cloud_web_flow_with_named_arguments_then_exec_then_queries_through_the_
         .query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = '{STATE}'"))
         .await
         .unwrap();
-    assert!(cell(&step2, "oauthaccesstoken").unwrap().starts_with("sim-at-"));
-    assert!(cell(&step2, "oauthrefreshtoken").is_some());
-    assert_eq!(cell(&step2, "cloudid").as_deref(), Some(sim.info().cloud_id.as_str()));
-    assert!(cell(&step2, "expiresin").unwrap().parse::<u64>().unwrap() > 3000);
+    assert!(cell(&step2, "OAuthAccessToken").unwrap().starts_with("sim-at-"));
+    assert!(cell(&step2, "OAuthRefreshToken").is_some());
+    assert_eq!(cell(&step2, "CloudId").as_deref(), Some(sim.info().cloud_id.as_str()));
+    assert!(cell(&step2, "ExpiresIn").unwrap().parse::<u64>().unwrap() > 3000);
     // The state is spent: the same callback cannot be exchanged twice.
     let again =
         connection.query(&format!("EXEC GetOAuthAccessToken @Verifier = '{callback}', @State = '{STATE}'")).await;
@@ -103,13 +103,72 @@ async fn cloud_web_flow_with_named_arguments_then_exec_then_queries_through_the_
     assert!(sim.request_log().iter().all(|r| r.via_gateway), "OAuth calls go through /ex/confluence/{{cloudid}}");
 
     // RefreshOAuthAccessToken rotates the refresh token.
-    let old = cell(&step2, "oauthrefreshtoken").unwrap();
+    let old = cell(&step2, "OAuthRefreshToken").unwrap();
     let refreshed = connection
         .query(&format!("SELECT * FROM RefreshOAuthAccessToken(OAuthRefreshToken => '{old}')"))
         .await
         .unwrap();
-    assert_ne!(cell(&refreshed, "oauthrefreshtoken").unwrap(), old);
-    assert_ne!(cell(&refreshed, "oauthaccesstoken"), cell(&step2, "oauthaccesstoken"));
+    assert_ne!(cell(&refreshed, "OAuthRefreshToken").unwrap(), old);
+    assert_ne!(cell(&refreshed, "OAuthAccessToken"), cell(&step2, "OAuthAccessToken"));
+}
+
+/// A script written for CData's driver runs unchanged: its connection string properties, the three procedures with
+/// CData's parameter names and positional order (`AuthMode, Verifier, Scope, CallbackUrl, State`), and its output
+/// column names, unquoted in any case and quoted exactly.
+#[tokio::test]
+async fn a_cdata_style_script_runs_unchanged() {
+    let sim = Simulator::start(SimConfig::cloud()).await.unwrap();
+    sim.set_auto_approve(true);
+    let connection =
+        oauth_connection(&sim, ";InitiateOAuth=OFF;Scope='read:page:confluence,read:space:confluence,offline_access'");
+
+    let step1 = connection
+        .query(&format!("EXEC GetOAuthAuthorizationURL @CallbackURL = '{CALLBACK}', @State = '{STATE}'"))
+        .await
+        .unwrap();
+    let names: Vec<String> = step1[0].schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["URL", "State", "CodeVerifier"]);
+    let quoted = connection
+        .query(&format!("SELECT \"URL\" FROM GetOAuthAuthorizationURL('{CALLBACK}', NULL, '{STATE}')"))
+        .await
+        .unwrap();
+    let url = cell(&quoted, "URL").unwrap();
+    assert!(url.contains("scope=read%3Apage%3Aconfluence"), "{url}");
+    let callback = consent(&url).await;
+    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+
+    // Positional, in CData's order; AuthMode defaults to WEB because a Verifier is given.
+    let tokens = connection
+        .query(&format!(
+            "SELECT OAuthAccessToken, oauthrefreshtoken, \"ExpiresIn\", OAUTHACCESSTOKENSECRET \
+             FROM GetOAuthAccessToken(NULL, '{code}', NULL, '{CALLBACK}', '{STATE}')"
+        ))
+        .await
+        .unwrap();
+    let names: Vec<String> = tokens[0].schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["OAuthAccessToken", "OAuthRefreshToken", "ExpiresIn", "OAuthAccessTokenSecret"]);
+    assert!(cell(&tokens, "OAuthAccessToken").unwrap().starts_with("sim-at-"));
+    assert_eq!(cell(&tokens, "OAuthAccessTokenSecret").as_deref(), Some(""));
+    let refresh = cell(&tokens, "OAuthRefreshToken").unwrap();
+
+    let refreshed =
+        connection.query(&format!("EXEC RefreshOAuthAccessToken @OAuthRefreshToken = '{refresh}'")).await.unwrap();
+    assert!(
+        cell(&refreshed, "OAuthAccessToken").is_some() && cell(&refreshed, "OAuthRefreshToken").unwrap() != refresh
+    );
+    let filtered = connection
+        .query("SELECT ExpiresIn FROM RefreshOAuthAccessToken() WHERE expiresin > 0 ORDER BY EXPIRESIN")
+        .await
+        .unwrap();
+    assert!(cell(&filtered, "ExpiresIn").unwrap().parse::<u64>().unwrap() > 0);
+
+    // Without a Verifier, AuthMode defaults to APP: the desktop flow, which InitiateOAuth=OFF does not allow.
+    let error = connection.query("EXEC GetOAuthAccessToken").await.unwrap_err().to_string();
+    assert!(error.contains("AuthMode APP") && error.contains("InitiateOAuth=GETANDREFRESH"), "{error}");
+
+    // The connection reads Confluence with the tokens the script obtained.
+    let spaces = connection.query("SELECT count(*) AS n FROM spaces").await.unwrap();
+    assert!(cell(&spaces, "n").unwrap().parse::<u64>().unwrap() > 0);
 }
 
 #[tokio::test]
@@ -123,10 +182,10 @@ async fn data_center_web_flow_keeps_the_pkce_verifier_and_refuses_a_wrong_one() 
 
     // A wrong verifier is refused.
     let step1 = connection.query("EXEC GetOAuthAuthorizationURL").await.unwrap();
-    let first_state = cell(&step1, "state").unwrap();
-    let url = cell(&step1, "url").unwrap();
+    let first_state = cell(&step1, "State").unwrap();
+    let url = cell(&step1, "URL").unwrap();
     assert!(url.contains("code_challenge_method=S256"), "{url}");
-    let verifier = cell(&step1, "codeverifier").unwrap();
+    let verifier = cell(&step1, "CodeVerifier").unwrap();
     assert!((43..=128).contains(&verifier.len()));
     let callback = url::Url::parse(&consent(&url).await).unwrap();
     let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
@@ -158,15 +217,15 @@ async fn data_center_web_flow_keeps_the_pkce_verifier_and_refuses_a_wrong_one() 
 
     // With the state, the verifier is found in the store.
     let step1 = connection.query("SELECT State, URL FROM GetOAuthAuthorizationURL()").await.unwrap();
-    let state = cell(&step1, "state").unwrap();
-    let callback = url::Url::parse(&consent(&cell(&step1, "url").unwrap()).await).unwrap();
+    let state = cell(&step1, "State").unwrap();
+    let callback = url::Url::parse(&consent(&cell(&step1, "URL").unwrap()).await).unwrap();
     let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
     let tokens = connection
-        .query(&format!("SELECT * FROM GetOAuthAccessToken('WEB', '{code}', NULL, '{state}')"))
+        .query(&format!("SELECT * FROM GetOAuthAccessToken('WEB', '{code}', NULL, NULL, '{state}')"))
         .await
         .unwrap();
-    assert!(cell(&tokens, "oauthaccesstoken").unwrap().starts_with("sim-dc-at-"));
-    assert_eq!(cell(&tokens, "cloudid"), None);
+    assert!(cell(&tokens, "OAuthAccessToken").unwrap().starts_with("sim-dc-at-"));
+    assert_eq!(cell(&tokens, "CloudId"), None);
     let spaces = connection.query("SELECT count(*) AS n FROM spaces").await.unwrap();
     assert!(cell(&spaces, "n").unwrap().parse::<u64>().unwrap() > 0);
 }
@@ -197,7 +256,7 @@ async fn the_procedures_are_listed_and_need_an_oauth_connection() {
         )
         .await
         .unwrap();
-    assert_eq!(cell(&inputs, "n").as_deref(), Some("5"));
+    assert_eq!(cell(&inputs, "n").as_deref(), Some("6"));
     let error = basic.query("EXEC GetOAuthAuthorizationURL").await.unwrap_err().to_string();
     assert!(error.contains("need an OAuth connection"), "{error}");
 }

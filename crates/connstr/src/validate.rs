@@ -202,7 +202,10 @@ fn oauth_settings(
     let callback_url =
         problems.take(given.url("CallbackURL")).flatten().unwrap_or_else(|| parse_known_url(DEFAULT_CALLBACK_URL));
     let scopes = match given.text("Scope") {
-        Some(text) => text.split_whitespace().map(str::to_owned).collect(),
+        // Space- or comma-separated (CData writes commas).
+        Some(text) => {
+            text.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        }
         None => match deployment {
             Deployment::Cloud => DEFAULT_CLOUD_SCOPES,
             Deployment::DataCenter => DEFAULT_DATA_CENTER_SCOPES,

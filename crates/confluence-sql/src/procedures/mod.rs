@@ -50,8 +50,9 @@ pub struct ParamSpec {
     pub description: &'static str,
 }
 
-/// A result column of a procedure. Names are the documented ones in lower case (`oauthaccesstoken`), so that
-/// `SELECT OAuthAccessToken FROM ...` works unquoted: DataFusion folds unquoted identifiers to lower case.
+/// A result column of a procedure. Names keep the case CData documents (`OAuthAccessToken`), so a quoted
+/// `"OAuthAccessToken"` works; unquoted names in a query over one procedure call are matched whatever their case
+/// (the rewrite quotes them), although DataFusion folds unquoted identifiers to lower case.
 #[derive(Debug)]
 pub struct ResultColumn {
     /// The name.

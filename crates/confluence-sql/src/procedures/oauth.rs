@@ -2,9 +2,9 @@
 //!
 //! 1. `GetOAuthAuthorizationURL(CallbackURL, Scope, State)`: the URL to send the user to (and, on Data Center,
 //!    the PKCE `CodeVerifier`, also kept in `OAuthSettingsLocation` under the `State`);
-//! 2. `GetOAuthAccessToken(AuthMode, Verifier, CallbackURL, State, CodeVerifier)`: exchanges the `code` the
-//!    callback received (or the whole callback URL) for tokens, saves them, and returns them with the Cloud site
-//!    id; `AuthMode => 'APP'` runs the desktop flow instead;
+//! 2. `GetOAuthAccessToken(AuthMode, Verifier, Scope, CallbackURL, State, CodeVerifier)` (CData's order):
+//!    exchanges the `code` the callback received (or the whole callback URL) for tokens, saves them, and returns
+//!    them with the Cloud site id; `AuthMode => 'APP'` (the default without a `Verifier`) runs the desktop flow;
 //! 3. `RefreshOAuthAccessToken(OAuthRefreshToken)`: new tokens (Atlassian rotates the refresh token).
 //!
 //! Tokens obtained this way are also used by the connection that obtained them.
@@ -45,10 +45,10 @@ pub static GET_AUTHORIZATION_URL: ProcedureSpec = ProcedureSpec {
         },
     ],
     columns: &[
-        ResultColumn { name: "url", data_type: DataType::Utf8, description: "the authorization URL" },
-        ResultColumn { name: "state", data_type: DataType::Utf8, description: "the state the callback must return" },
+        ResultColumn { name: "URL", data_type: DataType::Utf8, description: "the authorization URL" },
+        ResultColumn { name: "State", data_type: DataType::Utf8, description: "the state the callback must return" },
         ResultColumn {
-            name: "codeverifier",
+            name: "CodeVerifier",
             data_type: DataType::Utf8,
             description: "Data Center: the PKCE code_verifier to pass to GetOAuthAccessToken (also kept in OAuthSettingsLocation under State)",
         },
@@ -63,12 +63,17 @@ pub static GET_ACCESS_TOKEN: ProcedureSpec = ProcedureSpec {
         ParamSpec {
             name: "AuthMode",
             required: false,
-            description: "WEB (default): exchange Verifier; APP: run the desktop flow (browser and loopback callback)",
+            description: "WEB: exchange Verifier; APP: run the desktop flow (browser and loopback callback); default WEB when Verifier is given, else APP",
         },
         ParamSpec {
             name: "Verifier",
             required: false,
             description: "the code parameter of the callback URL, or the whole callback URL (required with AuthMode WEB)",
+        },
+        ParamSpec {
+            name: "Scope",
+            required: false,
+            description: "AuthMode APP: the scopes to ask for, comma- or space-separated (default: the Scope property); WEB takes the scopes the authorization asked for",
         },
         ParamSpec {
             name: "CallbackURL",
@@ -102,24 +107,29 @@ pub static REFRESH_ACCESS_TOKEN: ProcedureSpec = ProcedureSpec {
     columns: &TOKEN_COLUMNS,
 };
 
-const TOKEN_COLUMNS: [ResultColumn; 5] = [
-    ResultColumn { name: "oauthaccesstoken", data_type: DataType::Utf8, description: "the access token" },
+const TOKEN_COLUMNS: [ResultColumn; 6] = [
+    ResultColumn { name: "OAuthAccessToken", data_type: DataType::Utf8, description: "the access token" },
     ResultColumn {
-        name: "oauthrefreshtoken",
+        name: "OAuthRefreshToken",
         data_type: DataType::Utf8,
         description: "the refresh token (keep the newest: each refresh replaces it)",
     },
     ResultColumn {
-        name: "expiresin",
+        name: "ExpiresIn",
         data_type: DataType::Int64,
         description: "seconds until the access token expires",
     },
     ResultColumn {
-        name: "cloudid",
+        name: "OAuthAccessTokenSecret",
+        data_type: DataType::Utf8,
+        description: "always empty (OAuth 1.0 had token secrets; kept for tools that read the column)",
+    },
+    ResultColumn {
+        name: "CloudId",
         data_type: DataType::Utf8,
         description: "Cloud: the site id API calls go to (the CloudId property)",
     },
-    ResultColumn { name: "scope", data_type: DataType::Utf8, description: "the scopes granted, space-separated" },
+    ResultColumn { name: "Scope", data_type: DataType::Utf8, description: "the scopes granted, space-separated" },
 ];
 
 /// The OAuth procedures' declarations (they run before a connection is authorized: they are how it is).
@@ -184,6 +194,7 @@ fn token_row(spec: &ProcedureSpec, tokens: &TokenSet) -> Result<RecordBatch> {
             text(Some(tokens.access_token.expose())),
             text(tokens.refresh_token.as_ref().map(|r| r.expose())),
             int(tokens.expires_in),
+            text(Some("")),
             text(tokens.cloud_id.as_deref()),
             text(Some(&tokens.scopes.join(" "))),
         ],
@@ -228,8 +239,11 @@ impl Procedure for GetAccessToken {
 
     async fn call(&self, args: ProcedureArgs) -> Result<RecordBatch> {
         let session = self.0.session()?;
-        let tokens = match args.get("AuthMode").map(str::to_ascii_uppercase).as_deref() {
-            None | Some("WEB") => {
+        // CData's default: WEB when a verifier is given, else APP.
+        let default_mode = if args.get("Verifier").is_some() { "WEB" } else { "APP" };
+        let mode = args.get("AuthMode").unwrap_or(default_mode).to_ascii_uppercase();
+        let tokens = match mode.as_str() {
+            "WEB" => {
                 let verifier = args.get("Verifier").ok_or_else(|| {
                     DataFusionError::Plan(
                         "GetOAuthAccessToken needs Verifier: the code parameter the callback URL received (or the \
@@ -248,17 +262,18 @@ impl Procedure for GetAccessToken {
                     .map_err(oauth_error)?
             }
             // The desktop flow opens a browser and listens on a port: only where the connection allows it.
-            Some("APP") if session.config().initiate == InitiateOAuth::GetAndRefresh => {
-                session.login().await.map_err(oauth_error)?
+            "APP" if session.config().initiate == InitiateOAuth::GetAndRefresh => {
+                session.login_with_scopes(args.get("Scope")).await.map_err(oauth_error)?
             }
-            Some("APP") => {
+            "APP" => {
                 return Err(DataFusionError::Plan(
-                    "AuthMode APP runs the desktop flow (a browser and a local port), which this connection does not \
-                     allow: set InitiateOAuth=GETANDREFRESH, or use the web flow (AuthMode WEB with Verifier and State)"
+                    "AuthMode APP (the default without a Verifier) runs the desktop flow (a browser and a local \
+                     port), which this connection does not allow: set InitiateOAuth=GETANDREFRESH, or use the web \
+                     flow (Verifier and State, from GetOAuthAuthorizationURL's callback)"
                         .to_owned(),
                 ))
             }
-            Some(other) => {
+            other => {
                 return Err(DataFusionError::Plan(format!("AuthMode must be WEB or APP, not '{other}'")));
             }
         };

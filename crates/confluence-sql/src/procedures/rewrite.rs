@@ -14,8 +14,8 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectFlavor,
-    SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Value, VisitMut, VisitorMut,
+    visit_expressions_mut, Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Ident, ObjectName, ObjectNamePart, Query,
+    Select, SelectFlavor, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Value, VisitMut, VisitorMut,
     WildcardAdditionalOptions,
 };
 
@@ -72,6 +72,47 @@ struct TableFunctionArgs<'a> {
 
 impl VisitorMut for TableFunctionArgs<'_> {
     type Break = ();
+
+    /// In a query over one procedure call, unquoted names of its result columns are matched whatever their case:
+    /// `SELECT oauthaccesstoken` and `SELECT OAuthAccessToken` both become `SELECT "OAuthAccessToken"`.
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        let SetExpr::Select(select) = query.body.as_mut() else { return ControlFlow::Continue(()) };
+        let [TableWithJoins { relation: TableFactor::Table { name, args: Some(_), .. }, joins }] =
+            select.from.as_slice()
+        else {
+            return ControlFlow::Continue(());
+        };
+        let Some(spec) = single_name(name).and_then(|n| find(self.specs, &n)) else {
+            return ControlFlow::Continue(());
+        };
+        if !joins.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let quote = |expr: &mut Expr| {
+            let ident = match expr {
+                Expr::Identifier(ident) => ident,
+                Expr::CompoundIdentifier(parts) => match parts.last_mut() {
+                    Some(ident) => ident,
+                    None => return ControlFlow::<()>::Continue(()),
+                },
+                _ => return ControlFlow::Continue(()),
+            };
+            if ident.quote_style.is_none() {
+                if let Some(column) = spec.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&ident.value)) {
+                    *ident = Ident::with_quote('"', column.name);
+                }
+            }
+            ControlFlow::Continue(())
+        };
+        for item in select.projection.iter_mut() {
+            let _ = visit_expressions_mut(item, quote);
+        }
+        let _ = visit_expressions_mut(&mut select.selection, quote);
+        let _ = visit_expressions_mut(&mut select.having, quote);
+        let _ = visit_expressions_mut(&mut select.group_by, quote);
+        let _ = visit_expressions_mut(&mut query.order_by, quote);
+        ControlFlow::Continue(())
+    }
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         let TableFactor::Table { name, args, .. } = factor else { return ControlFlow::Continue(()) };
@@ -283,7 +324,7 @@ mod tests {
     fn named_table_function_arguments_become_positional() {
         assert_eq!(
             rewritten("SELECT url FROM getOAuthAuthorizationUrl(State => 's', CallbackURL => 'http://x')").unwrap(),
-            (true, "SELECT url FROM GetOAuthAuthorizationURL('http://x', NULL, 's')".into())
+            (true, "SELECT \"URL\" FROM GetOAuthAuthorizationURL('http://x', NULL, 's')".into())
         );
         assert_eq!(rewritten("SELECT * FROM pages").unwrap(), (false, "SELECT * FROM pages".into()));
         assert!(rewritten("EXPLAIN SELECT * FROM GetOAuthAuthorizationURL(CallbackURL => 'http://x')").unwrap().0);
