@@ -115,6 +115,10 @@ fn basic(value: &str) -> Option<(String, String)> {
 /// The scopes that allow `METHOD /route` (any one of them suffices); `None` when the route needs no scope.
 pub fn required_scopes(deployment: SimDeployment, method: &str, route: &str) -> Option<&'static [&'static str]> {
     if deployment == SimDeployment::DataCenter {
+        // The audit log is for administrators: an OAuth token needs ADMIN (Confluence also checks the user).
+        if route == "/rest/api/audit" {
+            return Some(&["ADMIN", "SYSTEM_ADMIN"]);
+        }
         return Some(if method == "GET" {
             &["READ", "WRITE", "ADMIN", "SYSTEM_ADMIN"]
         } else {
@@ -187,4 +191,22 @@ pub fn check_scopes(
         StatusCode::FORBIDDEN,
         format!("Unauthorized; scope does not match. {method} {route} needs one of: {}", required.join(", ")),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_audit_and_attachments_need_their_scopes() {
+        let cloud = |method, route| required_scopes(SimDeployment::Cloud, method, route).unwrap_or_default().to_vec();
+        assert!(cloud("PUT", "/wiki/api/v2/pages/{id}").contains(&"write:page:confluence"));
+        assert!(!cloud("PUT", "/wiki/api/v2/pages/{id}").contains(&"read:page:confluence"));
+        assert!(cloud("PUT", "/wiki/rest/api/content/{id}/child/attachment").contains(&"write:attachment:confluence"));
+        assert!(cloud("GET", "/wiki/rest/api/audit").contains(&"read:audit-log:confluence"));
+        let dc = |method, route| required_scopes(SimDeployment::DataCenter, method, route).unwrap_or_default().to_vec();
+        assert_eq!(dc("GET", "/rest/api/audit"), ["ADMIN", "SYSTEM_ADMIN"]);
+        assert!(dc("GET", "/rest/api/content").contains(&"READ"));
+        assert!(!dc("POST", "/rest/api/content").contains(&"READ"));
+    }
 }
