@@ -141,6 +141,8 @@ async fn unpinned_writes_are_refused_and_a_subquery_writes_exactly_what_it_selec
         "DELETE FROM pages WHERE id > 5",
         "DELETE FROM pages WHERE id IN (SELECT id FROM pages WHERE space_key = 'ENG')",
         "DELETE FROM labels WHERE name = 'draft'",
+        "DELETE FROM pages WHERE CAST(id AS BOOLEAN) = true",
+        "DELETE FROM pages WHERE CAST(id AS REAL) = 1000000001",
     ] {
         let error = refused(&connection, sql).await;
         assert_eq!(error.kind(), ErrorKind::NotAllowed, "{sql}: {error}");
@@ -357,6 +359,11 @@ async fn labels_comments_and_blog_posts_on_cloud() {
     assert_eq!(reply, vec![format!("{page}|{comment}")]);
     assert_eq!(write(&connection, &format!("DELETE FROM comments WHERE id = {comment}")).await, 1);
     assert!(query(&connection, &format!("SELECT id FROM comments WHERE id = {comment}")).await.is_empty());
+    // An inline comment goes through its own endpoint.
+    let inline = first_value(&connection, "SELECT id FROM comments WHERE kind = 'inline' ORDER BY id LIMIT 1").await;
+    sim.reset_counters();
+    assert_eq!(write(&connection, &format!("DELETE FROM comments WHERE id = {inline}")).await, 1);
+    assert_eq!(writes_seen(&sim), vec![("DELETE".to_owned(), format!("/wiki/api/v2/inline-comments/{inline}"))]);
 
     write(
         &connection,

@@ -2,6 +2,7 @@
 //! selection), check them all, then write them one request at a time, in order; the result is one `count` row.
 //! The first failure stops the statement with a [`WriteFailure`] naming the rows written and not written.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties};
+use tokio_util::sync::CancellationToken;
 
 use super::failure::{RowFailure, WriteFailure};
 use super::node::count_schema;
@@ -128,6 +130,7 @@ fn cell(array: &dyn Array, index: usize) -> Cell {
 #[derive(Debug)]
 pub struct WriteExec {
     writer: Writer,
+    pinned: Option<BTreeSet<i64>>,
     table: &'static str,
     operation: WriteOperation,
     input: Arc<dyn ExecutionPlan>,
@@ -152,12 +155,21 @@ impl WriteExec {
         );
         WriteExec {
             writer: Writer::new(table, entity),
+            pinned: None,
             table: table.name(),
             operation,
             input,
             schema,
             properties: Arc::new(properties),
         }
+    }
+}
+
+impl WriteExec {
+    /// Refuses, before any write, a selected row whose key is not one of `pinned` (the keys the `WHERE` names).
+    pub fn with_pinned_keys(mut self, pinned: Option<BTreeSet<i64>>) -> WriteExec {
+        self.pinned = pinned;
+        self
     }
 }
 
@@ -192,6 +204,7 @@ impl ExecutionPlan for WriteExec {
         let input = children.pop().ok_or_else(|| DataFusionError::Internal("WriteExec needs its input".into()))?;
         Ok(Arc::new(WriteExec {
             writer: self.writer.clone(),
+            pinned: self.pinned.clone(),
             table: self.table,
             operation: self.operation.clone(),
             input,
@@ -206,22 +219,55 @@ impl ExecutionPlan for WriteExec {
         }
         let (writer, operation, input, schema) =
             (self.writer.clone(), self.operation.clone(), self.input.clone(), self.schema.clone());
+        let pinned = self.pinned.clone();
         let output = schema.clone();
-        let done = async move {
+        // The writes run in a task of their own: a cancelled or timed-out statement (its stream dropped) stops
+        // between two rows, never in the middle of a request, and logs what it wrote.
+        let stop = CancellationToken::new();
+        let task_stop = stop.clone();
+        let task = tokio::spawn(async move {
             let batches = datafusion::physical_plan::collect(input, context).await?;
             let rows = rows_of(&batches);
-            let written =
-                write_all(&writer, &operation, &rows).await.map_err(|e| DataFusionError::External(Box::new(e)))?;
+            let written = write_all(&writer, &operation, &rows, pinned.as_ref(), &task_stop)
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))?;
             Ok(RecordBatch::try_new(output, vec![Arc::new(UInt64Array::from(vec![written]))])?)
+        });
+        let done = async move {
+            let _stop_when_dropped = stop.drop_guard();
+            task.await.map_err(|e| DataFusionError::Execution(format!("the write stopped: {e}")))?
         };
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, futures::stream::once(done))))
     }
 }
 
 /// Checks every row, then writes them in order; the count written, or where it stopped.
-async fn write_all(writer: &Writer, operation: &WriteOperation, rows: &[Row]) -> Result<u64, WriteFailure> {
+async fn write_all(
+    writer: &Writer,
+    operation: &WriteOperation,
+    rows: &[Row],
+    pinned: Option<&BTreeSet<i64>>,
+    stop: &CancellationToken,
+) -> Result<u64, WriteFailure> {
     let statement = format!("{} {}", verb(operation), writer.entity().table());
     let describe = |index: usize| writer.describe(operation, &rows[index], index);
+    // The selection can only hold rows whose key the WHERE names; anything else is a bug somewhere, and nothing is
+    // written.
+    if let Some(pinned) = pinned {
+        let key = writer.entity().key();
+        if let Some(index) = rows.iter().position(|row| row.int(key).is_none_or(|k| !pinned.contains(&k))) {
+            return Err(WriteFailure {
+                statement,
+                written: Vec::new(),
+                failed: describe(index),
+                reason: RowFailure::Invalid(format!(
+                    "the selection holds a row whose {key} the WHERE does not name; nothing was written"
+                )),
+                not_written: Vec::new(),
+                hint: None,
+            });
+        }
+    }
     // Every row is checked before the first write: a bad value anywhere writes nothing.
     for (index, row) in rows.iter().enumerate() {
         if let Err(reason) = writer.check(operation, row).await {
@@ -237,6 +283,23 @@ async fn write_all(writer: &Writer, operation: &WriteOperation, rows: &[Row]) ->
     }
     let mut written = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
+        if stop.is_cancelled() {
+            let not_written: Vec<String> = (index..rows.len()).map(describe).collect();
+            tracing::warn!(
+                statement = %statement,
+                written = %written.join(", "),
+                not_written = %not_written.join(", "),
+                "the write was cancelled between two rows; nothing is rolled back"
+            );
+            return Err(WriteFailure {
+                statement,
+                written,
+                failed: describe(index),
+                reason: RowFailure::Invalid("the statement was cancelled before this row".into()),
+                not_written: not_written.into_iter().skip(1).collect(),
+                hint: None,
+            });
+        }
         let outcome: Result<String, RowFailure> = match operation {
             WriteOperation::Insert => writer.insert(row).await,
             WriteOperation::Update { columns } => writer.update(row, columns).await,

@@ -7,6 +7,7 @@
 //! before anything runs; its execution ([`super::exec::WriteExec`]) runs that input and writes exactly its rows.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub struct ConfluenceWrite {
     pub operation: WriteOperation,
     /// The selection: rows of the table (for an `UPDATE`, with the new values).
     pub input: Arc<LogicalPlan>,
+    /// The keys the `WHERE` pins, when it names them as literals: a selected row with another key is refused.
+    pub pinned: Option<BTreeSet<i64>>,
     schema: DFSchemaRef,
 }
 
@@ -179,7 +182,8 @@ fn write_node(dml: DmlStatement, table: Arc<ConfluenceTable>) -> Result<LogicalP
     } else {
         WriteOperation::Delete
     };
-    if !settings.allow_unbounded && !super::pin::is_pinned(&dml.input, &dml.table_name, entity.key()) {
+    let pinned = super::pin::pinned_keys(&dml.input, &dml.table_name, entity.key());
+    if !settings.allow_unbounded && pinned.is_none() {
         return Err(unbounded(verb, name, entity));
     }
     let node = ConfluenceWrite {
@@ -188,6 +192,7 @@ fn write_node(dml: DmlStatement, table: Arc<ConfluenceTable>) -> Result<LogicalP
         entity,
         operation,
         input: dml.input.clone(),
+        pinned: pinned.flatten(),
         schema: Arc::new(DFSchema::try_from(count_schema().as_ref().clone())?),
     };
     Ok(LogicalPlan::Extension(Extension { node: Arc::new(node) }))
@@ -274,6 +279,7 @@ impl ExtensionPlanner for WriteExtensionPlanner {
             .first()
             .cloned()
             .ok_or_else(|| DataFusionError::Internal("ConfluenceWrite has no input".into()))?;
-        Ok(Some(Arc::new(WriteExec::new(&write.table, write.entity, write.operation.clone(), input))))
+        let exec = WriteExec::new(&write.table, write.entity, write.operation.clone(), input);
+        Ok(Some(Arc::new(exec.with_pinned_keys(write.pinned.clone()))))
     }
 }

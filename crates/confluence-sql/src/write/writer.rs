@@ -101,11 +101,37 @@ impl Writer {
     pub async fn check(&self, operation: &WriteOperation, row: &Row) -> Result<(), RowFailure> {
         match operation {
             WriteOperation::Insert => self.check_insert(row).await,
-            WriteOperation::Update { .. } => {
-                self.require_int(row, "id").and(self.require_int(row, "version")).map(drop)
+            WriteOperation::Update { columns } => {
+                self.require_int(row, "id")?;
+                self.require_int(row, "version")?;
+                let set = |column: &str| columns.iter().any(|c| c == column);
+                for column in ["title", "body_storage", "status"] {
+                    if set(column) && row.text(column).is_none() {
+                        return Err(RowFailure::Invalid(format!("{column} cannot be set to NULL")));
+                    }
+                }
+                if set("title") {
+                    self.require_text(row, "title")?;
+                }
+                if set("owner_id") && !self.cloud() {
+                    return Err(RowFailure::Invalid(
+                        "owner_id can be changed on Confluence Cloud only (Data Center pages have no owner)".into(),
+                    ));
+                }
+                Ok(())
             }
             WriteOperation::Delete => match self.entity {
-                Entity::Label => self.require_int(row, "page_id").and(self.require_text(row, "name")).map(drop),
+                Entity::Label => {
+                    self.require_int(row, "page_id")?;
+                    self.require_text(row, "name")?;
+                    match row.text("prefix") {
+                        None | Some("global") => Ok(()),
+                        Some(prefix) => Err(RowFailure::Invalid(format!(
+                            "a {prefix} label (personal or team) cannot be removed through the API the driver uses; \
+                             only global labels"
+                        ))),
+                    }
+                }
                 _ => self.require_int(row, "id").map(drop),
             },
         }
@@ -275,13 +301,12 @@ impl Writer {
         self.client().dialect().v1(path).map_err(RowFailure::Rest)
     }
 
-    /// `content/{id}/label[/{name}]` (v1 on both deployments), the name percent-encoded as a path segment.
+    /// `content/{id}/label` (v1 on both deployments), with `?name=` to remove one: the query form takes any
+    /// label name (a `/` included), where a path segment would not.
     fn label_url(&self, page: i64, name: Option<&str>) -> Result<Url, RowFailure> {
         let mut url = self.v1(&format!("content/{page}/label"))?;
         if let Some(name) = name {
-            url.path_segments_mut()
-                .map_err(|_| RowFailure::Invalid("the site URL cannot take a path".into()))?
-                .push(name);
+            url.query_pairs_mut().append_pair("name", name);
         }
         Ok(url)
     }
@@ -394,6 +419,15 @@ impl Writer {
                 Ok(_) => return Ok(id.to_string()),
                 Err(RestError::Conflict { .. }) => {
                     let current = self.current(id).await;
+                    // A PUT retried after a lost answer finds its own first attempt saved: that is written.
+                    if let Ok(now) = &current {
+                        let ours = now.version == content.version + 1
+                            && now.title == content.title
+                            && (content.body.is_none() || now.body == content.body);
+                        if ours {
+                            return Ok(id.to_string());
+                        }
+                    }
                     let retry = self.settings.conflict_policy == ConflictPolicy::Retry && attempt < CONFLICT_RETRIES;
                     match current {
                         Ok(current) if retry => {
@@ -455,7 +489,9 @@ impl Writer {
             if let Some(storage) = &content.body {
                 body["body"] = json!({"storage": {"value": storage, "representation": "storage"}});
             }
-            if let (true, Some(parent)) = (set("parent_id"), content.parent_id) {
+            // Data Center may move a page to the top of its space when an update names no ancestors: always send
+            // the parent (the one read, or the new one).
+            if let Some(parent) = content.parent_id.filter(|_| self.entity == Entity::Page) {
                 body["ancestors"] = json!([{"id": parent.to_string()}]);
             }
         }
@@ -502,6 +538,9 @@ impl Writer {
         let id = self.require_int(row, "id")?;
         let status = row.text("status");
         let mut url = match (self.cloud(), self.entity) {
+            (true, Entity::Comment) if row.text("kind") == Some("inline") => {
+                self.v2(&format!("inline-comments/{id}"))?
+            }
             (true, Entity::Comment) => self.v2(&format!("footer-comments/{id}"))?,
             (true, _) => self.v2(&format!("{}/{id}", self.collection()))?,
             (false, _) => self.v1(&format!("content/{id}"))?,
