@@ -33,7 +33,10 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/rest/api/content", get(list_content).post(create_content))
         .route("/rest/api/content/search", get(content_search))
         .route("/rest/api/content/{id}", get(get_content).put(update_content).delete(delete_content))
-        .route("/rest/api/content/{id}/label", post(add_labels).get(content_labels))
+        .route(
+            "/rest/api/content/{id}/label",
+            post(add_labels).get(content_labels).delete(crate::api::v1::remove_label_by_name),
+        )
         .route("/rest/api/content/{id}/label/{label}", delete(remove_label))
         .route("/rest/api/search", get(site_search))
         .route("/rest/api/space", get(list_spaces))

@@ -42,7 +42,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/rest/api/group/{id}/membersByGroupId", get(group_members))
         .route("/wiki/rest/api/audit", get(audit))
         .route("/wiki/rest/api/space", get(list_spaces))
-        .route("/wiki/rest/api/content/{id}/label", post(add_labels).get(content_labels))
+        .route("/wiki/rest/api/content/{id}/label", post(add_labels).get(content_labels).delete(remove_label_by_name))
         .route("/wiki/rest/api/content/{id}/label/{label}", delete(remove_label))
 }
 
@@ -403,6 +403,14 @@ pub fn remove_label_from(st: &SimState, id: &str, label: &str, style: ErrorStyle
 
 async fn remove_label(State(st): Shared, Path((id, label)): Path<(String, String)>) -> ApiResult {
     remove_label_from(&st, &id, &label, STYLE)
+}
+
+/// `DELETE content/{id}/label?name=...`: the query form, for names a path segment cannot carry (a `/`).
+pub async fn remove_label_by_name(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let name =
+        params.get("name").filter(|n| !n.is_empty()).ok_or_else(|| ApiError::bad_request(STYLE, "name is required"))?;
+    remove_label_from(&st, &id, name, STYLE)
 }
 
 /// `201 Created` with a JSON body.

@@ -123,3 +123,9 @@ pub(super) async fn delete_footer_comment(State(st): Shared, Path(id): Path<Stri
     st.store.delete_comment(comment.id).map_err(write_error)?;
     Ok(no_content())
 }
+
+pub(super) async fn delete_inline_comment(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+    let comment = find_comment(&st, &id, ContentKind::InlineComment)?;
+    st.store.delete_comment(comment.id).map_err(write_error)?;
+    Ok(no_content())
+}

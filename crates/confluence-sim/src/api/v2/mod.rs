@@ -59,7 +59,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/api/v2/footer-comments", get(list_footer_comments).post(create_footer_comment))
         .route("/wiki/api/v2/footer-comments/{id}", get(get_footer_comment).delete(delete_footer_comment))
         .route("/wiki/api/v2/inline-comments", get(list_inline_comments))
-        .route("/wiki/api/v2/inline-comments/{id}", get(get_inline_comment))
+        .route("/wiki/api/v2/inline-comments/{id}", get(get_inline_comment).delete(delete_inline_comment))
         .route("/wiki/api/v2/attachments", get(list_attachments))
         .route("/wiki/api/v2/pages/{id}/attachments", get(resources::list_page_attachments))
         .route("/wiki/api/v2/attachments/{id}", get(get_attachment))
