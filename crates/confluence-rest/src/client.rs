@@ -201,15 +201,10 @@ impl ConfluenceClient {
                 path: path.clone(),
                 message: "a redirect without a usable Location".into(),
             })?;
-        let downgrade = self.dialect.base().scheme() == "https" && target.scheme() != "https";
-        if downgrade
-            || !matches!(target.scheme(), "http" | "https")
-            || !target.username().is_empty()
-            || target.password().is_some()
-        {
+        if !download_target_allowed(self.dialect.base(), &target) {
             return Err(RestError::ForeignOrigin {
                 link: redact_query(&target),
-                expected: "an https download link".into(),
+                expected: "an https download link on a public host".into(),
             });
         }
         for m in std::iter::once(&self.inner.metrics).chain(scan) {
@@ -489,6 +484,45 @@ enum Attempt {
     Fatal(RestError),
 }
 
+/// Where a download may be redirected (without credentials): from an `https` site, only to `https` on a public
+/// host (never loopback, private, link-local or unspecified addresses, nor `localhost`: a hostile server must not
+/// turn downloads into requests to the machine's own network); from a plain `http` site (a test, a trusted
+/// network), only to the site's own host. Never with user information in the URL.
+fn download_target_allowed(site: &Url, target: &Url) -> bool {
+    if !target.username().is_empty() || target.password().is_some() {
+        return false;
+    }
+    match site.scheme() {
+        "https" => {
+            let internal = match target.host() {
+                Some(url::Host::Ipv4(ip)) => {
+                    ip.is_loopback()
+                        || ip.is_private()
+                        || ip.is_link_local()
+                        || ip.is_unspecified()
+                        || ip.is_broadcast()
+                }
+                Some(url::Host::Ipv6(ip)) => {
+                    ip.is_loopback()
+                        || ip.is_unspecified()
+                        || (ip.segments()[0] & 0xfe00) == 0xfc00
+                        || (ip.segments()[0] & 0xffc0) == 0xfe80
+                        || ip
+                            .to_ipv4_mapped()
+                            .is_some_and(|v4| v4.is_loopback() || v4.is_private() || v4.is_link_local())
+                }
+                Some(url::Host::Domain(name)) => {
+                    let name = name.trim_end_matches('.').to_ascii_lowercase();
+                    name == "localhost" || name.ends_with(".localhost")
+                }
+                None => true,
+            };
+            target.scheme() == "https" && !internal
+        }
+        _ => matches!(target.scheme(), "http" | "https") && target.host() == site.host(),
+    }
+}
+
 /// Whether two URLs share scheme, host and port (the port the scheme implies when absent).
 pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme().eq_ignore_ascii_case(b.scheme())
@@ -591,6 +625,29 @@ mod tests {
         assert!(!same_origin(&url("https://a.example/x"), &url("https://a.example:8443/x")));
         assert!(!same_origin(&url("https://a.example/x"), &url("https://a.example.evil.com/x")));
         assert!(!same_origin(&url("http://127.0.0.1:80/"), &url("http://127.0.0.2:80/")));
+    }
+
+    #[test]
+    fn downloads_are_redirected_only_to_public_https_hosts() {
+        let cloud = url("https://acme.atlassian.net");
+        let allowed = |target: &str| download_target_allowed(&cloud, &url(target));
+        assert!(allowed("https://api.media.atlassian.com/file/1/binary?token=t"));
+        for refused in [
+            "http://api.media.atlassian.com/file/1/binary",
+            "https://127.0.0.1/x",
+            "https://10.0.0.8/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/x",
+            "https://[fd00::1]/x",
+            "https://localhost/x",
+            "https://user:pw@api.media.atlassian.com/x",
+            "file:///etc/passwd",
+        ] {
+            assert!(!allowed(refused), "{refused}");
+        }
+        let local = url("http://127.0.0.1:8080");
+        assert!(download_target_allowed(&local, &url("http://127.0.0.1:9090/__media/file/1/binary")));
+        assert!(!download_target_allowed(&local, &url("http://10.0.0.1:9090/x")));
     }
 
     #[test]
