@@ -130,6 +130,20 @@ impl Command {
         Ok(Arc::new(plan.schema().as_arrow().clone()))
     }
 
+    /// Whether running the statement writes to Confluence: `INSERT`, `UPDATE`, `DELETE` (also under `EXPLAIN`), or
+    /// a procedure that writes (`UploadAttachment`). Planned only, nothing runs. A server that hands out tickets
+    /// runs such statements once, when asked, rather than on every fetch of the ticket.
+    pub async fn is_write(&self) -> Result<bool, SqlError> {
+        let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);
+        let (plan, _) = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
+        if !crate::policy::written_tables(&plan).is_empty() {
+            return Ok(true);
+        }
+        let state = self.connection.session().state();
+        let mut statement = crate::parse::parse_statement(&self.sql, &state)?;
+        Ok(crate::procedures::rewrite::rewrite(&mut statement, crate::procedures::WRITING_SPECS).unwrap_or(false))
+    }
+
     /// Runs the statement and streams its result as Arrow batches.
     pub async fn execute_stream(&self) -> Result<BatchStream, SqlError> {
         let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);

@@ -63,6 +63,9 @@ pub static UPLOAD_ATTACHMENT: ProcedureSpec = ProcedureSpec {
     ],
 };
 
+/// The largest file `UploadAttachment` reads from a local path (Confluence's default attachment limit is 100 MB).
+const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+
 /// What the attachment procedures work with.
 #[derive(Clone, Debug)]
 pub struct AttachmentContext {
@@ -194,17 +197,25 @@ impl Procedure for DownloadAttachment {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file next to it, renamed into place: a reader never sees half a
-/// file, and a failed download leaves no partial one.
+/// Writes `bytes` to `path` through a new temporary file next to it (created exclusively: an existing file or
+/// symbolic link of that name is never opened), renamed into place: a reader never sees half a file, and a failed
+/// download leaves no partial one.
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
     let failed = |e: std::io::Error| DataFusionError::Execution(format!("cannot write {}: {e}", path.display()));
     let name =
         path.file_name().ok_or_else(|| DataFusionError::Plan(format!("Path '{}' names no file", path.display())))?;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let mut temporary_name = std::ffi::OsString::from(".");
     temporary_name.push(name);
-    temporary_name.push(format!(".{}.part", std::process::id()));
+    temporary_name.push(format!(".{}-{nanos:09}.part", std::process::id()));
     let temporary = path.with_file_name(temporary_name);
-    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary).map_err(failed)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&temporary, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temporary);
         return Err(failed(e));
@@ -247,8 +258,17 @@ impl Procedure for UploadAttachment {
                     ));
                     }
                     let path = std::path::Path::new(path);
-                    let bytes = std::fs::read(path)
-                        .map_err(|e| DataFusionError::Execution(format!("cannot read {}: {e}", path.display())))?;
+                    let unreadable =
+                        |e: std::io::Error| DataFusionError::Execution(format!("cannot read {}: {e}", path.display()));
+                    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+                    if !metadata.is_file() || metadata.len() > MAX_UPLOAD_BYTES {
+                        return Err(DataFusionError::Plan(format!(
+                            "{} is not a regular file of at most {} MiB",
+                            path.display(),
+                            MAX_UPLOAD_BYTES / (1024 * 1024)
+                        )));
+                    }
+                    let bytes = std::fs::read(path).map_err(unreadable)?;
                     (Bytes::from(bytes), path.file_name().map(|n| n.to_string_lossy().into_owned()))
                 }
                 (None, None) => return Err(DataFusionError::Plan(

@@ -39,6 +39,9 @@ pub static SPECS: &[&ProcedureSpec] = &[
     &attachments::UPLOAD_ATTACHMENT,
 ];
 
+/// The procedures that write to Confluence.
+pub static WRITING_SPECS: &[&ProcedureSpec] = &[&attachments::UPLOAD_ATTACHMENT];
+
 /// A parameter of a procedure. Every parameter is a string.
 #[derive(Debug)]
 pub struct ParamSpec {
