@@ -147,8 +147,23 @@ impl adbc_core::Statement for ConfluenceStatement {
         // Nothing bound: one run; parameters with no rows (executemany of nothing): no run.
         let runs = self.rows()?.unwrap_or_else(|| vec![ParameterRow::default()]);
         let mut affected = 0u64;
-        for row in &runs {
-            affected += self.command(row, &cancel)?.execute_non_query().map_err(to_adbc)?;
+        for (index, row) in runs.iter().enumerate() {
+            match self.command(row, &cancel)?.execute_non_query() {
+                Ok(n) => affected += n,
+                // The runs before it wrote, and nothing is rolled back: say so.
+                Err(error) if index > 0 => {
+                    let mut failed = to_adbc(error);
+                    failed.message = format!(
+                        "parameter row {} of {} failed after the rows before it wrote {affected} row(s), which stay \
+                         written: {}",
+                        index + 1,
+                        runs.len(),
+                        failed.message
+                    );
+                    return Err(failed);
+                }
+                Err(error) => return Err(to_adbc(error)),
+            }
         }
         Ok(Some(i64::try_from(affected).unwrap_or(i64::MAX)))
     }

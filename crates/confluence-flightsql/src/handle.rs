@@ -40,12 +40,16 @@ pub(crate) struct StatementHandle {
     /// [`crate::service`]'s binding fallback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_id: Option<String>,
+    /// For a statement that writes: the rows it wrote, when `GetFlightInfo` ran it. Fetching the ticket returns
+    /// this count and runs nothing, so a client that fetches twice does not write twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affected: Option<i64>,
 }
 
 impl StatementHandle {
     /// A handle for `sql` with nothing bound.
     pub fn new(sql: impl Into<String>) -> StatementHandle {
-        StatementHandle { sql: sql.into(), parameters: None, query_id: None, statement_id: None }
+        StatementHandle { sql: sql.into(), parameters: None, query_id: None, statement_id: None, affected: None }
     }
 
     /// A handle for a new prepared statement of `sql`, with an id of its own.

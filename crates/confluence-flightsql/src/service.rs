@@ -25,8 +25,8 @@ use arrow_flight::{
     Action, ActionType, CancelFlightInfoRequest, CancelFlightInfoResult, CancelStatus, FlightDescriptor,
     FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, IpcMessage, SchemaAsIpc, Ticket,
 };
-use confluence_sql::datafusion::arrow::array::RecordBatch;
-use confluence_sql::datafusion::arrow::datatypes::{Field, Schema};
+use confluence_sql::datafusion::arrow::array::{RecordBatch, UInt64Array};
+use confluence_sql::datafusion::arrow::datatypes::{DataType, Field, Schema};
 use confluence_sql::datafusion::arrow::ipc::writer::IpcWriteOptions;
 use confluence_sql::{CancelHandle, Command, ParameterRow, SqlError};
 use futures::{Stream, StreamExt, TryStreamExt};
@@ -110,6 +110,13 @@ impl ConfluenceFlightSql {
     /// Runs a statement (once per bound parameter row) and streams its batches. The first batch is read before
     /// answering, so that what fails at once (credentials, permissions, bad parameters) is the call's status.
     async fn execute(&self, session: Session, handle: StatementHandle) -> Result<Response<DoGetStream>, Status> {
+        if let Some(affected) = handle.affected {
+            // Written when the ticket was made: fetching it again writes nothing.
+            let count = u64::try_from(affected).unwrap_or_default();
+            let batch = RecordBatch::try_new(count_schema(), vec![Arc::new(UInt64Array::from(vec![count]))])
+                .map_err(|e| SqlError::Usage(e.to_string()));
+            return batch_stream(batch);
+        }
         let cancel = CancelHandle::new();
         let registration = handle
             .query_id
@@ -149,11 +156,51 @@ impl ConfluenceFlightSql {
         command.describe().await.map_err(|e| status(&e))
     }
 
+    /// The schema and ticket handle of a statement: a query is only planned (it runs when the ticket is fetched);
+    /// a statement that writes runs now, once, and its ticket carries the count, so fetching the ticket again (a
+    /// client's retry) writes nothing more.
+    async fn plan_ticket(
+        &self,
+        session: &Session,
+        handle: StatementHandle,
+    ) -> Result<(Arc<Schema>, StatementHandle), Status> {
+        let mut probe = self.command(session, &handle.sql);
+        if let Some(row) = handle.parameter_rows()?.first() {
+            probe = probe.bind_row(row);
+        }
+        if !probe.is_write().await.map_err(|e| status(&e))? {
+            let schema = self.describe(session, &handle).await?;
+            return Ok((schema, handle));
+        }
+        let affected = self.update(session, &handle).await?;
+        let mut handle = handle;
+        handle.affected = Some(affected);
+        Ok((count_schema(), handle))
+    }
+
     /// Runs a statement that changes data, once per bound row, and returns the rows affected.
     async fn update(&self, session: &Session, handle: &StatementHandle) -> Result<i64, Status> {
         let mut affected = 0u64;
-        for command in self.commands(session, handle)? {
-            affected += command.execute_non_query().await.map_err(|e| status(&e))?;
+        let commands = self.commands(session, handle)?;
+        let runs = commands.len();
+        for (index, command) in commands.into_iter().enumerate() {
+            match command.execute_non_query().await {
+                Ok(n) => affected += n,
+                // The runs before it wrote, and nothing is rolled back: say so.
+                Err(error) if index > 0 => {
+                    let failed = status(&error);
+                    return Err(Status::new(
+                        failed.code(),
+                        format!(
+                            "parameter row {} of {runs} failed after the rows before it wrote {affected} row(s), which \
+                             stay written: {}",
+                            index + 1,
+                            failed.message()
+                        ),
+                    ));
+                }
+                Err(error) => return Err(status(&error)),
+            }
         }
         Ok(i64::try_from(affected).unwrap_or(i64::MAX))
     }
@@ -235,6 +282,11 @@ fn flight_info(schema: &Schema, ticket: Vec<u8>, descriptor: FlightDescriptor) -
 }
 
 /// A ready result as a `DoGet` stream.
+/// The schema of a write's result: one `count` row.
+fn count_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![Field::new("count", DataType::UInt64, false)]))
+}
+
 fn batch_stream(batch: Result<RecordBatch, SqlError>) -> Result<Response<DoGetStream>, Status> {
     let batch = batch.map_err(|e| status(&e))?;
     let schema = batch.schema();
@@ -301,7 +353,7 @@ impl FlightSqlService for ConfluenceFlightSql {
     ) -> Result<Response<FlightInfo>, Status> {
         let session = self.session(&request).await?;
         let handle = StatementHandle::new(query.query);
-        let schema = self.describe(&session, &handle).await?;
+        let (schema, handle) = self.plan_ticket(&session, handle).await?;
         let ticket = TicketStatementQuery { statement_handle: handle.ticket()?.encode() };
         flight_info(&schema, ticket.as_any().encode_to_vec(), request.into_inner())
     }
@@ -313,7 +365,7 @@ impl FlightSqlService for ConfluenceFlightSql {
     ) -> Result<Response<FlightInfo>, Status> {
         let session = self.session(&request).await?;
         let handle = self.bound(&session, StatementHandle::decode(&query.prepared_statement_handle)?);
-        let schema = self.describe(&session, &handle).await?;
+        let (schema, handle) = self.plan_ticket(&session, handle).await?;
         let ticket = CommandPreparedStatementQuery { prepared_statement_handle: handle.ticket()?.encode() };
         flight_info(&schema, ticket.as_any().encode_to_vec(), request.into_inner())
     }

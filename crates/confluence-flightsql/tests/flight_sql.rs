@@ -480,6 +480,16 @@ async fn remote_clients_write_by_the_same_rules_and_a_read_only_server_says_so()
         .unwrap();
     assert_eq!(updated, 1);
     assert_eq!(sim.store().content(id as u64).unwrap().version.message, "via flight");
+    // A write sent as a query runs once, when its ticket is made: fetching the ticket twice writes nothing more.
+    let before = sim.store().content(id as u64).unwrap().version.number;
+    let info = client.execute(format!("UPDATE pages SET title = title || '!' WHERE id = {id}"), None).await.unwrap();
+    for _ in 0..2 {
+        let batches = fetch(&mut client, info.clone()).await.unwrap();
+        let count = batches[0].column(0).as_primitive::<confluence_sql::datafusion::arrow::datatypes::UInt64Type>();
+        assert_eq!(count.value(0), 1);
+    }
+    let after = sim.store().content(id as u64).unwrap();
+    assert_eq!((after.version.number, after.title.matches('!').count()), (before + 1, 1));
     // The rules hold for remote clients: an unpinned UPDATE is refused.
     let (status, message) =
         code(client.execute_update("UPDATE pages SET title = 'x'".to_owned(), None).await.unwrap_err());
