@@ -67,7 +67,7 @@ def adbc_checks(url, user, password):
 
         cur.execute("EXEC GetOAuthAuthorizationURL")
         row = cur.fetch_arrow_table().to_pylist()[0]
-        check("adbc: a procedure runs through EXEC", str(row.get("url", "")).startswith("http"), row)
+        check("adbc: a procedure runs through EXEC", str(row.get("URL", "")).startswith("http"), row)
         cur.execute("SELECT * FROM GetOAuthAuthorizationURL(CallbackUrl => 'http://localhost:33333')")
         check("adbc: a procedure runs as a table function", cur.fetch_arrow_table().num_rows == 1)
 

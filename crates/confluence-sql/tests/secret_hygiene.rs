@@ -92,7 +92,9 @@ impl Said {
 
 fn cell(batches: &[RecordBatch], column: &str) -> String {
     let batch = batches.iter().find(|b| b.num_rows() > 0).unwrap();
-    let array = batch.column_by_name(column).unwrap();
+    // Procedure columns keep CData's case (`OAuthAccessToken`); match them as a DataReader does.
+    let index = batch.schema().fields().iter().position(|f| f.name().eq_ignore_ascii_case(column)).unwrap();
+    let array = batch.column(index);
     assert!(!array.is_null(0), "{column}");
     array.as_string::<i32>().value(0).to_owned()
 }

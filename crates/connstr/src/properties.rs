@@ -26,7 +26,7 @@ pub enum ValueKind {
     },
     /// A comma-separated list.
     List,
-    /// A space-separated list.
+    /// A list separated by spaces or commas.
     SpaceList,
     /// A file path or `memory://`.
     Location,
@@ -45,7 +45,7 @@ impl ValueKind {
             ValueKind::Bool => "bool",
             ValueKind::Integer { .. } => "integer",
             ValueKind::List => "list",
-            ValueKind::SpaceList => "space-separated list",
+            ValueKind::SpaceList => "space- or comma-separated list",
             ValueKind::Location | ValueKind::File => "path",
         }
     }
@@ -250,7 +250,7 @@ pub static PROPERTIES: &[PropertyInfo] = &[
         kind: ValueKind::SpaceList,
         default: "the read scopes the tables need (see below)",
         used_by: UsedBy::Schemes(OAUTH),
-        description: "The OAuth scopes to request, space-separated; they must match the app's configured scopes.",
+        description: "The OAuth scopes to request, separated by spaces or commas; they must match the app's configured scopes.",
     },
     PropertyInfo {
         name: "CloudId",
