@@ -30,7 +30,8 @@ impl ConfluenceCatalog {
     pub(crate) fn new(tables: &[(&'static str, Arc<dyn TableProvider>)]) -> Result<ConfluenceCatalog> {
         let schema = MemorySchemaProvider::new();
         let sys_tables = crate::procedures::sys_tables(crate::procedures::SPECS)?;
-        for (name, table) in tables.iter().cloned().chain(sys_tables) {
+        let cdata = crate::cdata_sys::sys_tables(crate::tables::ALL, crate::procedures::SPECS)?;
+        for (name, table) in tables.iter().cloned().chain(sys_tables).chain(cdata) {
             schema.register_table(name.to_owned(), table)?;
         }
         let inner = MemoryCatalogProvider::new();

@@ -38,6 +38,7 @@
 
 pub mod blocking;
 mod catalog;
+mod cdata_sys;
 mod client_setup;
 mod columns;
 mod command;

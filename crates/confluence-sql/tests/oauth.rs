@@ -304,3 +304,56 @@ async fn a_long_scan_survives_token_expiry_without_losing_or_repeating_rows() {
     assert_eq!(ids.len(), expected, "no row lost");
     assert_eq!(sim.counters().get("POST /oauth/token"), 1, "one refresh");
 }
+
+/// CData's system tables answer with CData's column names, unquoted in any case or quoted exactly.
+#[tokio::test]
+async fn cdata_system_tables_list_tables_columns_and_procedure_parameters() {
+    let sim = Simulator::start(SimConfig::cloud()).await.unwrap();
+    let basic = Connection::open(&sim.info().connection_string).await.unwrap();
+    let rows = |batches: Vec<RecordBatch>| -> Vec<String> {
+        let mut out = Vec::new();
+        for batch in &batches {
+            for row in 0..batch.num_rows() {
+                let cells: Vec<String> = batch
+                    .columns()
+                    .iter()
+                    .map(|c| datafusion::arrow::util::display::array_value_to_string(c, row).unwrap())
+                    .collect();
+                out.push(cells.join("|"));
+            }
+        }
+        out
+    };
+    let tables = basic
+        .query(
+            "SELECT TableName, isupdateable FROM sys_tables WHERE TableName IN ('pages', 'spaces') ORDER BY TableName",
+        )
+        .await
+        .unwrap();
+    assert_eq!(tables[0].schema().field(0).name(), "TableName");
+    assert_eq!(rows(tables), ["pages|true", "spaces|false"]);
+    let keys = basic
+        .query("SELECT \"ColumnName\", DataTypeName FROM sys_tablecolumns WHERE TableName = 'pages' AND IsKey")
+        .await
+        .unwrap();
+    assert_eq!(rows(keys), ["id|BIGINT"]);
+    let writable = basic
+        .query("SELECT count(*) FROM sys_tablecolumns WHERE TableName = 'pages' AND NOT IsReadOnly")
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(writable),
+        ["8"],
+        "space_id, space_key, title, status, parent_id, body_storage, owner_id, version_message"
+    );
+    let parameters = basic
+        .query(
+            "SELECT ColumnName, Direction FROM sys_procedureparameters WHERE ProcedureName = 'GetOAuthAccessToken' \
+             AND Ordinal <= 2 ORDER BY Direction, Ordinal",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows(parameters), ["AuthMode|1", "Verifier|1", "OAuthAccessToken|4", "OAuthRefreshToken|4"]);
+    let catalogs = basic.query("SELECT CatalogName FROM sys_catalogs").await.unwrap();
+    assert_eq!(rows(catalogs), ["confluence"]);
+}

@@ -77,17 +77,26 @@ impl VisitorMut for TableFunctionArgs<'_> {
     /// `SELECT oauthaccesstoken` and `SELECT OAuthAccessToken` both become `SELECT "OAuthAccessToken"`.
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         let SetExpr::Select(select) = query.body.as_mut() else { return ControlFlow::Continue(()) };
-        let [TableWithJoins { relation: TableFactor::Table { name, args: Some(_), .. }, joins }] =
-            select.from.as_slice()
-        else {
-            return ControlFlow::Continue(());
-        };
-        let Some(spec) = single_name(name).and_then(|n| find(self.specs, &n)) else {
+        let [TableWithJoins { relation: TableFactor::Table { name, args, .. }, joins }] = select.from.as_slice() else {
             return ControlFlow::Continue(());
         };
         if !joins.is_empty() {
             return ControlFlow::Continue(());
         }
+        // A procedure call, or one of CData's system tables (by the last part of its name).
+        let columns: Vec<&'static str> = match args {
+            Some(_) => match single_name(name).and_then(|n| find(self.specs, &n)) {
+                Some(spec) => spec.columns.iter().map(|c| c.name).collect(),
+                None => return ControlFlow::Continue(()),
+            },
+            None => {
+                let last = name.0.last().and_then(|part| part.as_ident()).map(|i| i.value.clone());
+                match last.as_deref().and_then(crate::cdata_sys::case_preserved_columns) {
+                    Some(columns) => columns.to_vec(),
+                    None => return ControlFlow::Continue(()),
+                }
+            }
+        };
         let quote = |expr: &mut Expr| {
             let ident = match expr {
                 Expr::Identifier(ident) => ident,
@@ -98,8 +107,8 @@ impl VisitorMut for TableFunctionArgs<'_> {
                 _ => return ControlFlow::Continue(()),
             };
             if ident.quote_style.is_none() {
-                if let Some(column) = spec.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&ident.value)) {
-                    *ident = Ident::with_quote('"', column.name);
+                if let Some(column) = columns.iter().find(|c| c.eq_ignore_ascii_case(&ident.value)) {
+                    *ident = Ident::with_quote('"', *column);
                 }
             }
             ControlFlow::Continue(())
