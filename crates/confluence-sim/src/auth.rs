@@ -1,6 +1,7 @@
 //! Who is calling: Basic (email + API token on Cloud, username + password on Data Center), Data Center personal
-//! access tokens, and OAuth bearer tokens (Cloud through the API gateway only, as on the real service; Data Center
-//! on its own REST API). Then whether the token's scopes allow the endpoint.
+//! access tokens, OAuth bearer tokens (Cloud through the API gateway only, as on the real service; Data Center on its
+//! own REST API), and Cloud scoped API tokens (Basic, through the gateway only). Then whether the token's scopes
+//! allow the endpoint.
 
 use axum::http::{header, HeaderMap, StatusCode};
 use base64::engine::general_purpose::STANDARD;
@@ -45,6 +46,15 @@ pub fn authenticate(state: &SimState, headers: &HeaderMap, path: &str, via_gatew
     match (state.config.deployment, via_gateway, scheme.to_ascii_lowercase().as_str()) {
         (_, _, "") => Err(unauthorized(style, "Unauthorized; no credentials were supplied")),
         (SimDeployment::Cloud, true, "bearer") => bearer(state, value.trim(), Issuer::Cloud, style),
+        // Through the gateway, Basic takes scoped API tokens only (with their scopes).
+        (SimDeployment::Cloud, true, "basic") => {
+            let (user, secret) = basic(value).ok_or_else(|| unauthorized(style, "Malformed Basic credentials"))?;
+            if user.eq_ignore_ascii_case(&creds.email) && secret == creds.scoped_api_token {
+                Ok(Caller { user: 0, scopes: Some(creds.scoped_api_token_scopes.clone()) })
+            } else {
+                Err(unauthorized(style, "Unauthorized; an API token through the gateway must be a scoped token"))
+            }
+        }
         (SimDeployment::Cloud, true, _) => Err(unauthorized(style, "Unauthorized")),
         (SimDeployment::Cloud, false, "basic") => {
             let (user, secret) = basic(value).ok_or_else(|| unauthorized(style, "Malformed Basic credentials"))?;

@@ -39,6 +39,11 @@ pub struct Credentials {
     pub password: String,
     /// Data Center: a personal access token (Bearer).
     pub personal_access_token: String,
+    /// Cloud: a scoped API token (Basic, with the email): accepted through the API gateway only, with
+    /// `scoped_api_token_scopes`, as Atlassian's scoped tokens are.
+    pub scoped_api_token: String,
+    /// The scopes of the scoped API token.
+    pub scoped_api_token_scopes: Vec<String>,
 }
 
 impl Default for Credentials {
@@ -49,6 +54,10 @@ impl Default for Credentials {
             username: "admin".to_owned(),
             password: "sim-password".to_owned(),
             personal_access_token: "sim-personal-access-token".to_owned(),
+            scoped_api_token: "sim-scoped-api-token".to_owned(),
+            scoped_api_token_scopes: ["read:space:confluence", "read:page:confluence", "read:label:confluence"]
+                .map(str::to_owned)
+                .to_vec(),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use confluence_rest::{
     BasicAuth, BearerToken, ClientConfig, Dialect, Limits, RestError, RetryPolicy, Timeouts, TokenSource,
 };
-use connstr::{AuthScheme, ConnectionOptions, Deployment, InitiateOAuth};
+use connstr::{AuthScheme, ConnectionOptions, Deployment, InitiateOAuth, UseGateway};
 
 use crate::error::SqlError;
 
@@ -25,6 +25,15 @@ pub fn client_config(options: &ConnectionOptions, retry: RetryPolicy) -> ClientC
         limits: Limits { max_response_bytes: options.max_response_bytes, max_pages: options.max_pages },
         retry,
     }
+}
+
+/// Whether a connection must read its Cloud site's id (`/_edge/tenant_info`) before its first statement: an API
+/// token sent through the gateway (`UseGateway=true`) without `CloudId`.
+pub fn needs_tenant_info(options: &ConnectionOptions) -> bool {
+    options.auth_scheme == AuthScheme::Basic
+        && options.deployment == Deployment::Cloud
+        && options.use_gateway == UseGateway::True
+        && options.oauth.cloud_id.is_none()
 }
 
 /// The site's API as the connection first sees it (Cloud on the site, Data Center under its context path).
@@ -47,7 +56,25 @@ pub fn static_credentials(options: &ConnectionOptions) -> Result<(Arc<dyn TokenS
                 (None, None) => return Err(config("Basic authentication needs APIToken or Password")),
             };
             let user = options.user.clone().unwrap_or_default();
-            Ok((Arc::new(BasicAuth::new(user, secret, hint)), site_dialect(options)))
+            let gateway = options.deployment == Deployment::Cloud && options.use_gateway == UseGateway::True;
+            let hint = match (options.deployment, options.use_gateway, options.api_token.is_some()) {
+                (Deployment::Cloud, UseGateway::Auto, true) => {
+                    "User and APIToken (a scoped API token works only through the API gateway: add UseGateway=true)"
+                }
+                _ => hint,
+            };
+            let dialect = match (&options.oauth.cloud_id, gateway) {
+                // With the site's id known, straight to the gateway; without it, the connection reads it from the
+                // site's tenant_info before its first statement.
+                (Some(cloud_id), true) => Dialect::Cloud {
+                    api_base: confluence_rest::client::gateway_base(
+                        &options.oauth.atlassian_api_url,
+                        cloud_id.as_str(),
+                    )?,
+                },
+                _ => site_dialect(options),
+            };
+            Ok((Arc::new(BasicAuth::new(user, secret, hint)), dialect))
         }
         AuthScheme::Pat => {
             let token = options

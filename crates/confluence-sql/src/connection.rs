@@ -213,9 +213,36 @@ impl Connection {
     /// Authorizes an OAuth connection now (stored tokens, refresh, or the browser flow, as `InitiateOAuth`
     /// allows) and points it at the site the tokens reach. Other connections have nothing to do.
     pub async fn authorize(&self) -> Result<(), SqlError> {
+        if crate::client_setup::needs_tenant_info(&self.inner.options) {
+            return self.route_through_gateway().await;
+        }
         let Some(session) = &self.inner.oauth else { return Ok(()) };
         let tokens = session.authorize().await?;
         self.adopt(&tokens)?;
+        self.inner.authorized.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// `UseGateway=true` without `CloudId`: reads the site's id from its `/_edge/tenant_info` (one request, once)
+    /// and sends every later request through `{AtlassianApiUrl}/ex/confluence/{id}`.
+    async fn route_through_gateway(&self) -> Result<(), SqlError> {
+        if self.inner.authorized.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let client = self.client();
+        let mut url = client.dialect().base().clone();
+        url.set_path("/_edge/tenant_info");
+        let body: serde_json::Value = client.get(url, None).await?.json()?;
+        let cloud_id = body.get("cloudId").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let cloud_id = connstr::CloudId::parse(cloud_id).map_err(|reason| {
+            SqlError::Rest(confluence_rest::RestError::Config(format!(
+                "the site's /_edge/tenant_info gave no usable cloudId ({reason}); set CloudId in the connection string"
+            )))
+        })?;
+        let api_base =
+            confluence_rest::client::gateway_base(&self.inner.options.oauth.atlassian_api_url, cloud_id.as_str())?;
+        tracing::debug!("API token requests go through the gateway");
+        self.inner.context.route_to(Dialect::Cloud { api_base });
         self.inner.authorized.store(true, Ordering::Release);
         Ok(())
     }
@@ -406,7 +433,9 @@ impl Connection {
             rewrite(&mut statement.clone(), crate::procedures::oauth::OAUTH_SPECS).unwrap_or(false);
         rewrite(&mut statement, SPECS)?;
         let refs = rewrite_parameters(&mut statement, bindings)?;
-        if self.inner.oauth.is_some() && !calls_oauth_procedure && !self.inner.authorized.load(Ordering::Acquire) {
+        let needs_authorization = (self.inner.oauth.is_some() && !calls_oauth_procedure)
+            || crate::client_setup::needs_tenant_info(&self.inner.options);
+        if needs_authorization && !self.inner.authorized.load(Ordering::Acquire) {
             self.authorize().await?;
         }
         let plan = state.statement_to_plan(statement).await?;

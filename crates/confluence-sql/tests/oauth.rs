@@ -357,3 +357,42 @@ async fn cdata_system_tables_list_tables_columns_and_procedure_parameters() {
     let catalogs = basic.query("SELECT CatalogName FROM sys_catalogs").await.unwrap();
     assert_eq!(rows(catalogs), ["confluence"]);
 }
+
+/// A scoped API token works only through the API gateway: `UseGateway=true` reads the site's id from
+/// `/_edge/tenant_info` once and sends every request there; on the site URL it is refused with a hint; a table
+/// whose scope the token lacks gets a 403 naming the scopes.
+#[tokio::test]
+async fn a_scoped_api_token_goes_through_the_gateway() {
+    let sim = Simulator::start(SimConfig::cloud()).await.unwrap();
+    let info = sim.info();
+    let scoped = format!(
+        "Url={};Deployment=Cloud;User={};APIToken={};AtlassianApiUrl={}",
+        info.url,
+        info.user,
+        sim.config().credentials.scoped_api_token,
+        info.atlassian_api_url
+    );
+    let on_site = Connection::open(&scoped).await.unwrap();
+    let error = on_site.query("SELECT count(*) AS n FROM spaces").await.unwrap_err().to_string();
+    assert!(error.contains("UseGateway=true"), "{error}");
+
+    let gateway = Connection::open(&format!("{scoped};UseGateway=true")).await.unwrap();
+    sim.reset_counters();
+    let spaces = gateway.query("SELECT count(*) AS n FROM spaces").await.unwrap();
+    assert!(cell(&spaces, "n").unwrap().parse::<u64>().unwrap() > 0);
+    // The site's id is read once (no credentials needed there), then every request goes through the gateway.
+    gateway.query("SELECT count(*) AS n FROM spaces").await.unwrap();
+    let log = sim.request_log();
+    let (discovery, api): (Vec<_>, Vec<_>) = log.iter().partition(|r| r.endpoint == "/_edge/tenant_info");
+    assert_eq!(discovery.len(), 1, "{log:?}");
+    assert!(api.iter().all(|r| r.via_gateway && r.path.contains(&info.cloud_id)), "{log:?}");
+
+    let error = gateway.query("SELECT * FROM comments LIMIT 1").await.unwrap_err().to_string();
+    assert!(error.contains("read:comment:confluence"), "{error}");
+
+    // With CloudId given, no discovery request.
+    let direct = Connection::open(&format!("{scoped};UseGateway=true;CloudId={}", info.cloud_id)).await.unwrap();
+    sim.reset_counters();
+    direct.query("SELECT count(*) AS n FROM spaces").await.unwrap();
+    assert!(sim.request_log().iter().all(|r| r.via_gateway));
+}

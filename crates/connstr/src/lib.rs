@@ -40,5 +40,5 @@ pub use validate::{
 };
 pub use values::{
     AuthScheme, CloudId, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation,
-    OAuthVersion, SpaceKey, UnknownChoice,
+    OAuthVersion, SpaceKey, UnknownChoice, UseGateway,
 };

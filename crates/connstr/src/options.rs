@@ -14,7 +14,7 @@ use crate::properties::{PropertyInfo, PROPERTIES};
 use crate::secret::{Secret, MASK};
 use crate::values::{
     AuthScheme, CloudId, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation,
-    SpaceKey,
+    SpaceKey, UseGateway,
 };
 
 /// The settings of one connection: typed, validated, defaults filled in, secrets wrapped in [`Secret`].
@@ -66,6 +66,8 @@ pub struct ConnectionOptions {
     pub read_only: bool,
     /// What an UPDATE does on a concurrent edit.
     pub conflict_policy: ConflictPolicy,
+    /// Whether a Cloud API-token connection goes through the API gateway.
+    pub use_gateway: UseGateway,
     /// An HTTP(S) or SOCKS proxy for every request.
     pub proxy_url: Option<ProxyUrl>,
     /// Extra certificate authorities to trust (a PEM file).
@@ -312,6 +314,7 @@ impl ConnectionOptions {
             "AllowUnboundedWrites" => DisplayValue::Bool(self.allow_unbounded_writes),
             "ReadOnly" => DisplayValue::Bool(self.read_only),
             "ConflictPolicy" => text(self.conflict_policy),
+            "UseGateway" => text(self.use_gateway),
             "ProxyUrl" => opt_text(self.proxy_url.as_ref()),
             "TrustedCaFile" => opt_text(self.trusted_ca_file.as_ref().map(|p| p.display())),
             "AllowInsecureHttp" => DisplayValue::Bool(self.allow_insecure_http),

@@ -2,7 +2,9 @@
 //! authentication schemes use each. `connstr-spec.md` documents exactly this table (a test keeps them in sync), and
 //! [`crate::options`] validates against it.
 
-use crate::values::{AuthScheme, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthVersion};
+use crate::values::{
+    AuthScheme, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthVersion, UseGateway,
+};
 
 /// The type of a property's value, which decides how it is validated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +108,7 @@ impl Eq for PropertyInfo {}
 const OAUTH: &[AuthScheme] = &[AuthScheme::OAuth, AuthScheme::OAuthPkce];
 const BASIC: &[AuthScheme] = &[AuthScheme::Basic];
 const PAT: &[AuthScheme] = &[AuthScheme::Pat];
+const BASIC_AND_OAUTH: &[AuthScheme] = &[AuthScheme::Basic, AuthScheme::OAuth, AuthScheme::OAuthPkce];
 
 /// Valid `AuthScheme` values.
 pub const AUTH_SCHEMES: &[&str] = AuthScheme::WITH_AUTO;
@@ -119,6 +122,8 @@ pub const OAUTH_VERSIONS: &[&str] = OAuthVersion::NAMES;
 pub const LOCAL_FILES: &[&str] = LocalFiles::NAMES;
 /// Valid `ConflictPolicy` values.
 pub const CONFLICT_POLICIES: &[&str] = ConflictPolicy::NAMES;
+/// Valid `UseGateway` values.
+pub const USE_GATEWAY: &[&str] = UseGateway::NAMES;
 /// Valid `LogLevel` values.
 pub const LOG_LEVELS: &[&str] = LogLevel::NAMES;
 
@@ -257,8 +262,16 @@ pub static PROPERTIES: &[PropertyInfo] = &[
         synonyms: &[],
         kind: ValueKind::Text,
         default: "discovered from Url",
-        used_by: UsedBy::Schemes(OAUTH),
-        description: "The Cloud site's id (a UUID); discovered through accessible-resources when not given.",
+        used_by: UsedBy::Schemes(BASIC_AND_OAUTH),
+        description: "The Cloud site's id (a UUID); discovered through accessible-resources (OAuth) or /_edge/tenant_info (UseGateway) when not given.",
+    },
+    PropertyInfo {
+        name: "UseGateway",
+        synonyms: &[],
+        kind: ValueKind::Choice(USE_GATEWAY),
+        default: "Auto",
+        used_by: UsedBy::Schemes(BASIC),
+        description: "Cloud with an API token: true sends requests through the API gateway (AtlassianApiUrl/ex/confluence/{CloudId}), as scoped API tokens need; Auto and false use the site.",
     },
     PropertyInfo {
         name: "Deployment",
@@ -433,7 +446,7 @@ pub static PROPERTIES: &[PropertyInfo] = &[
         synonyms: &["ApiGatewayUrl"],
         kind: ValueKind::Url,
         default: "https://api.atlassian.com",
-        used_by: UsedBy::Schemes(OAUTH),
+        used_by: UsedBy::Schemes(BASIC_AND_OAUTH),
         description: "Advanced: the Cloud API gateway, for accessible-resources and /ex/confluence/{cloudid} calls.",
     },
 ];

@@ -15,7 +15,7 @@ use crate::properties::{self, PropertyInfo, ValueKind, PROPERTIES};
 use crate::secret::Secret;
 use crate::values::{
     AuthScheme, CloudId, ConflictPolicy, Deployment, InitiateOAuth, LocalFiles, LogLevel, OAuthSettingsLocation,
-    OAuthVersion, SpaceKey, UnknownChoice,
+    OAuthVersion, SpaceKey, UnknownChoice, UseGateway,
 };
 
 /// Atlassian's Cloud authorization endpoint.
@@ -88,6 +88,7 @@ pub(crate) fn validate(cs: &ConnectionString) -> Result<ConnectionOptions, ConnS
         allow_unbounded_writes: behaviour.allow_unbounded_writes,
         read_only: behaviour.read_only,
         conflict_policy: behaviour.conflict_policy,
+        use_gateway: behaviour.use_gateway,
         proxy_url: behaviour.proxy_url,
         trusted_ca_file: behaviour.trusted_ca_file,
         allow_insecure_http: behaviour.allow_insecure_http,
@@ -265,6 +266,7 @@ struct Behaviour {
     allow_unbounded_writes: bool,
     read_only: bool,
     conflict_policy: ConflictPolicy,
+    use_gateway: UseGateway,
     proxy_url: Option<ProxyUrl>,
     trusted_ca_file: Option<PathBuf>,
     allow_insecure_http: bool,
@@ -305,6 +307,7 @@ fn behaviour(given: &Given<'_>, problems: &mut Problems) -> Behaviour {
         allow_unbounded_writes,
         read_only,
         conflict_policy: problems.take(given.choice::<ConflictPolicy>("ConflictPolicy")).flatten().unwrap_or_default(),
+        use_gateway: problems.take(given.choice::<UseGateway>("UseGateway")).flatten().unwrap_or_default(),
         proxy_url: problems.take(given.url("ProxyUrl")).flatten().map(ProxyUrl::new),
         trusted_ca_file: given.raw("TrustedCaFile").map(|pair| expand_home(pair.value.trim())),
         allow_insecure_http,
@@ -487,6 +490,10 @@ fn scheme_warnings(options: &ConnectionOptions, given: &Given<'_>) -> Vec<Warnin
 fn credential_urls(options: &ConnectionOptions) -> Vec<(&'static str, &Url)> {
     let oauth = &options.oauth;
     match (options.auth_scheme, options.deployment) {
+        // Basic through the gateway (UseGateway=true, Cloud) sends them to the gateway too.
+        (AuthScheme::Basic, Deployment::Cloud) if options.use_gateway == UseGateway::True => {
+            vec![("Url", &options.url), ("AtlassianApiUrl", &oauth.atlassian_api_url)]
+        }
         (AuthScheme::Basic | AuthScheme::Pat, _) => vec![("Url", &options.url)],
         (AuthScheme::OAuth | AuthScheme::OAuthPkce, deployment) => {
             let mut urls = vec![

@@ -179,6 +179,22 @@ choice! {
 }
 
 choice! {
+    /// Whether a Cloud connection with an API token goes through Atlassian's API gateway (the `UseGateway`
+    /// property): scoped API tokens work only there.
+    #[derive(Default)]
+    UseGateway {
+        /// The site; a 401 from it suggests `UseGateway=true` (the default).
+        #[default]
+        Auto = "Auto",
+        /// `{AtlassianApiUrl}/ex/confluence/{CloudId}`, the site's id given or read from `/_edge/tenant_info`.
+        True = "true",
+        /// The site, always.
+        False = "false",
+    }
+    aliases { "yes" => True, "on" => True, "1" => True, "no" => False, "off" => False, "0" => False }
+}
+
+choice! {
     /// What an `UPDATE` does when someone else saved the page since it was read (the `ConflictPolicy` property).
     #[derive(Default)]
     ConflictPolicy {
