@@ -193,15 +193,54 @@ pub(crate) fn describe(error: &DataFusionError) -> String {
         DataFusionError::External(inner) => inner.to_string(),
         DataFusionError::Context(_, inner) => describe(inner),
         DataFusionError::SQL(e, _) => format!("SQL syntax error: {e}"),
-        DataFusionError::Plan(message) => message.clone(),
+        DataFusionError::Plan(message) => match unknown_table(message) {
+            Some(name) => format!("{message}{}", nearest_table(name)),
+            None => message.clone(),
+        },
         DataFusionError::Execution(message) => message.clone(),
         other => other.to_string(),
+    }
+}
+
+/// The table name of DataFusion's "table 'confluence.main.x' not found" (its last part).
+fn unknown_table(message: &str) -> Option<&str> {
+    let name = message.strip_prefix("table '")?.strip_suffix("' not found")?;
+    Some(name.rsplit('.').next().unwrap_or(name))
+}
+
+/// "; did you mean pages?" for the driver's table nearest to `name`, or the list of tables when none is near.
+fn nearest_table(name: &str) -> String {
+    let names: Vec<&str> = crate::tables::ALL
+        .iter()
+        .map(|t| t.name())
+        .chain(["sys_procedures", "sys_procedure_parameters", "sys_tables", "sys_tablecolumns"])
+        .collect();
+    let lower = name.to_ascii_lowercase();
+    let nearest = names
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(candidate, &lower), *candidate))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match nearest {
+        Some((_, candidate)) => format!("; did you mean {candidate}?"),
+        None => format!("; the tables are {} (\\dt lists them)", names[..crate::tables::ALL.len()].join(", ")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_table_suggests_the_nearest() {
+        let error = |name: &str| {
+            SqlError::Query(DataFusionError::Plan(format!("table 'confluence.main.{name}' not found"))).to_string()
+        };
+        assert!(error("pagez").ends_with("did you mean pages?"), "{}", error("pagez"));
+        assert!(error("blogposts").ends_with("did you mean blog_posts?"), "{}", error("blogposts"));
+        assert!(error("zzz").contains("the tables are spaces, pages"), "{}", error("zzz"));
+        assert_eq!(SqlError::Query(DataFusionError::Plan("table 'x' not found".into())).kind(), ErrorKind::NotFound);
+    }
 
     #[test]
     fn kinds_reach_through_datafusion_wrapping() {

@@ -530,3 +530,13 @@ async fn a_pages_attachments_are_read_from_that_page_not_from_the_whole_list() {
     assert_eq!(by_page, listed);
     assert!(by_page.contains(".") && by_page.lines().count() > 4, "{by_page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_table_suggests_the_nearest_and_sends_nothing() {
+    let (sim, connection) = setup(DatasetSize::TINY).await;
+    sim.reset_counters();
+    let error = connection.query("SELECT title FROM pagez").await.unwrap_err();
+    assert_eq!(error.kind(), confluence_sql::ErrorKind::NotFound, "{error}");
+    assert!(error.to_string().ends_with("did you mean pages?"), "{error}");
+    assert!(sim.request_log().is_empty());
+}
