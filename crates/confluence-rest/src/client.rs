@@ -64,6 +64,7 @@ struct Inner {
     retry: RetryPolicy,
     limits: Limits,
     metrics: RequestMetrics,
+    not_found_hint: Option<String>,
 }
 
 /// The REST client of one connection. Cheap to clone; clones share everything (connections, limits, backoff,
@@ -116,6 +117,7 @@ impl ConfluenceClient {
                 retry: config.retry,
                 limits: config.limits,
                 metrics: RequestMetrics::default(),
+                not_found_hint: config.not_found_hint.clone(),
             }),
         })
     }
@@ -391,7 +393,16 @@ impl ConfluenceClient {
                 }
                 400 => return Err(RestError::BadRequest { path, message }),
                 403 => return Err(RestError::Forbidden { path, message }),
-                404 => return Err(RestError::NotFound { path, message }),
+                404 => {
+                    let list = ["/rest/api/content", "/rest/api/space", "/rest/api/search", "/rest/api/content/search"]
+                        .iter()
+                        .any(|endpoint| path.ends_with(endpoint));
+                    let message = match &inner.not_found_hint {
+                        Some(hint) if list => format!("{message}. {hint}"),
+                        _ => message,
+                    };
+                    return Err(RestError::NotFound { path, message });
+                }
                 409 => return Err(RestError::Conflict { path, message }),
                 other => return Err(RestError::Status { status: other, path, message }),
             }

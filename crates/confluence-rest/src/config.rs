@@ -80,6 +80,9 @@ pub struct ClientConfig {
     pub limits: Limits,
     /// Retries of transient failures.
     pub retry: RetryPolicy,
+    /// Added to a 404 from a Data Center list endpoint, which only a site that is not Data Center answers so (e.g.
+    /// Cloud on a custom domain taken for Data Center).
+    pub not_found_hint: Option<String>,
 }
 
 impl Default for ClientConfig {
@@ -93,6 +96,7 @@ impl Default for ClientConfig {
             trusted_ca_file: None,
             limits: Limits::default(),
             retry: RetryPolicy::default(),
+            not_found_hint: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use confluence_rest::{
     BasicAuth, BearerToken, ClientConfig, Dialect, Limits, RestError, RetryPolicy, Timeouts, TokenSource,
 };
-use connstr::{AuthScheme, ConnectionOptions, Deployment, InitiateOAuth, UseGateway};
+use connstr::{AuthScheme, ConnectionOptions, Deployment, InitiateOAuth, UseGateway, ValueSource};
 
 use crate::error::SqlError;
 
@@ -24,6 +24,13 @@ pub fn client_config(options: &ConnectionOptions, retry: RetryPolicy) -> ClientC
         trusted_ca_file: options.trusted_ca_file.clone(),
         limits: Limits { max_response_bytes: options.max_response_bytes, max_pages: options.max_pages },
         retry,
+        not_found_hint: (options.deployment == Deployment::DataCenter
+            && options.source_of("Deployment") != ValueSource::Given)
+            .then(|| {
+                "This site was taken for Confluence Data Center because its host is not *.atlassian.net: if it is \
+                 Confluence Cloud on a custom domain, add Deployment=Cloud to the connection string"
+                    .to_owned()
+            }),
     }
 }
 

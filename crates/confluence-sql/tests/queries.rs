@@ -540,3 +540,19 @@ async fn a_misspelt_table_suggests_the_nearest_and_sends_nothing() {
     assert!(error.to_string().ends_with("did you mean pages?"), "{error}");
     assert!(sim.request_log().is_empty());
 }
+
+/// A Cloud site on a host outside atlassian.net is taken for Data Center unless Deployment says otherwise: the 404
+/// of Data Center's list endpoint says to add Deployment=Cloud.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloud_site_taken_for_data_center_says_to_set_deployment() {
+    let (sim, _) = setup(DatasetSize::TINY).await;
+    let info = sim.info();
+    let guessed = format!("Url={};User={};APIToken={}", info.url, info.user, info.api_token);
+    let connection = Connection::open(&guessed).await.expect("opens");
+    let error = connection.query("SELECT key FROM spaces").await.expect_err("Cloud has no /rest/api/space");
+    assert!(error.to_string().contains("add Deployment=Cloud"), "{error}");
+    // Said explicitly, Data Center gets no such hint.
+    let explicit = Connection::open(&format!("{guessed};Deployment=DataCenter")).await.expect("opens");
+    let error = explicit.query("SELECT key FROM spaces").await.expect_err("still not Data Center");
+    assert!(!error.to_string().contains("Deployment=Cloud"), "{error}");
+}
