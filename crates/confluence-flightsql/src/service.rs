@@ -168,9 +168,9 @@ impl ConfluenceFlightSql {
         if let Some(row) = handle.parameter_rows()?.first() {
             probe = probe.bind_row(row);
         }
-        if !probe.is_write().await.map_err(|e| status(&e))? {
-            let schema = self.describe(session, &handle).await?;
-            return Ok((schema, handle));
+        let info = probe.inspect().await.map_err(|e| status(&e))?;
+        if !info.writes {
+            return Ok((info.schema, handle));
         }
         let affected = self.update(session, &handle).await?;
         let mut handle = handle;

@@ -125,30 +125,24 @@ impl Command {
     /// Plans the statement with its bound values and returns the schema of its result, without running it (and
     /// without a request to Confluence, except an OAuth connection's first authorization).
     pub async fn describe(&self) -> Result<SchemaRef, SqlError> {
-        let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);
-        let (plan, _) = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
-        Ok(Arc::new(plan.schema().as_arrow().clone()))
+        Ok(self.inspect().await?.schema)
     }
 
-    /// Whether running the statement writes to Confluence: `INSERT`, `UPDATE`, `DELETE` (also under `EXPLAIN`), or
-    /// a procedure that writes (`UploadAttachment`). Planned only, nothing runs. A server that hands out tickets
-    /// runs such statements once, when asked, rather than on every fetch of the ticket.
-    pub async fn is_write(&self) -> Result<bool, SqlError> {
+    /// Plans the statement with its bound values, without running it: the schema of its result, and whether it
+    /// writes to Confluence (`INSERT`, `UPDATE`, `DELETE`, also under `EXPLAIN`, or a procedure that writes, such
+    /// as `UploadAttachment`). A server that hands out tickets runs such statements once, when asked, rather than on
+    /// every fetch of the ticket.
+    pub async fn inspect(&self) -> Result<StatementInfo, SqlError> {
         let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);
-        let (plan, _) = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
-        if !crate::policy::written_tables(&plan).is_empty() {
-            return Ok(true);
-        }
-        let state = self.connection.session().state();
-        let mut statement = crate::parse::parse_statement(&self.sql, &state)?;
-        Ok(crate::procedures::rewrite::rewrite(&mut statement, crate::procedures::WRITING_SPECS).unwrap_or(false))
+        let planned = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
+        Ok(StatementInfo { schema: Arc::new(planned.plan.schema().as_arrow().clone()), writes: planned.writes })
     }
 
     /// Runs the statement and streams its result as Arrow batches.
     pub async fn execute_stream(&self) -> Result<BatchStream, SqlError> {
         let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);
-        let plan = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
-        start(&self.connection, plan, &self.settings, guard).await
+        let planned = guard.run(self.connection.plan(&self.sql, Some(&self.settings.bindings))).await?;
+        start(&self.connection, (planned.plan, planned.refs), &self.settings, guard).await
     }
 
     /// Runs the statement and returns a row cursor over its result.
@@ -174,7 +168,7 @@ impl Command {
     /// so they cannot be parameters of a prepared command (run a [`Command`] for those).
     pub async fn prepare(&self) -> Result<PreparedCommand, SqlError> {
         let mut guard = Guard::start(self.settings.timeout, &self.settings.cancel);
-        let (plan, refs) = guard.run(self.connection.plan(&self.sql, None)).await?;
+        let crate::connection::Planned { plan, refs, .. } = guard.run(self.connection.plan(&self.sql, None)).await?;
         let parameter_schema = parameter_schema(&plan, &refs)?;
         let schema = Arc::new(plan.schema().as_arrow().clone());
         Ok(PreparedCommand {
@@ -270,6 +264,15 @@ impl PreparedCommand {
     pub async fn execute_non_query(&self) -> Result<u64, SqlError> {
         non_query(self.execute_stream().await?).await
     }
+}
+
+/// What [`Command::inspect`] tells about a statement before it runs.
+#[derive(Debug, Clone)]
+pub struct StatementInfo {
+    /// The schema of its result.
+    pub schema: SchemaRef,
+    /// Whether running it writes to Confluence.
+    pub writes: bool,
 }
 
 /// Binds the values into the plan, applies the row limit, and starts the stream under `guard`.

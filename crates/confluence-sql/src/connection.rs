@@ -130,6 +130,17 @@ impl ConnectionBuilder {
     }
 }
 
+/// A statement planned by [`Connection::plan`].
+pub(crate) struct Planned {
+    /// The logical plan, its placeholders left in.
+    pub plan: LogicalPlan,
+    /// Where the statement's parameters are.
+    pub refs: ParameterRefs,
+    /// Whether running it writes to Confluence: `INSERT`, `UPDATE`, `DELETE` (under `EXPLAIN` too), or a procedure
+    /// that writes.
+    pub writes: bool,
+}
+
 /// The account a connection's credentials belong to ([`Connection::current_user`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentUser {
@@ -419,21 +430,16 @@ impl Connection {
     /// turned into placeholders (table-function arguments take their value from `bindings`), an OAuth connection
     /// authorized before its first statement that is not a procedure call, and the plan checked against the
     /// connection's policy. Placeholders are left in the plan.
-    pub(crate) async fn plan(
-        &self,
-        sql: &str,
-        bindings: Option<&Bindings>,
-    ) -> Result<(LogicalPlan, ParameterRefs), SqlError> {
+    pub(crate) async fn plan(&self, sql: &str, bindings: Option<&Bindings>) -> Result<Planned, SqlError> {
         self.ensure_open()?;
         let state = self.inner.session.state();
         let mut statement = crate::parse::parse_statement(sql, &state)?;
         number_question_marks(&mut statement)?;
-        // The OAuth procedures run before authorization (they are how it is obtained); anything else after it.
-        let calls_oauth_procedure =
-            rewrite(&mut statement.clone(), crate::procedures::oauth::OAUTH_SPECS).unwrap_or(false);
-        rewrite(&mut statement, SPECS)?;
+        let calls = rewrite(&mut statement, SPECS)?;
         let refs = rewrite_parameters(&mut statement, bindings)?;
-        let needs_authorization = (self.inner.oauth.is_some() && !calls_oauth_procedure)
+        // The OAuth procedures run before authorization (they are how it is obtained); anything else after it.
+        let before_authorization = calls.iter().any(|spec| spec.before_authorization);
+        let needs_authorization = (self.inner.oauth.is_some() && !before_authorization)
             || crate::client_setup::needs_tenant_info(&self.inner.options);
         if needs_authorization && !self.inner.authorized.load(Ordering::Acquire) {
             self.authorize().await?;
@@ -449,7 +455,8 @@ impl Connection {
             .policy
             .verify(&plan, &|table| confluence_tables.contains(table))
             .map_err(|e| SqlError::NotAllowed(describe(&e)))?;
-        Ok((plan, refs))
+        let writes = !written_tables(&plan).is_empty() || calls.iter().any(|spec| spec.writes);
+        Ok(Planned { plan, refs, writes })
     }
 
     /// Whether `table` resolves to one of the driver's Confluence tables (a table of the user's own, in another
@@ -503,7 +510,7 @@ impl Connection {
 
     /// Plans a statement without parameters as a DataFrame.
     pub async fn sql(&self, sql: &str) -> Result<DataFrame, SqlError> {
-        let (plan, refs) = self.plan(sql, None).await?;
+        let Planned { plan, refs, .. } = self.plan(sql, None).await?;
         Bindings::default().param_values(&refs)?;
         Ok(self.inner.session.execute_logical_plan(plan).await?)
     }

@@ -62,7 +62,7 @@ mod write;
 
 pub use catalog::{register, ConfluenceCatalog};
 pub use columns::DESCRIPTION;
-pub use command::{Command, PreparedCommand};
+pub use command::{Command, PreparedCommand, StatementInfo};
 pub use connection::{Connection, ConnectionBuilder, ConnectionState, CurrentUser};
 pub use error::{ErrorKind, SqlError};
 pub use parameters::{Parameter, ParameterRow};

@@ -217,9 +217,42 @@ async fn read_only_and_spaces_refuse_before_any_request() {
         assert!(message.contains("outside the connection's Spaces"), "{sql}: {message}");
     }
     assert!(writes_seen(&sim).is_empty(), "{:?}", writes_seen(&sim));
+    // Rows on one page of ENG look its space up once.
+    sim.reset_counters();
+    assert_eq!(write(&eng, &format!("INSERT INTO labels (page_id, name) VALUES ({id}, 'a'), ({id}, 'b')")).await, 2);
+    let lookups =
+        sim.request_log().iter().filter(|r| r.method == "GET" && r.endpoint == "/wiki/api/v2/pages/{id}").count();
+    assert_eq!(lookups, 1);
+    sim.reset_counters();
     // ... and an UPDATE of a page in another space selects nothing, so writes nothing.
     assert_eq!(write(&eng, &format!("UPDATE pages SET title = 'moved' WHERE id = {docs_page}")).await, 0);
     assert!(writes_seen(&sim).is_empty());
+}
+
+/// Runs `UPDATE pages SET title = 'Mine' WHERE id = {id}` on `connection` while someone else saves the page with
+/// `their_body` (the statement's PUT is held back 400 ms, the other save lands after 200): the version the statement
+/// read, and its outcome.
+async fn update_during_an_edit(
+    sim: &SimHandle,
+    connection: &Connection,
+    id: u64,
+    their_body: &str,
+) -> (u32, Result<u64, SqlError>) {
+    sim.set_faults(vec![FaultRule {
+        endpoint: Some("PUT /wiki/api/v2/pages/{id}".into()),
+        latency_ms: 400,
+        ..FaultRule::default()
+    }]);
+    let read = sim.store().content(id).expect("the page exists").version.number;
+    let statement = connection.command(format!("UPDATE pages SET title = 'Mine' WHERE id = {id}"));
+    let running = tokio::spawn(async move { statement.execute_non_query().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let theirs =
+        confluence_sim::ContentUpdate { version: read + 1, body: Some(their_body.into()), ..Default::default() };
+    sim.store().update_content(id, theirs).expect("their save lands");
+    let outcome = running.await.expect("the statement's task finishes");
+    sim.clear_faults();
+    (read, outcome)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,31 +260,8 @@ async fn a_concurrent_edit_is_a_conflict_or_retried_by_choice() {
     let (sim, connection) = start(SimConfig::cloud()).await;
     let id: u64 = page_ids(&connection, "ENG", 1).await[0].parse().unwrap();
     let version = sim.store().content(id).unwrap().version.number;
-    // Someone saves the page while the statement's PUT is on its way (held back 400 ms); returns the version the
-    // statement reads.
-    let slow_puts = |sim: &SimHandle| {
-        sim.set_faults(vec![FaultRule {
-            endpoint: Some("PUT /wiki/api/v2/pages/{id}".into()),
-            latency_ms: 400,
-            ..FaultRule::default()
-        }]);
-        sim.store().content(id).unwrap().version.number
-    };
-    let read = slow_puts(&sim);
-    let statement = connection.command(format!("UPDATE pages SET title = 'Mine' WHERE id = {id}"));
-    let running = tokio::spawn(async move { statement.execute_non_query().await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    sim.store()
-        .update_content(
-            id,
-            confluence_sim::ContentUpdate {
-                version: read + 1,
-                body: Some("<p>theirs</p>".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    let error = running.await.unwrap().unwrap_err();
+    let (_, outcome) = update_during_an_edit(&sim, &connection, id, "<p>theirs</p>").await;
+    let error = outcome.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Conflict, "{error}");
     let message = error.to_string();
     assert!(
@@ -266,22 +276,8 @@ async fn a_concurrent_edit_is_a_conflict_or_retried_by_choice() {
 
     // ConflictPolicy=Retry: saved over the newer version, keeping the other edit's body.
     let retry = Connection::open(&format!("{};ConflictPolicy=Retry", sim.info().connection_string)).await.unwrap();
-    let read = slow_puts(&sim);
-    let statement = retry.command(format!("UPDATE pages SET title = 'Mine' WHERE id = {id}"));
-    let running = tokio::spawn(async move { statement.execute_non_query().await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    sim.store()
-        .update_content(
-            id,
-            confluence_sim::ContentUpdate {
-                version: read + 1,
-                body: Some("<p>theirs again</p>".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(running.await.unwrap().unwrap(), 1);
-    sim.clear_faults();
+    let (read, outcome) = update_during_an_edit(&sim, &retry, id, "<p>theirs again</p>").await;
+    assert_eq!(outcome.unwrap(), 1);
     let row = query(&connection, &format!("SELECT title, version, body_storage FROM pages WHERE id = {id}")).await;
     assert_eq!(row, vec![format!("Mine|{}|<p>theirs again</p>", read + 2)]);
 }

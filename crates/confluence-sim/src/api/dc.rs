@@ -16,7 +16,7 @@ use crate::api::common::{id_field, json_body, no_content, path_id, site_path, st
 use crate::api::json::{v1_attachment, v1_content, v1_group, v1_space, v1_user, Expand};
 use crate::api::v1::{add_labels_to, labels_of, member_list, remove_label_from, search_response, space_list, v1_list};
 use crate::auth::Caller;
-use crate::dataset::model::{BodySource, Comment, Content, ContentKind, Version};
+use crate::dataset::model::{Comment, Content, ContentKind};
 use crate::errors::{ApiError, ErrorStyle};
 use crate::pagination::v1_window;
 use crate::params::Params;
@@ -188,21 +188,7 @@ fn create_comment(st: &SimState, caller: &Caller, body: &Value) -> ApiResult {
         }
     }
     let value = storage_of(body).ok_or_else(|| ApiError::bad_request(STYLE, "body.storage is required"))?;
-    let now = st.now_ms();
-    let comment = Comment {
-        id: 0,
-        kind: ContentKind::FooterComment,
-        container_id: container,
-        on_blogpost: false,
-        parent_comment_id: parent_comment,
-        title: String::new(),
-        status: "current".to_owned(),
-        author: caller.user,
-        created_ms: now,
-        version: Version { number: 1, created_ms: now, message: String::new(), minor_edit: false, author: caller.user },
-        body: BodySource::Stored(value),
-        resolution: None,
-    };
+    let comment = Comment::created(container, parent_comment, caller.user, st.now_ms(), value);
     let created = st.store.create_comment(comment).map_err(write_error)?;
     let json = serde_json::json!({
         "id": created.id.to_string(),

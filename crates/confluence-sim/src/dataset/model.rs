@@ -209,6 +209,33 @@ pub struct Comment {
     pub resolution: Option<&'static str>,
 }
 
+impl Comment {
+    /// A footer comment (or reply, with `parent_comment_id`) created through the API on `container_id`; the store
+    /// fills in the id, the title and the kind of container.
+    pub fn created(
+        container_id: u64,
+        parent_comment_id: Option<u64>,
+        author: usize,
+        now_ms: i64,
+        storage: String,
+    ) -> Comment {
+        Comment {
+            id: 0,
+            kind: ContentKind::FooterComment,
+            container_id,
+            on_blogpost: false,
+            parent_comment_id,
+            title: String::new(),
+            status: "current".to_owned(),
+            author,
+            created_ms: now_ms,
+            version: Version { number: 1, created_ms: now_ms, message: String::new(), minor_edit: false, author },
+            body: BodySource::Stored(storage),
+            resolution: None,
+        }
+    }
+}
+
 /// A file attached to a page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attachment {

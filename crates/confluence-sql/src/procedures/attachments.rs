@@ -41,6 +41,8 @@ pub static DOWNLOAD_ATTACHMENT: ProcedureSpec = ProcedureSpec {
         ResultColumn { name: "content", data_type: DataType::Binary, description: "the bytes (NULL when written to Path)" },
         ResultColumn { name: "path", data_type: DataType::Utf8, description: "the local file written, when Path was given" },
     ],
+    before_authorization: false,
+    writes: false,
 };
 
 /// `UploadAttachment`.
@@ -61,6 +63,8 @@ pub static UPLOAD_ATTACHMENT: ProcedureSpec = ProcedureSpec {
         ResultColumn { name: "media_type", data_type: DataType::Utf8, description: "its media type" },
         ResultColumn { name: "size", data_type: DataType::Int64, description: "its size in bytes" },
     ],
+    before_authorization: false,
+    writes: true,
 };
 
 /// The largest file `UploadAttachment` reads from a local path (Confluence's default attachment limit is 100 MB).

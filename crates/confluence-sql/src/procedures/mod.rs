@@ -39,9 +39,6 @@ pub static SPECS: &[&ProcedureSpec] = &[
     &attachments::UPLOAD_ATTACHMENT,
 ];
 
-/// The procedures that write to Confluence.
-pub static WRITING_SPECS: &[&ProcedureSpec] = &[&attachments::UPLOAD_ATTACHMENT];
-
 /// A parameter of a procedure. Every parameter is a string.
 #[derive(Debug)]
 pub struct ParamSpec {
@@ -77,6 +74,10 @@ pub struct ProcedureSpec {
     pub params: &'static [ParamSpec],
     /// Its result columns.
     pub columns: &'static [ResultColumn],
+    /// Whether it runs before the connection is authorized (the OAuth procedures: they are how it is).
+    pub before_authorization: bool,
+    /// Whether it writes to Confluence.
+    pub writes: bool,
 }
 
 impl ProcedureSpec {

@@ -53,6 +53,8 @@ pub static GET_AUTHORIZATION_URL: ProcedureSpec = ProcedureSpec {
             description: "Data Center: the PKCE code_verifier to pass to GetOAuthAccessToken (also kept in OAuthSettingsLocation under State)",
         },
     ],
+    before_authorization: true,
+    writes: false,
 };
 
 /// `GetOAuthAccessToken`.
@@ -92,6 +94,8 @@ pub static GET_ACCESS_TOKEN: ProcedureSpec = ProcedureSpec {
         },
     ],
     columns: &TOKEN_COLUMNS,
+    before_authorization: true,
+    writes: false,
 };
 
 /// `RefreshOAuthAccessToken`.
@@ -105,6 +109,8 @@ pub static REFRESH_ACCESS_TOKEN: ProcedureSpec = ProcedureSpec {
         description: "the refresh token (default: the one in OAuthSettingsLocation)",
     }],
     columns: &TOKEN_COLUMNS,
+    before_authorization: true,
+    writes: false,
 };
 
 const TOKEN_COLUMNS: [ResultColumn; 6] = [
@@ -131,9 +137,6 @@ const TOKEN_COLUMNS: [ResultColumn; 6] = [
     },
     ResultColumn { name: "Scope", data_type: DataType::Utf8, description: "the scopes granted, space-separated" },
 ];
-
-/// The OAuth procedures' declarations (they run before a connection is authorized: they are how it is).
-pub static OAUTH_SPECS: &[&ProcedureSpec] = &[&GET_AUTHORIZATION_URL, &GET_ACCESS_TOKEN, &REFRESH_ACCESS_TOKEN];
 
 /// What the procedures work with: the connection's OAuth session (none when it does not use OAuth) and its scans'
 /// context, whose scans go to the Cloud site's gateway once tokens name the site.

@@ -21,16 +21,16 @@ use datafusion::sql::sqlparser::ast::{
 
 use super::ProcedureSpec;
 
-/// Rewrites `statement` in place; returns whether it calls a procedure.
-pub fn rewrite(statement: &mut DFStatement, specs: &[&'static ProcedureSpec]) -> Result<bool> {
+/// Rewrites `statement` in place; returns the procedures it calls (empty when none).
+pub fn rewrite(statement: &mut DFStatement, specs: &[&'static ProcedureSpec]) -> Result<Vec<&'static ProcedureSpec>> {
     match statement {
         DFStatement::Statement(inner) => rewrite_sql(inner, specs),
         DFStatement::Explain(explain) => rewrite(&mut explain.statement, specs),
-        _ => Ok(false),
+        _ => Ok(Vec::new()),
     }
 }
 
-fn rewrite_sql(statement: &mut Statement, specs: &[&'static ProcedureSpec]) -> Result<bool> {
+fn rewrite_sql(statement: &mut Statement, specs: &[&'static ProcedureSpec]) -> Result<Vec<&'static ProcedureSpec>> {
     if let Statement::Execute { name, parameters, immediate: false, .. } = statement {
         let Some(name) = name.as_ref().and_then(single_name) else {
             return Err(DataFusionError::Plan("EXEC needs a procedure name".to_owned()));
@@ -54,19 +54,19 @@ fn rewrite_sql(statement: &mut Statement, specs: &[&'static ProcedureSpec]) -> R
         }
         let positional = order_arguments(spec, arguments)?;
         *statement = select_all_from(spec.name, positional);
-        return Ok(true);
+        return Ok(vec![spec]);
     }
-    let mut visitor = TableFunctionArgs { specs, calls: 0, error: None };
+    let mut visitor = TableFunctionArgs { specs, calls: Vec::new(), error: None };
     let _ = statement.visit(&mut visitor);
     match visitor.error {
         Some(error) => Err(error),
-        None => Ok(visitor.calls > 0),
+        None => Ok(visitor.calls),
     }
 }
 
 struct TableFunctionArgs<'a> {
     specs: &'a [&'static ProcedureSpec],
-    calls: usize,
+    calls: Vec<&'static ProcedureSpec>,
     error: Option<DataFusionError>,
 }
 
@@ -136,7 +136,7 @@ impl VisitorMut for TableFunctionArgs<'_> {
             )));
             return ControlFlow::Break(());
         };
-        self.calls += 1;
+        self.calls.push(spec);
         *name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(spec.name))]);
         let mut arguments = Vec::new();
         for arg in &args.args {
@@ -309,7 +309,7 @@ mod tests {
             .pop_front()
             .ok_or_else(|| DataFusionError::Plan("no statement".into()))?;
         let calls = rewrite(&mut statement, SPECS)?;
-        Ok((calls, statement.to_string()))
+        Ok((!calls.is_empty(), statement.to_string()))
     }
 
     #[test]
@@ -347,7 +347,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .pop_front()
             .unwrap_or_else(|| panic!("one statement"));
-        assert!(rewrite(&mut statement, SPECS).unwrap_or(false));
+        assert!(rewrite(&mut statement, SPECS).is_ok_and(|calls| !calls.is_empty()));
         let verifier = verifier_of(&statement);
         assert_eq!(verifier.as_deref(), Some(r"x\'); SELECT 42 AS pwned --"));
     }
@@ -384,7 +384,7 @@ mod tests {
             if let Ok(mut statements) = parsed {
                 proptest::prop_assert_eq!(statements.len(), 1);
                 let mut statement = statements.pop_front().unwrap_or_else(|| unreachable!());
-                proptest::prop_assert!(rewrite(&mut statement, SPECS).unwrap_or(false));
+                proptest::prop_assert!(rewrite(&mut statement, SPECS).is_ok_and(|calls| !calls.is_empty()));
                 proptest::prop_assert_eq!(verifier_of(&statement), Some(text));
             }
         }

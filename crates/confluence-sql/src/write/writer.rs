@@ -2,7 +2,8 @@
 //! Center writes everything through `/rest/api/content`. Updates send the version read plus one, so a page saved
 //! by someone else in between is a conflict (409), never overwritten unless `ConflictPolicy=Retry` says so.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use confluence_rest::{ConfluenceClient, Method, RequestMetrics, RestError};
 use connstr::ConflictPolicy;
@@ -27,6 +28,8 @@ pub struct Writer {
     /// The `Spaces` restriction (keys, any case); empty for all.
     spaces: Vec<String>,
     metrics: Arc<RequestMetrics>,
+    /// The space keys of pages and blog posts already looked up (for `Spaces`), by id.
+    known_spaces: Arc<Mutex<HashMap<i64, String>>>,
 }
 
 /// A page's or blog post's fields an update sends.
@@ -49,6 +52,7 @@ impl Writer {
             settings: table.write_settings(),
             spaces: table.spaces().to_vec(),
             metrics: Arc::new(RequestMetrics::default()),
+            known_spaces: Arc::default(),
         }
     }
 
@@ -251,12 +255,18 @@ impl Writer {
         Ok((Some(id), key))
     }
 
-    /// The key of the space of page or blog post `id` (`collection` is `pages` or `blogposts`).
+    /// The key of the space of page or blog post `id` (`collection` is `pages` or `blogposts`), asked once per
+    /// statement: rows on the same page (labels, comments) cost one request together.
     async fn space_of_content(&self, id: i64, collection: &str) -> Result<String, RowFailure> {
-        content_space(&self.context, &self.metrics, id, collection).await.map_err(|e| match e {
+        if let Some(key) = self.known_spaces.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            return Ok(key.clone());
+        }
+        let key = content_space(&self.context, &self.metrics, id, collection).await.map_err(|e| match e {
             RestError::Decode { message, .. } => RowFailure::Invalid(message),
             other => RowFailure::Rest(other),
-        })
+        })?;
+        self.known_spaces.lock().unwrap_or_else(|p| p.into_inner()).insert(id, key.clone());
+        Ok(key)
     }
 
     /// The space of the page or blog post a new comment goes on (for a reply on Cloud, its parent's).
@@ -500,29 +510,27 @@ impl Writer {
 
     /// The page or blog post as Confluence has it now.
     async fn current(&self, id: i64) -> Result<Content, RestError> {
-        if self.cloud() {
-            let url = self.client().dialect().v2(&format!("{}/{id}?body-format=storage", self.collection()))?;
-            let body: Value = self.client().get(url, Some(&self.metrics)).await?.json()?;
-            Ok(Content {
-                version: body["version"]["number"].as_i64().unwrap_or_default(),
-                title: body["title"].as_str().map(str::to_owned),
-                status: body["status"].as_str().map(str::to_owned),
-                body: body["body"]["storage"]["value"].as_str().map(str::to_owned),
-                parent_id: number(&body["parentId"]),
-                owner_id: body["ownerId"].as_str().map(str::to_owned),
-            })
+        let client = self.client();
+        let cloud = client.dialect().is_cloud();
+        let url = if cloud {
+            client.dialect().v2(&format!("{}/{id}?body-format=storage", self.collection()))?
         } else {
-            let url = self.client().dialect().v1(&format!("content/{id}?expand=version,body.storage,ancestors"))?;
-            let body: Value = self.client().get(url, Some(&self.metrics)).await?.json()?;
-            Ok(Content {
-                version: body["version"]["number"].as_i64().unwrap_or_default(),
-                title: body["title"].as_str().map(str::to_owned),
-                status: body["status"].as_str().map(str::to_owned),
-                body: body["body"]["storage"]["value"].as_str().map(str::to_owned),
-                parent_id: body["ancestors"].as_array().and_then(|a| a.last()).and_then(|a| number(&a["id"])),
-                owner_id: None,
-            })
-        }
+            client.dialect().v1(&format!("content/{id}?expand=version,body.storage,ancestors"))?
+        };
+        let body: Value = client.get(url, Some(&self.metrics)).await?.json()?;
+        let text = |value: &Value| value.as_str().map(str::to_owned);
+        Ok(Content {
+            version: body["version"]["number"].as_i64().unwrap_or_default(),
+            title: text(&body["title"]),
+            status: text(&body["status"]),
+            body: text(&body["body"]["storage"]["value"]),
+            parent_id: if cloud {
+                number(&body["parentId"])
+            } else {
+                body["ancestors"].as_array().and_then(|a| a.last()).and_then(|a| number(&a["id"]))
+            },
+            owner_id: text(&body["ownerId"]),
+        })
     }
 
     /// Deletes the row: pages, blog posts and comments go to the trash (a trashed page or blog post is purged, a

@@ -99,21 +99,7 @@ pub(super) async fn create_footer_comment(
         _ => return Err(ApiError::bad_request(STYLE, "One of pageId, blogPostId or parentCommentId is required")),
     };
     let value = storage_value(&body)?.ok_or_else(|| ApiError::bad_request(STYLE, "body is required"))?;
-    let now = st.now_ms();
-    let comment = Comment {
-        id: 0,
-        kind: ContentKind::FooterComment,
-        container_id: container,
-        on_blogpost: false,
-        parent_comment_id: parent_comment,
-        title: String::new(),
-        status: "current".to_owned(),
-        author: caller.user,
-        created_ms: now,
-        version: Version { number: 1, created_ms: now, message: String::new(), minor_edit: false, author: caller.user },
-        body: BodySource::Stored(value),
-        resolution: None,
-    };
+    let comment = Comment::created(container, parent_comment, caller.user, st.now_ms(), value);
     let created = st.store.create_comment(comment).map_err(write_error)?;
     Ok((StatusCode::CREATED, Json(v2_comment(&st, &created, Some("storage")))).into_response())
 }

@@ -20,7 +20,7 @@ use crate::api::json::{
     v2_attachment, v2_comment, v2_content, v2_label, v2_page_version, v2_space, v2_task, v2_user, V2Content,
 };
 use crate::auth::Caller;
-use crate::dataset::model::{BodySource, Comment, Content, ContentKind, Task, Version};
+use crate::dataset::model::{Comment, Content, ContentKind, Task};
 use crate::errors::{ApiError, ErrorStyle};
 use crate::pagination::{v2_cursor, v2_limit, Cursor};
 use crate::params::Params;
