@@ -18,6 +18,13 @@ pub struct SpaceIndex {
 }
 
 impl SpaceIndex {
+    /// An index of `keys` (space id → key).
+    #[cfg(test)]
+    pub fn from_keys(keys: HashMap<i64, String>) -> SpaceIndex {
+        let ids = keys.iter().map(|(id, key)| (key.to_lowercase(), *id)).collect();
+        SpaceIndex { keys: Arc::new(keys), ids }
+    }
+
     /// The id of a space key (keys compare case-insensitively).
     pub fn id_of(&self, key: &str) -> Option<i64> {
         self.ids.get(&key.to_lowercase()).copied()

@@ -278,6 +278,23 @@ pub struct TableSpec {
     pub by_parent: Option<&'static TableSpec>,
     /// How the `Spaces` connection property is enforced.
     pub space_scope: SpaceScope,
+    /// The `sort` values that list the table by id both ways, when it has them: a long list is then read from
+    /// both ends at once (see `exec::chains`).
+    pub id_sorts: Option<IdSorts>,
+}
+
+/// The two `sort` values that list a table by id, ascending and descending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdSorts {
+    /// By id, ascending (`id`).
+    pub ascending: &'static str,
+    /// By id, descending (`-id`).
+    pub descending: &'static str,
+}
+
+impl IdSorts {
+    /// v2's `sort=id` and `sort=-id` (pages, blog posts).
+    pub const V2: IdSorts = IdSorts { ascending: "id", descending: "-id" };
 }
 
 impl TableSpec {
@@ -297,6 +314,7 @@ impl TableSpec {
         cql_route: None,
         by_parent: None,
         space_scope: SpaceScope::Request,
+        id_sorts: None,
     };
 
     /// The column named `name`.

@@ -47,17 +47,22 @@ async fn count_star_reads_every_page_at_the_maximum_limit_in_several_chains() {
     assert_eq!(first_i64(&batches), expected as i64);
     let distinct = batches[0].column(1).as_primitive::<Int64Type>().value(0);
     assert_eq!(distinct, expected as i64, "every page exactly once across the chains");
-    // Eight chains (MaxConcurrency), each over a share of the spaces: at most one partly filled page per chain
-    // more than one chain would read, and one request for the space directory.
+    // Eight workers (MaxConcurrency) sharing one chain per space (up to 32 chains): at most one partly filled
+    // page per chain, and one page where the two ends of a chain meet, more than one chain would read; and one
+    // request for the space directory.
     let lists = sim.counters().get("GET /wiki/api/v2/pages") as usize;
-    assert!((expected.div_ceil(250)..=expected.div_ceil(250) + 8).contains(&lists), "{lists}");
+    let chains = data.space_count().min(32);
+    assert!((expected.div_ceil(250)..=expected.div_ceil(250) + chains + 8).contains(&lists), "{lists}");
     assert_eq!(sim.counters().get("GET /wiki/api/v2/spaces"), 1);
     let log = sim.request_log();
     let lists: Vec<_> = log.iter().filter(|r| r.endpoint == "/wiki/api/v2/pages").collect();
     assert!(lists.iter().all(|r| r.query.contains("limit=250") && r.query.contains("space-id=")), "{lists:?}");
     let plan = query(&connection, "EXPLAIN SELECT count(*) FROM pages").await;
     let text = pretty_format_batches(&plan).map(|t| t.to_string()).unwrap_or_default();
-    assert!(text.contains("partitions=8") && text.contains("space-id=<every space: share 8 of 8>"), "{text}");
+    assert!(
+        text.contains("partitions=8") && text.contains("sort=id&space-id=<every space: worker 8 of 8, from both ends>"),
+        "{text}"
+    );
     // A LIMIT or a lookup stays one request.
     let plan = query(&connection, "EXPLAIN SELECT id FROM pages WHERE title = 'x'").await;
     let text = pretty_format_batches(&plan).map(|t| t.to_string()).unwrap_or_default();
@@ -99,8 +104,40 @@ async fn several_spaces_run_as_partitions() {
     )
     .map(|t| t.to_string())
     .unwrap_or_default();
-    assert!(explain.contains("partitions=2"), "{explain}");
-    assert!(explain.contains("GET /wiki/api/v2/pages?space-id=<ENG>&limit=250"), "{explain}");
+    assert!(explain.contains("partitions=4"), "two workers per space, one from each end: {explain}");
+    assert!(
+        explain.contains("GET /wiki/api/v2/pages?limit=250&sort=id&space-id=<ENG,DOCS: worker 1 of 4"),
+        "{explain}"
+    );
+}
+
+/// One space's list is one cursor chain: read from both ends at once (`sort=id` and `sort=-id`), meeting in the
+/// middle, every page exactly once and no more requests than the chain plus the page where the ends meet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_space_is_read_from_both_ends_exactly_once() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&format!("{};PageSize=25", sim.info().connection_string)).await.expect("opens");
+    let data = sim.dataset();
+    let eng = data.space_by_key("ENG").expect("ENG").index;
+    let expected: Vec<u64> = (0..data.page_count())
+        .map(|i| data.page(i))
+        .filter(|p| p.space == eng && ["current", "archived"].contains(&p.status.as_str()))
+        .map(|p| p.id)
+        .collect();
+    assert!(expected.len() > 100, "a chain of several pages: {}", expected.len());
+    let batches = query(&connection, "SELECT id FROM pages WHERE space_key = 'ENG' ORDER BY id").await;
+    let ids: Vec<u64> = batches
+        .iter()
+        .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+        .map(|i| i as u64)
+        .collect();
+    assert_eq!(ids, expected, "every page of the space once, none twice");
+    let log = sim.request_log();
+    let lists: Vec<_> = log.iter().filter(|r| r.endpoint == "/wiki/api/v2/pages").collect();
+    assert!(lists.iter().any(|r| r.query.contains("sort=-id")), "read from the top too: {lists:?}");
+    assert!(lists.iter().any(|r| r.query.contains("sort=id&")), "and from the bottom: {lists:?}");
+    // The chain's pages, plus at most the page where the ends meet and the one each end had asked for next.
+    assert!(lists.len() <= expected.len().div_ceil(25) + 3, "{} requests for {} pages", lists.len(), expected.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,7 @@
 //! `execute` streams its requests' pages ([`reader`]), keeps to `Spaces` where a guard says so ([`guard`]), and
 //! stops at the limit; requests, retries, 429s, bytes and rows go to `EXPLAIN ANALYZE` per partition.
 
+pub mod chains;
 pub mod guard;
 pub mod reader;
 
@@ -70,6 +71,7 @@ pub struct ConfluenceScanExec {
     client: ConfluenceClient,
     context: Arc<ScanContext>,
     guard: Arc<GuardState>,
+    shares: Arc<chains::SharePool>,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
 }
@@ -112,6 +114,7 @@ impl ConfluenceScanExec {
             client,
             context,
             guard,
+            shares: Arc::default(),
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
         }
@@ -130,8 +133,10 @@ pub fn describe(partition: &Partition, dialect: &Dialect) -> String {
     match partition {
         Partition::List { request, .. } | Partition::PerParent { request, .. } => request.describe(dialect),
         Partition::ChildSearch { search, .. } => search.describe(dialect),
-        Partition::SpaceShare { request, param, share, shares } => {
-            format!("{}&{param}=<every space: share {} of {shares}>", request.describe(dialect), share + 1)
+        Partition::SpaceShare { request, param, share, shares, sorts, named } => {
+            let ends = if sorts.is_some() { ", from both ends" } else { "" };
+            let spaces = named.as_ref().map_or_else(|| "every space".to_owned(), |keys| keys.join(","));
+            format!("{}&{param}=<{spaces}: worker {} of {shares}{ends}>", request.describe(dialect), share + 1)
         }
         Partition::CqlLookup { search, fetch, id_param } => {
             let fetch = fetch.describe_with(dialect, Some(format!("{id_param}=<ids found>")));
@@ -232,6 +237,7 @@ impl ExecutionPlan for ConfluenceScanExec {
             metrics: Arc::new(RequestMetrics::default()),
             counters: Arc::new(PartitionCounters::new(&self.metrics, partition)),
             guard: self.guard.clone(),
+            share_run: matches!(part, Partition::SpaceShare { .. }).then(|| self.shares.join(partition)),
         };
         let (guard, output) = (self.guard.clone(), self.schema.clone());
         let kept_reader = reader.clone();

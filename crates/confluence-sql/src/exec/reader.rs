@@ -17,10 +17,10 @@ use url::Url;
 
 use crate::columns::{decode, lookup, shape_of, Column, DecodeContext, Source};
 use crate::directory::SpaceIndex;
-use crate::plan::space_share::SPACES_PER_REQUEST;
 use crate::plan::{Partition, Request};
-use crate::spec::ChildSearch;
+use crate::spec::{ChildSearch, IdSorts};
 
+use super::chains::{self, Assignment, End, ShareRun};
 use super::{GuardState, PartitionCounters, ScanContext};
 
 /// What every partition of a scan reads with.
@@ -44,6 +44,8 @@ pub struct Reader {
     pub counters: Arc<PartitionCounters>,
     /// The scan's `Spaces` guard.
     pub guard: Arc<GuardState>,
+    /// For a space-share partition, the pool of chains its workers share.
+    pub share_run: Option<Arc<ShareRun>>,
 }
 
 pub(crate) fn external(error: RestError) -> DataFusionError {
@@ -63,8 +65,8 @@ impl Reader {
                     }
                     self.list(&request, None, Some(parent), &index)
                 }
-                Partition::SpaceShare { request, param, share, shares } => {
-                    self.space_share(&request, param, share, shares, &index)
+                Partition::SpaceShare { request, param, shares, sorts, named, .. } => {
+                    self.space_share(request, param, shares, sorts, named, index)
                 }
                 Partition::CqlLookup { search, fetch, id_param } => self.lookup(search, fetch, id_param, &index),
                 Partition::ChildSearch { search, children } => self.child_search(search, children, &index),
@@ -153,28 +155,103 @@ impl Reader {
             .boxed()
     }
 
-    /// A share of every space: the spaces whose position (by id) modulo `shares` is `share`, one cursor chain per
-    /// [`SPACES_PER_REQUEST`] of them.
+    /// One worker of a scan over every space: chain after chain from the pool its partition shares, each chain
+    /// read from one end (see [`chains`](super::chains)).
     fn space_share(
         &self,
-        request: &Request,
+        request: Request,
         param: &'static str,
-        share: usize,
-        shares: usize,
-        index: &Option<Arc<SpaceIndex>>,
+        workers: usize,
+        sorts: Option<IdSorts>,
+        named: Option<Vec<String>>,
+        index: Option<Arc<SpaceIndex>>,
     ) -> BoxStream<'static, Result<RecordBatch>> {
-        let mut ids: Vec<i64> = index.as_ref().map(|i| i.keys.keys().copied().collect()).unwrap_or_default();
-        ids.sort_unstable();
-        let mine: Vec<String> = ids.iter().skip(share).step_by(shares.max(1)).map(|id| id.to_string()).collect();
-        let chains: Vec<BoxStream<'static, Result<RecordBatch>>> = mine
-            .chunks(SPACES_PER_REQUEST)
-            .map(|chunk| {
-                let mut chain = request.clone();
-                chain.url.query_pairs_mut().append_pair(param, &chunk.join(","));
-                self.list(&chain, None, None, index)
-            })
-            .collect();
-        futures::stream::iter(chains).flatten().boxed()
+        let (Some(run), Some(index)) = (self.share_run.clone(), index) else {
+            let message = "a space-share partition without its pool or the space directory".to_owned();
+            return futures::stream::once(async { Err(external(RestError::Internal(message))) }).boxed();
+        };
+        let reader = self.clone();
+        futures::stream::unfold((), move |()| {
+            let next = run.next(
+                || match &named {
+                    Some(keys) => chains::named(&index, keys),
+                    None => chains::group(&index, workers),
+                },
+                sorts,
+            );
+            let (reader, run, request, index) = (reader.clone(), run.clone(), request.clone(), index.clone());
+            async move {
+                let assignment = next?;
+                Some((reader.chain_end(request, param, sorts, assignment, run, Some(index)), ()))
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+
+    /// One end of one chain: its pages, each item kept only if it is this end's (see [`ShareRun::admit`]), until
+    /// the end meets the other or the list ends.
+    fn chain_end(
+        &self,
+        mut request: Request,
+        param: &'static str,
+        sorts: Option<IdSorts>,
+        assignment: Assignment,
+        run: Arc<ShareRun>,
+        index: Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        if let (End::Descending, Some(sorts)) = (assignment.end, sorts) {
+            let pairs: Vec<(String, String)> = request
+                .url
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k == "sort" { sorts.descending.to_owned() } else { v.into_owned() };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            request.url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        request.url.query_pairs_mut().append_pair(param, &assignment.spaces);
+        if sorts.is_none() {
+            return self.list(&request, None, None, &index);
+        }
+        let context = self.decode_context(&index);
+        let mut items = shape_of(&self.columns);
+        items.keep(&["id"]);
+        let pages =
+            pages(self.client.clone(), self.page_request(request.url.clone(), &request, items), self.metrics.clone());
+        let reader = self.clone();
+        let (chain, end) = (assignment.chain, assignment.end);
+        futures::stream::unfold(Some(pages), move |pages| {
+            let (reader, run, context) = (reader.clone(), run.clone(), context.clone());
+            async move {
+                let mut pages = pages?;
+                let Some(page) = pages.next().await else {
+                    run.finished(chain, end);
+                    return None;
+                };
+                let outcome = (|| {
+                    let page = page.map_err(external)?;
+                    let mut results = page.document;
+                    let mut results = take_results(&mut results);
+                    let ids = results
+                        .iter()
+                        .map(|item| item_id(item).ok_or_else(|| pagination_error(&page.url, "an item without an id")))
+                        .collect::<Result<Vec<u64>>>()?;
+                    let admitted =
+                        run.admit(chain, end, &ids).map_err(|message| pagination_error(&page.url, &message))?;
+                    let mut keep = admitted.keep.iter();
+                    results.retain(|_| keep.next().copied().unwrap_or(false));
+                    let batch = decode(&reader.columns, &reader.schema, &results, &context)?;
+                    Ok::<_, DataFusionError>((reader.counted(batch), admitted.stop))
+                })();
+                match outcome {
+                    Ok((batch, stop)) => Some((Ok(batch), (!stop).then_some(pages))),
+                    Err(e) => Some((Err(e), None)),
+                }
+            }
+        })
+        .boxed()
     }
 
     /// A CQL search for ids, then up to [`PARALLEL_PAGES`] fetches by id at once, in the search's order. Each
@@ -271,6 +348,23 @@ fn explode(results: Vec<Value>, search: &ChildSearch) -> (Vec<Value>, Vec<Value>
         }
     }
     (rows, parents)
+}
+
+/// An item's id (v2 ids are numbers written as text).
+fn item_id(item: &Value) -> Option<u64> {
+    match item.get("id")? {
+        Value::String(id) => id.parse().ok(),
+        Value::Number(id) => id.as_u64(),
+        _ => None,
+    }
+}
+
+/// A list that cannot be read from both ends as asked.
+fn pagination_error(url: &Url, message: &str) -> DataFusionError {
+    external(RestError::Pagination {
+        path: url.path().to_owned(),
+        message: format!("{message}; the list cannot be read from both ends (sorted by id)"),
+    })
 }
 
 /// The content ids in a page of CQL search results (`results[].content.id`, text or a number).

@@ -25,7 +25,7 @@ use datafusion::logical_expr::Expr;
 
 use crate::columns::Column;
 use crate::predicate::Pins;
-use crate::spec::{ChildSearch, TableSpec};
+use crate::spec::{ChildSearch, IdSorts, TableSpec};
 
 pub use guard::Guard;
 pub use request::Request;
@@ -135,17 +135,21 @@ pub enum Partition {
         /// Where the children and the parent's id are in a result.
         children: &'static ChildSearch,
     },
-    /// A share of every space, resolved from the space directory when read: one cursor chain per
-    /// [`space_share::SPACES_PER_REQUEST`] spaces of the share.
+    /// One of the workers reading every space: the spaces, read from the space directory when the scan runs, are
+    /// grouped into cursor chains that the scan's workers share (see `exec::chains`).
     SpaceShare {
         /// The list, without its space ids.
         request: Request,
         /// The parameter that takes the space ids.
         param: &'static str,
-        /// Which share (0-based).
+        /// Which worker (0-based).
         share: usize,
         /// Of how many.
         shares: usize,
+        /// How the list is sorted by id both ways, when a chain can be read from both ends.
+        sorts: Option<IdSorts>,
+        /// The spaces the query names (keys, one chain each); `None`: every space, in groups.
+        named: Option<Vec<String>>,
     },
 }
 
@@ -262,20 +266,26 @@ mod tests {
     fn a_full_scan_is_split_across_the_spaces_and_a_narrow_one_is_not() {
         let shares = planned("pages", &cloud(), vec![col("status").eq(lit("current"))], None, &[]);
         assert_eq!(shares.len(), 8);
-        assert!(shares[7].ends_with("&space-id=<every space: share 8 of 8>"), "{}", shares[7]);
+        assert!(shares[7].ends_with("&sort=id&space-id=<every space: worker 8 of 8, from both ends>"), "{}", shares[7]);
         assert!(shares.iter().all(|s| s.contains("status=current")));
         assert_eq!(planned("pages", &cloud(), vec![], Some(5), &[]).len(), 1, "a LIMIT is one request");
         assert_eq!(planned("pages", &cloud(), vec![col("id").eq(lit(1i64))], None, &[]).len(), 1, "a lookup by id");
         assert_eq!(planned("pages", &cloud(), vec![col("title").eq(lit("x"))], None, &[]).len(), 1);
         let named =
             planned("pages", &cloud(), vec![col("space_key").in_list(vec![lit("A"), lit("B")], false)], None, &[]);
-        assert!(named.iter().all(|p| !p.contains("share")), "split by the named spaces already");
+        assert_eq!(named.len(), 4, "two workers per named space, one from each end: {named:?}");
+        assert!(named[3].ends_with("&sort=id&space-id=<A,B: worker 4 of 4, from both ends>"), "{}", named[3]);
+        let tasks =
+            planned("tasks", &cloud(), vec![col("space_key").in_list(vec![lit("A"), lit("B")], false)], None, &[]);
+        assert_eq!(tasks.len(), 2, "a list that cannot sort by id: one partition per named space: {tasks:?}");
+        assert!(tasks.iter().all(|p| !p.contains("worker")), "{tasks:?}");
     }
 
     #[test]
     fn spaces_restrict_and_contradictions_are_empty() {
         let restricted = planned("pages", &cloud(), vec![], None, &["ENG", "DOCS"]);
-        assert_eq!(restricted.len(), 2, "one partition per configured space: {restricted:?}");
+        assert_eq!(restricted.len(), 4, "the configured spaces, each read from both ends: {restricted:?}");
+        assert!(restricted[0].ends_with("space-id=<ENG,DOCS: worker 1 of 4, from both ends>"), "{restricted:?}");
         assert_eq!(planned("pages", &cloud(), vec![col("space_key").eq(lit("HR"))], None, &["ENG"]).len(), 1);
         assert!(
             planned("pages", &cloud(), vec![col("space_key").eq(lit("HR"))], None, &["ENG"])[0].starts_with("empty")

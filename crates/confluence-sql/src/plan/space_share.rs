@@ -1,7 +1,8 @@
-//! A full scan of a Cloud list that filters by space is split into `MaxConcurrency` partitions, each over a share
-//! of the spaces (`space-id=...`, read from the space directory when the scan runs), so that it runs several
-//! cursor chains at once instead of one. A query that names spaces is split by space already, and a small one (a
-//! `LIMIT`, a lookup by id or title) is cheaper as one request.
+//! A scan of a Cloud list over every space (or over the spaces a query names, when the list can be read from both
+//! ends) runs as up to `MaxConcurrency` partitions, workers sharing cursor chains over the spaces (`space-id=...`,
+//! resolved from the space directory when the scan runs; see `exec::chains`), so that it runs several chains at
+//! once instead of one, and a long chain from both ends. A small scan (a `LIMIT`, a lookup by id or title) is
+//! cheaper as one request.
 
 use confluence_rest::RestError;
 
@@ -13,8 +14,9 @@ use super::{Partition, Requests, ScanInput, ScanOptions, ScanPlan};
 /// Space ids a v2 list takes in one `space-id` parameter.
 pub const SPACES_PER_REQUEST: usize = 100;
 
-/// `plan` split across shares of the spaces when it is one unfiltered list (broad filters such as a status
-/// aside) of a v2 endpoint that takes space ids, with no `LIMIT`; else `plan` itself.
+/// `plan` split into workers when it is a list of a v2 endpoint that takes space ids, with no `LIMIT` and no
+/// narrowing filter (broad ones such as a status aside), over every space or, if the list sorts by id both ways,
+/// one list per named space; else `plan` itself.
 pub fn split(
     plan: ScanPlan,
     input: &ScanInput<'_>,
@@ -25,24 +27,56 @@ pub fn split(
     let spec = input.spec;
     let rule = spec.filters.iter().find(|r| r.value == ParamValue::SpaceKeyToId && r.partition);
     let pushed = |c: &str| spec.rule(c).filter(|r| pins.get(c).is_some_and(|v| v.len() <= r.max_values));
-    let narrowed = pins.columns().any(|c| pushed(c).is_some_and(|r| !r.broad));
-    let single = match requests.partitions.as_slice() {
-        [Partition::List { request, .. }] => request.space_ids.is_none(),
-        _ => false,
+    let narrowed = pins.columns().any(|c| pushed(c).is_some_and(|r| !r.broad && r.value != ParamValue::SpaceKeyToId));
+    // `None`: every space; `Some`: the spaces named, one list each.
+    let spaces: Option<Option<Vec<String>>> = match requests.partitions.as_slice() {
+        [Partition::List { request, constant: None }] if request.space_ids.is_none() => Some(None),
+        partitions if spec.id_sorts.is_some() => partitions
+            .iter()
+            .map(|p| match p {
+                Partition::List { request, constant: None } => match &request.space_ids {
+                    Some(ids) if ids.keys.len() == 1 => Some(ids.keys[0].clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect::<Option<Vec<String>>>()
+            .map(Some),
+        _ => None,
     };
     let eligible = options.max_concurrency >= 2
         && matches!(spec.endpoint, Endpoint::V2 { .. })
         && spec.per_parent.is_none()
         && input.limit.is_none()
-        && !narrowed
-        && single;
-    let (Some(rule), true, Some(Partition::List { request, .. })) = (rule, eligible, requests.partitions.first())
+        && !narrowed;
+    let (Some(rule), true, Some(named), Some(Partition::List { request, .. })) =
+        (rule, eligible, spaces, requests.partitions.first())
     else {
         return Ok(ScanPlan::Requests(requests));
     };
-    let shares = options.max_concurrency;
+    // Read from both ends only where the list is in the order asked for: sorted by id explicitly.
+    let sorts = spec.id_sorts.filter(|_| !request.url.query_pairs().any(|(k, _)| k == "sort"));
+    let mut request = request.clone();
+    request.space_ids = None;
+    if let Some(sorts) = sorts {
+        request.url.query_pairs_mut().append_pair("sort", sorts.ascending);
+    }
+    let shares = match &named {
+        None => options.max_concurrency,
+        Some(keys) => options.max_concurrency.min(keys.len() * if sorts.is_some() { 2 } else { 1 }),
+    };
+    if shares < 2 {
+        return Ok(ScanPlan::Requests(requests));
+    }
     let partitions = (0..shares)
-        .map(|share| Partition::SpaceShare { request: request.clone(), param: rule.param, share, shares })
+        .map(|share| Partition::SpaceShare {
+            request: request.clone(),
+            param: rule.param,
+            share,
+            shares,
+            sorts,
+            named: named.clone(),
+        })
         .collect();
     Ok(ScanPlan::Requests(Requests { partitions, ..requests }))
 }

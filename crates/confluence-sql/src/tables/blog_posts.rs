@@ -1,7 +1,7 @@
 //! `blog_posts`: blog posts of every space, from `GET /wiki/api/v2/blogposts`.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::spec::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, ProjectionParam, Table, TableSpec};
+use crate::spec::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, IdSorts, ProjectionParam, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Blog post id."),
@@ -57,6 +57,7 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     ],
     on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
     cql_route: Some(&BLOG_POSTS_CQL),
+    id_sorts: Some(IdSorts::V2),
     ..TableSpec::BASE
 };
 

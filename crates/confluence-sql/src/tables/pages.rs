@@ -2,7 +2,9 @@
 //! for), with the space key joined in.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::spec::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, ProjectionParam, StatusValues, Table, TableSpec};
+use crate::spec::{
+    CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, IdSorts, ProjectionParam, StatusValues, Table, TableSpec,
+};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Page id."),
@@ -72,6 +74,7 @@ pub static PAGES: TableSpec = TableSpec {
     ],
     on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
     cql_route: Some(&PAGES_CQL),
+    id_sorts: Some(IdSorts::V2),
     ..TableSpec::BASE
 };
 

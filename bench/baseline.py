@@ -1,0 +1,81 @@
+"""What users write without the driver: a plain Python script over atlassian-python-api, results in pandas.
+
+Each scenario is the idiomatic way to get the same answer as the driver's SQL (bench/compare.py), using the
+library's paging helpers as documented: ConfluenceV2 (REST v2, cursor pages of 250) for lists, the classic client's
+`cql_all` (REST v1 search) for CQL. It prints one line: the number of rows of the answer (or the count asked for).
+
+    python bench/baseline.py SCENARIO URL USER API_TOKEN [ARGUMENT]
+"""
+
+import sys
+import warnings
+
+import pandas as pd
+from atlassian import Confluence, ConfluenceV2
+
+warnings.filterwarnings("ignore")
+
+
+def v2(url, user, token):
+    return ConfluenceV2(url=url + "/wiki", username=user, password=token, cloud=True)
+
+
+def v1(url, user, token):
+    return Confluence(url=url + "/wiki", username=user, password=token, cloud=True)
+
+
+def full_count(url, user, token, _):
+    """SELECT count(*) FROM pages WHERE status = 'current'"""
+    pages = pd.DataFrame(v2(url, user, token).get_pages(limit=250))
+    return len(pages)
+
+
+def one_space(url, user, token, key):
+    """Titles and last-modified of one space's current pages."""
+    confluence = v2(url, user, token)
+    space = confluence.get_space_by_key(key)
+    pages = pd.DataFrame(confluence.get_pages(space_id=space["id"], limit=250))
+    frame = pd.DataFrame({"title": pages["title"], "updated_at": pages["version"].map(lambda v: v["createdAt"])})
+    return len(frame)
+
+
+def recent(url, user, token, since):
+    """Current pages modified since a date, through CQL."""
+    results = v1(url, user, token).cql_all(
+        f'type = page AND lastmodified >= "{since}"', limit=100, expand="version"
+    )
+    frame = pd.DataFrame(
+        {"id": [r["id"] for r in results], "title": [r["title"] for r in results],
+         "updated_at": [r["version"]["when"] for r in results]}
+    )
+    return len(frame)
+
+
+def limit_one(url, user, token, _):
+    """One page, any page."""
+    confluence = v2(url, user, token)
+    page = confluence.get("api/v2/pages", params={"limit": 1})["results"]
+    return len(pd.DataFrame(page))
+
+
+def authors(url, user, token, key):
+    """One space's pages with their authors' names: the pages, then each distinct author once."""
+    confluence = v2(url, user, token)
+    classic = v1(url, user, token)
+    space = confluence.get_space_by_key(key)
+    pages = pd.DataFrame(confluence.get_pages(space_id=space["id"], limit=250))
+    names = {a: classic.get_user_details_by_accountid(a)["displayName"] for a in pages["authorId"].unique()}
+    pages["author"] = pages["authorId"].map(names)
+    return len(pages[["title", "author"]])
+
+
+def text_search(url, user, token, word):
+    """A CQL text search."""
+    results = v1(url, user, token).cql_all(f'type = page AND text ~ "{word}"', limit=100)
+    return len(pd.DataFrame({"id": [r["id"] for r in results], "title": [r["title"] for r in results]}))
+
+
+if __name__ == "__main__":
+    scenario, url, user, token = sys.argv[1:5]
+    argument = sys.argv[5] if len(sys.argv) > 5 else None
+    print(globals()[scenario](url, user, token, argument))

@@ -1,0 +1,375 @@
+//! A full scan over every space is read by `MaxConcurrency` workers (the scan's partitions) from one pool of cursor
+//! chains, each chain a list over a group of spaces. A worker takes the next chain when it finishes one, so short
+//! chains do not leave workers idle while a long one runs; and once no chain is left to start, an idle worker reads
+//! the longest running chain from its other end (`sort=-id` where the list is read by `sort=id`), the two ends
+//! meeting in the middle. A big space, one cursor page after another, no longer sets the time of the whole scan.
+//!
+//! The two ends of a chain never return a row twice nor miss one: under one lock, the ascending end keeps the ids
+//! below the lowest id the descending end has kept, the descending end those above the highest the ascending end
+//! has kept, and an end stops as soon as it sees an id the other has passed (or once the other has read the list to
+//! its end). A server that does not list by id as asked fails the scan rather than answer short.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use crate::directory::SpaceIndex;
+use crate::spec::IdSorts;
+
+/// How many chains a scan's spaces are grouped into, per worker: enough that workers rarely wait on one, few
+/// enough that small spaces share requests (each chain costs at least one request).
+const CHAINS_PER_WORKER: usize = 4;
+
+/// Which end of a chain a worker reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// From the lowest id up (the only end when the list cannot be sorted by id).
+    Ascending,
+    /// From the highest id down.
+    Descending,
+}
+
+/// What a worker reads next: one end of one chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    /// The chain's index in the run.
+    pub chain: usize,
+    /// Its space ids, comma-separated (one parameter value).
+    pub spaces: String,
+    /// The end.
+    pub end: End,
+}
+
+/// What a page of one end of a chain contributes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Admitted {
+    /// For each item, whether it is this end's to return.
+    pub keep: Vec<bool>,
+    /// Whether this end is done (it met the other end, or the other read the whole list).
+    pub stop: bool,
+}
+
+/// The shared state of one execution of a scan's space-share partitions; see the module documentation.
+#[derive(Debug, Default)]
+pub struct ShareRun {
+    state: Mutex<RunState>,
+}
+
+#[derive(Debug, Default)]
+struct RunState {
+    /// `None` until the first worker has read the space directory.
+    chains: Option<Vec<Chain>>,
+    queue: VecDeque<usize>,
+}
+
+#[derive(Debug)]
+struct Chain {
+    spaces: String,
+    /// Pages the ascending end has read (the longest running chain is read from its other end first).
+    pages: u64,
+    /// The highest id the ascending end has kept, and the lowest the descending end has kept.
+    high: Option<u64>,
+    low: Option<u64>,
+    /// The last id each end has seen (to check the server's order).
+    ascending_seen: Option<u64>,
+    descending_seen: Option<u64>,
+    ascending_done: bool,
+    descending_started: bool,
+    descending_done: bool,
+}
+
+impl ShareRun {
+    /// The next end for a worker to read; `None` when there is nothing left (the worker's partition ends). The
+    /// chains (space ids each) are made by `chains` for the first worker to ask. `sorts` is `None` when the list
+    /// cannot be read from both ends.
+    pub fn next(&self, chains: impl FnOnce() -> Vec<Vec<i64>>, sorts: Option<IdSorts>) -> Option<Assignment> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.chains.is_none() {
+            let chains: Vec<Chain> = chains()
+                .into_iter()
+                .map(|ids| Chain {
+                    spaces: ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
+                    pages: 0,
+                    high: None,
+                    low: None,
+                    ascending_seen: None,
+                    descending_seen: None,
+                    ascending_done: false,
+                    descending_started: false,
+                    descending_done: false,
+                })
+                .collect();
+            state.queue = (0..chains.len()).collect();
+            state.chains = Some(chains);
+        }
+        if let Some(chain) = state.queue.pop_front() {
+            let spaces = state.chains.as_ref().map(|c| c[chain].spaces.clone()).unwrap_or_default();
+            return Some(Assignment { chain, spaces, end: End::Ascending });
+        }
+        sorts?;
+        let chains = state.chains.as_mut()?;
+        // The longest running chain that has more to read (its first page said so) and only one reader.
+        let (chain, entry) = chains
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, c)| c.pages >= 1 && !c.ascending_done && !c.descending_started)
+            .max_by_key(|(i, c)| (c.pages, std::cmp::Reverse(*i)))?;
+        entry.descending_started = true;
+        Some(Assignment { chain, spaces: entry.spaces.clone(), end: End::Descending })
+    }
+
+    /// Takes a page of `ids` read by `end` of `chain` (in the order served): which items that end returns, and
+    /// whether it stops. An error when the ids are not in the order asked for.
+    pub fn admit(&self, chain: usize, end: End, ids: &[u64]) -> Result<Admitted, String> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(c) = state.chains.as_mut().and_then(|chains| chains.get_mut(chain)) else {
+            return Err(format!("no chain {chain}"));
+        };
+        let mut keep = Vec::with_capacity(ids.len());
+        match end {
+            End::Ascending => {
+                c.pages += 1;
+                if c.descending_done {
+                    return Ok(Admitted { keep: vec![false; ids.len()], stop: true });
+                }
+                let mut stop = false;
+                for &id in ids {
+                    if c.ascending_seen.is_some_and(|seen| id <= seen) {
+                        return Err(format!(
+                            "ids were not in ascending order ({id} after {})",
+                            c.ascending_seen.unwrap_or(0)
+                        ));
+                    }
+                    c.ascending_seen = Some(id);
+                    let mine = c.low.is_none_or(|low| id < low);
+                    if mine {
+                        c.high = Some(c.high.map_or(id, |h| h.max(id)));
+                    } else {
+                        stop = true;
+                    }
+                    keep.push(mine);
+                }
+                if stop {
+                    c.ascending_done = true;
+                }
+                Ok(Admitted { keep, stop })
+            }
+            End::Descending => {
+                if c.ascending_done {
+                    return Ok(Admitted { keep: vec![false; ids.len()], stop: true });
+                }
+                let mut stop = false;
+                for &id in ids {
+                    if c.descending_seen.is_some_and(|seen| id >= seen) {
+                        return Err(format!(
+                            "ids were not in descending order ({id} after {})",
+                            c.descending_seen.unwrap_or(0)
+                        ));
+                    }
+                    c.descending_seen = Some(id);
+                    let mine = c.high.is_none_or(|high| id > high);
+                    if mine {
+                        c.low = Some(c.low.map_or(id, |l| l.min(id)));
+                    } else {
+                        stop = true;
+                    }
+                    keep.push(mine);
+                }
+                if stop {
+                    c.descending_done = true;
+                }
+                Ok(Admitted { keep, stop })
+            }
+        }
+    }
+
+    /// Records that `end` of `chain` read its list to the end: the other end, if any, stops at its next page.
+    pub fn finished(&self, chain: usize, end: End) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = state.chains.as_mut().and_then(|chains| chains.get_mut(chain)) {
+            match end {
+                End::Ascending => c.ascending_done = true,
+                End::Descending => c.descending_done = true,
+            }
+        }
+    }
+}
+
+/// The named spaces that exist, one chain each (a space named twice is read once).
+pub fn named(index: &SpaceIndex, keys: &[String]) -> Vec<Vec<i64>> {
+    let mut ids: Vec<i64> = keys.iter().filter_map(|key| index.id_of(key)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter().map(|id| vec![id]).collect()
+}
+
+/// The spaces of `index` in groups, one chain each: global spaces before personal ones (keys starting with `~`,
+/// mostly small), each by id; at most `CHAINS_PER_WORKER × workers` groups (or as many as it takes to keep each to
+/// [`SPACES_PER_REQUEST`](crate::plan::space_share::SPACES_PER_REQUEST) spaces), dealt round-robin so that the big
+/// old spaces (low ids) fall into different groups.
+pub fn group(index: &SpaceIndex, workers: usize) -> Vec<Vec<i64>> {
+    use crate::plan::space_share::SPACES_PER_REQUEST;
+    let mut ids: Vec<(bool, i64)> = index.keys.iter().map(|(id, key)| (key.starts_with('~'), *id)).collect();
+    ids.sort_unstable();
+    let count = ids.len().min((CHAINS_PER_WORKER * workers.max(1)).max(ids.len().div_ceil(SPACES_PER_REQUEST)));
+    let mut groups = vec![Vec::new(); count];
+    for (i, (_, id)) in ids.into_iter().enumerate() {
+        groups[i % count].push(id);
+    }
+    for group in &mut groups {
+        group.sort_unstable();
+    }
+    groups
+}
+
+/// The runs of a scan's space-share partitions: the k-th time a partition is executed, it joins the k-th run, so
+/// that a plan executed again starts over while each execution's workers share one pool.
+#[derive(Debug, Default)]
+pub struct SharePool {
+    runs: Mutex<(Vec<usize>, Vec<Arc<ShareRun>>)>,
+}
+
+impl SharePool {
+    /// The run partition `worker` joins now.
+    pub fn join(&self, worker: usize) -> Arc<ShareRun> {
+        let mut guard = self.runs.lock().unwrap_or_else(|p| p.into_inner());
+        let (joins, runs) = &mut *guard;
+        if joins.len() <= worker {
+            joins.resize(worker + 1, 0);
+        }
+        let k = joins[worker];
+        joins[worker] += 1;
+        while runs.len() <= k {
+            runs.push(Arc::new(ShareRun::default()));
+        }
+        runs[k].clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashMap};
+
+    use super::*;
+
+    const SORTS: Option<IdSorts> = Some(IdSorts::V2);
+
+    fn index(keys: &[(i64, &str)]) -> SpaceIndex {
+        SpaceIndex::from_keys(keys.iter().map(|(id, key)| (*id, key.to_string())).collect::<HashMap<_, _>>())
+    }
+
+    #[test]
+    fn spaces_are_grouped_global_first_and_dealt_round_robin() {
+        let one = index(&[(5, "A"), (1, "~me"), (3, "B")]);
+        assert_eq!(group(&one, 8), vec![vec![3], vec![5], vec![1]], "few spaces: one chain each, global first");
+        let many: Vec<(i64, String)> = (1..=100).map(|i| (i, format!("S{i}"))).collect();
+        let many = SpaceIndex::from_keys(many.into_iter().collect());
+        let groups = group(&many, 2);
+        assert_eq!(groups.len(), 8);
+        assert_eq!(groups[0][..3], [1, 9, 17]);
+        let huge = SpaceIndex::from_keys((1..=1000).map(|i| (i, format!("S{i}"))).collect());
+        assert!(group(&huge, 2).iter().all(|g| g.len() <= 100), "no chain over more spaces than a request takes");
+    }
+
+    /// Two ends over ids 1..=n, served `page` at a time, interleaved in every way the schedule allows: each id
+    /// returned exactly once.
+    #[test]
+    fn two_ends_return_every_id_once() {
+        for n in [1u64, 2, 5, 10, 11, 37] {
+            for page in [1usize, 2, 3, 4] {
+                // The descending end joins after `delay` ascending pages; the ends then alternate `a` and `b` pages.
+                for delay in 1..4 {
+                    for (a, b) in [(1, 1), (2, 1), (1, 2), (3, 1)] {
+                        let run = ShareRun::default();
+                        let idx = index(&[(1, "A")]);
+                        let first = run.next(|| group(&idx, 2), SORTS).unwrap();
+                        assert_eq!(first.end, End::Ascending);
+                        let ascending: Vec<u64> = (1..=n).collect();
+                        let descending: Vec<u64> = (1..=n).rev().collect();
+                        let mut pages_a = ascending.chunks(page);
+                        let mut pages_d = descending.chunks(page);
+                        let mut returned = Vec::new();
+                        let (mut a_done, mut d_done, mut d_started) = (false, false, false);
+                        let mut step = |end: End, done: &mut bool, pages: &mut std::slice::Chunks<u64>| {
+                            if *done {
+                                return;
+                            }
+                            match pages.next() {
+                                None => {
+                                    run.finished(0, end);
+                                    *done = true;
+                                }
+                                Some(ids) => {
+                                    let admitted = run.admit(0, end, ids).unwrap();
+                                    returned
+                                        .extend(ids.iter().zip(&admitted.keep).filter(|(_, k)| **k).map(|(i, _)| *i));
+                                    *done = admitted.stop;
+                                }
+                            }
+                        };
+                        for _ in 0..delay {
+                            step(End::Ascending, &mut a_done, &mut pages_a);
+                        }
+                        loop {
+                            if !d_started && !a_done {
+                                if let Some(second) = run.next(|| group(&idx, 2), SORTS) {
+                                    assert_eq!(second.end, End::Descending);
+                                    d_started = true;
+                                }
+                            }
+                            for _ in 0..a {
+                                step(End::Ascending, &mut a_done, &mut pages_a);
+                            }
+                            if d_started {
+                                for _ in 0..b {
+                                    step(End::Descending, &mut d_done, &mut pages_d);
+                                }
+                            }
+                            if a_done && (d_done || !d_started) {
+                                break;
+                            }
+                        }
+                        let set: BTreeSet<u64> = returned.iter().copied().collect();
+                        assert_eq!(set.len(), returned.len(), "an id twice: n={n} page={page} {returned:?}");
+                        assert_eq!(set, (1..=n).collect(), "an id missing: n={n} page={page} delay={delay}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_server_out_of_order_fails() {
+        let run = ShareRun::default();
+        run.next(|| vec![vec![1]], SORTS).unwrap();
+        run.admit(0, End::Ascending, &[1, 5]).unwrap();
+        let error = run.admit(0, End::Ascending, &[4]).unwrap_err();
+        assert!(error.contains("not in ascending order"), "{error}");
+    }
+
+    #[test]
+    fn only_a_running_chain_with_more_to_read_is_read_from_its_other_end() {
+        let run = ShareRun::default();
+        let idx = index(&[(1, "A"), (2, "B")]);
+        assert_eq!(run.next(|| group(&idx, 2), SORTS).map(|a| a.chain), Some(0));
+        assert_eq!(run.next(|| group(&idx, 2), SORTS).map(|a| a.chain), Some(1));
+        assert_eq!(run.next(|| group(&idx, 2), SORTS), None, "no chain has read a page yet");
+        run.admit(1, End::Ascending, &[10]).unwrap();
+        run.admit(1, End::Ascending, &[11]).unwrap();
+        run.admit(0, End::Ascending, &[1]).unwrap();
+        let other = run.next(|| group(&idx, 2), SORTS).unwrap();
+        assert_eq!((other.chain, other.end), (1, End::Descending), "the chain that has read the most");
+        assert_eq!(run.next(|| group(&idx, 2), None), None, "without sorts no chain is read from its other end");
+        run.finished(0, End::Ascending);
+        assert_eq!(run.next(|| group(&idx, 2), SORTS), None, "a finished chain is not read again");
+    }
+
+    #[test]
+    fn each_execution_of_a_plan_gets_its_own_run() {
+        let pool = SharePool::default();
+        let (a, b) = (pool.join(0), pool.join(1));
+        assert!(Arc::ptr_eq(&a, &b));
+        let again = pool.join(0);
+        assert!(!Arc::ptr_eq(&a, &again));
+        assert!(Arc::ptr_eq(&again, &pool.join(1)));
+    }
+}
