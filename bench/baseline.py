@@ -1,8 +1,10 @@
 """What users write without the driver: a plain Python script over atlassian-python-api, results in pandas.
 
 Each scenario is the idiomatic way to get the same answer as the driver's SQL (bench/compare.py), using the
-library's paging helpers as documented: ConfluenceV2 (REST v2, cursor pages of 250) for lists, the classic client's
-`cql_all` (REST v1 search) for CQL. It prints one line: the number of rows of the answer (or the count asked for).
+library's paging helpers: ConfluenceV2 (REST v2, cursor pages of 250) for lists; for CQL, the v1 search paged by the
+library's own `_get_paged` (in atlassian-python-api 5.0.5 the Cloud clients' `cql`/`search` helpers point at paths
+that do not exist: `api/v2/search`, `wiki/api/v2/2/content/search`). It prints one line: the number of rows of the
+answer (or the count asked for).
 
     python bench/baseline.py SCENARIO URL USER API_TOKEN [ARGUMENT]
 """
@@ -11,7 +13,7 @@ import sys
 import warnings
 
 import pandas as pd
-from atlassian import Confluence, ConfluenceV2
+from atlassian import ConfluenceV2
 
 warnings.filterwarnings("ignore")
 
@@ -20,8 +22,9 @@ def v2(url, user, token):
     return ConfluenceV2(url=url + "/wiki", username=user, password=token, cloud=True)
 
 
-def v1(url, user, token):
-    return Confluence(url=url + "/wiki", username=user, password=token, cloud=True)
+def cql(url, user, token, query, **params):
+    """Every result of a CQL search (REST v1 `content/search`), page after page."""
+    return list(v2(url, user, token)._get_paged("rest/api/content/search", params={"cql": query, **params}))
 
 
 def full_count(url, user, token, _):
@@ -40,15 +43,15 @@ def one_space(url, user, token, key):
 
 
 def recent(url, user, token, since):
-    """Current pages modified since a date, through CQL."""
-    results = v1(url, user, token).cql_all(
-        f'type = page AND lastmodified >= "{since}"', limit=100, expand="version"
-    )
+    """Current pages modified since a date (UTC), through CQL: CQL dates are in the user's time zone, so the search
+    starts a day earlier and pandas keeps the exact range."""
+    day_before = (pd.Timestamp(since) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    results = cql(url, user, token, f'type = page AND lastmodified >= "{day_before}"', limit=100, expand="version")
     frame = pd.DataFrame(
         {"id": [r["id"] for r in results], "title": [r["title"] for r in results],
-         "updated_at": [r["version"]["when"] for r in results]}
+         "updated_at": pd.to_datetime([r["version"]["when"] for r in results], utc=True)}
     )
-    return len(frame)
+    return len(frame[frame["updated_at"] >= pd.Timestamp(since, tz="UTC")])
 
 
 def limit_one(url, user, token, _):
@@ -61,17 +64,18 @@ def limit_one(url, user, token, _):
 def authors(url, user, token, key):
     """One space's pages with their authors' names: the pages, then each distinct author once."""
     confluence = v2(url, user, token)
-    classic = v1(url, user, token)
     space = confluence.get_space_by_key(key)
     pages = pd.DataFrame(confluence.get_pages(space_id=space["id"], limit=250))
-    names = {a: classic.get_user_details_by_accountid(a)["displayName"] for a in pages["authorId"].unique()}
+    names = {
+        a: confluence.get("rest/api/user", params={"accountId": a})["displayName"] for a in pages["authorId"].unique()
+    }
     pages["author"] = pages["authorId"].map(names)
     return len(pages[["title", "author"]])
 
 
 def text_search(url, user, token, word):
     """A CQL text search."""
-    results = v1(url, user, token).cql_all(f'type = page AND text ~ "{word}"', limit=100)
+    results = cql(url, user, token, f'type = page AND text ~ "{word}"', limit=100)
     return len(pd.DataFrame({"id": [r["id"] for r in results], "title": [r["title"] for r in results]}))
 
 

@@ -23,8 +23,12 @@ Conventions:
   On Data Center, these read Data Center's REST API (same columns; people are identified by user key):
   DATA_CENTER_TABLES and `cql()`. The other tables are Cloud-only for now.
 - Lists are read page by page at the endpoint's maximum `limit` (or the SQL `LIMIT`, when smaller), one partition per
-  space where spaces are named. On Cloud, a full scan of a list that filters by space (`pages`, `blog_posts`,
-  `tasks`) with no `LIMIT` is split into `MaxConcurrency` partitions, each over a share of the spaces. A CQL search (`cql()`, and the searches below) reports its total on the first page:
+  space where spaces are named. On Cloud, a scan with no `LIMIT` of a list that filters by space (`pages`,
+  `blog_posts`, `tasks`) runs as `MaxConcurrency` workers sharing one cursor chain per space (up to 32 chains, small
+  spaces grouped): a worker takes the next chain when it finishes one, and once none is left to start, reads the
+  longest running chain from its other end (`pages` and `blog_posts`: `sort=id` and `sort=-id`), the two ends meeting
+  in the middle, every row once. A query naming one space thus reads it from both ends. A CQL search (`cql()`, and
+  the searches below) reports its total on the first page:
   the rest is then requested four pages at a time, in order, within the connection's `MaxConcurrency`.
 - `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
   partition.
@@ -38,6 +42,9 @@ fn render_table(table: &Table) -> String {
         }
         Endpoint::V1 { path, max_limit } => {
             ("REST v1", format!("`GET /wiki/rest/api/{path}` (up to {max_limit} per request)"))
+        }
+        Endpoint::Rest { path, max_limit } => {
+            ("REST", format!("`GET /wiki/rest/{path}` (up to {max_limit} per request)"))
         }
     };
     let mut out = format!("\n## `{}`\n\n{} Read with {api}: ", spec.name, spec.doc);
@@ -70,6 +77,15 @@ fn render_table(table: &Table) -> String {
                 max = search.max_limit,
             ));
         }
+    } else if let (true, Some(time)) = (spec.filters.is_empty(), spec.time_params) {
+        out.push_str(&format!(
+            "\nPushed down (and `LIMIT`, which stops the paging early): a range on `{column}` (`>`, `>=`, `<`, `<=`, \
+             `BETWEEN`) → `{after}` / `{before}` in epoch milliseconds, a day wider each way; inexact (the engine keeps \
+             the rows in the range).\n",
+            column = time.column,
+            after = time.after,
+            before = time.before,
+        ));
     } else if spec.filters.is_empty() {
         out.push_str("\nNo filter is pushed down; `LIMIT` stops the paging early.\n");
     } else {
@@ -122,10 +138,21 @@ fn render_table(table: &Table) -> String {
         ));
     }
     out.push_str(&spaces_note(spec));
+    if let Some(cap) = spec.depth_cap {
+        out.push_str(&format!(
+            "\nThe service reads this list {} items deep at most: where there are more, the query fails rather than \
+             return a short table, saying: {}.\n",
+            cap.max, cap.reason
+        ));
+    }
     out.push_str(&writes_note(spec.name));
     match table.data_center {
         Ok(dc) if !std::ptr::eq(dc, spec) => {
-            let Endpoint::V1 { path, max_limit } = dc.endpoint else { return out };
+            let (path, max_limit) = match dc.endpoint {
+                Endpoint::V1 { path, max_limit } => (format!("api/{path}"), max_limit),
+                Endpoint::Rest { path, max_limit } => (path.to_owned(), max_limit),
+                Endpoint::V2 { .. } => return out,
+            };
             let mut fixed: Vec<String> = dc.search_type.map(|t| format!("cql=type = {t}")).into_iter().collect();
             fixed.extend(dc.fixed_params.iter().map(|(k, v)| format!("{k}={v}")));
             let filters: Vec<String> = dc
@@ -137,11 +164,18 @@ fn render_table(table: &Table) -> String {
                     _ => format!("`{}` → `{}`", f.column, f.param),
                 })
                 .collect();
+            let mut filters = filters;
+            if let Some(time) = dc.time_params {
+                filters.push(format!("a range on `{}` → `{}` / `{}`", time.column, time.after, time.before));
+            }
             let pushed = if filters.is_empty() { "nothing".to_owned() } else { filters.join(", ") };
             out.push_str(&format!(
-                "\nOn Data Center: `GET /rest/api/{path}{}` (up to {max_limit} per request); pushed down: {pushed}.",
+                "\nOn Data Center: `GET /rest/{path}{}` (up to {max_limit} per request); pushed down: {pushed}.",
                 if fixed.is_empty() { String::new() } else { format!("?{}", fixed.join("&")) },
             ));
+            if let Some(requires) = dc.requires {
+                out.push_str(&format!(" A server without it answers 404, and the query fails saying: {requires}."));
+            }
             if dc.filters.iter().any(|f| f.restricts_spaces && dc.columns.iter().all(|c| c.name != f.column)) {
                 out.push_str(" The `Spaces` property adds a CQL `space` clause, one partition per space.");
             }

@@ -59,6 +59,15 @@ impl Dialect {
         }
     }
 
+    /// A URL under the REST root, beside `api` (`rest("experimental/content/1/version")`): `/wiki/rest/<path>` on
+    /// Cloud, `/rest/<path>` on Data Center.
+    pub fn rest(&self, path: &str) -> Result<Url, RestError> {
+        match self {
+            Dialect::Cloud { api_base } => join(api_base, &format!("/wiki/rest/{path}")),
+            Dialect::DataCenter { base } => join(base, &format!("/rest/{path}")),
+        }
+    }
+
     /// Resolves a `_links.next` (or `Link` header) value of the response to `request`:
     /// - `/wiki/...` (v2, and Cloud v1 which is relative to the `/wiki` context) and `/rest/...` are relative to
     ///   the API base (the gateway's `/ex/confluence/{cloudid}` or Data Center's context path kept);

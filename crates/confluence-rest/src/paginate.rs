@@ -49,12 +49,35 @@ pub struct PageRequest {
     /// Read page after page, never several at once: for a reader that may stop early without `max_items` (rows
     /// checked after reading, then a SQL `LIMIT`), so that stopping wastes at most the page read ahead.
     pub sequential: bool,
+    /// How deep the service reads an offset list, when it stops short of the end (a documented cap).
+    pub depth_cap: Option<DepthCap>,
+    /// When set, each page after the first is requested only once the reader has added a permit (it has read the
+    /// page before and wants the next): a reader that stops at a page wastes no request (see `exec::chains`).
+    pub gate: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+/// An offset list the service never reads beyond `max` items into (Cloud's user search stops at 10,000): a list
+/// longer than that fails with `reason` instead of ending short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepthCap {
+    /// Items the service returns at most.
+    pub max: usize,
+    /// Why, and what to do instead (the error's text).
+    pub reason: &'static str,
 }
 
 impl PageRequest {
     /// A list read to the end, keeping every item whole.
     pub fn new(first: Url, pagination: Pagination) -> PageRequest {
-        PageRequest { first, pagination, max_items: None, items: None, sequential: false }
+        PageRequest {
+            first,
+            pagination,
+            max_items: None,
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            gate: None,
+        }
     }
 
     /// The shape a page is parsed with: the items' shape under `results`, and the envelope (everything when the
@@ -328,6 +351,10 @@ impl ListReader {
                 // one request this wait then lets start.
                 drop(self.sender.reserve().await.map_err(|_| Halt::ReaderGone)?);
             }
+            if let (Some(gate), false) = (&self.request.gate, first_page) {
+                // Not before the reader has said it wants the next page: stopping wastes no request.
+                gate.acquire().await.map_err(|_| Halt::ReaderGone)?.forget();
+            }
             self.count_page()?;
             self.visit(&url)?;
             let fetched = fetch(&self.client, url, &self.metrics, &self.shape, self.request.pagination).await?;
@@ -364,6 +391,12 @@ impl ListReader {
         let start = first.start.unwrap_or(0);
         let end = self.request.max_items.map_or(total, |max| total.min(start.saturating_add(max)));
         let plan = FanOut { start, size, total, end };
+        if let Some(cap) = self.request.depth_cap.filter(|cap| end > cap.max) {
+            return Err(self.failure(format!(
+                "the server holds {total} results but returns only the first {}: {}",
+                cap.max, cap.reason
+            )));
+        }
         if plan.pages() >= self.max_pages {
             return Err(self.failure(format!(
                 "the server says it holds {total} results, {} pages of {size}, beyond MaxPages ({}); narrow the \
@@ -458,6 +491,13 @@ impl ListReader {
                 self.request.pagination == Pagination::Offset,
             )?;
             if self.request.pagination == Pagination::Offset {
+                if let (Some(cap), Some(then)) = (self.request.depth_cap, start_of(&url)) {
+                    if then >= cap.max {
+                        return Err(self
+                            .failure(format!("the list goes on beyond the first {} results: {}", cap.max, cap.reason))
+                            .into());
+                    }
+                }
                 if let (Some(now), Some(then)) = (start_of(&fetched.url), start_of(&url)) {
                     if then <= now {
                         return Err(self

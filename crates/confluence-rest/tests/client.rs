@@ -66,7 +66,15 @@ async fn cursor_pagination_to_the_end() {
     let first = v2(&client, "pages?limit=10");
     let (pages_read, items) = read_all(
         &client,
-        PageRequest { first, pagination: Pagination::Cursor, max_items: None, items: None, sequential: false },
+        PageRequest {
+            first,
+            pagination: Pagination::Cursor,
+            max_items: None,
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            gate: None,
+        },
     )
     .await
     .expect("reads");
@@ -84,7 +92,15 @@ async fn a_limit_stops_after_one_request() {
     let first = v2(&client, "pages?limit=5");
     let (pages_read, items) = read_all(
         &client,
-        PageRequest { first, pagination: Pagination::Cursor, max_items: Some(5), items: None, sequential: false },
+        PageRequest {
+            first,
+            pagination: Pagination::Cursor,
+            max_items: Some(5),
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            gate: None,
+        },
     )
     .await
     .expect("reads");
@@ -99,7 +115,15 @@ async fn offset_pagination_on_data_center() {
     let first = client.dialect().v1("content?type=page&spaceKey=ENG&limit=4").expect("url");
     let (pages_read, items) = read_all(
         &client,
-        PageRequest { first, pagination: Pagination::Offset, max_items: None, items: None, sequential: false },
+        PageRequest {
+            first,
+            pagination: Pagination::Offset,
+            max_items: None,
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            gate: None,
+        },
     )
     .await
     .expect("reads");
@@ -134,7 +158,15 @@ async fn broken_bodies_are_errors_not_data() {
     let first = v2(&client, "pages");
     let error = read_all(
         &client,
-        PageRequest { first, pagination: Pagination::Cursor, max_items: None, items: None, sequential: false },
+        PageRequest {
+            first,
+            pagination: Pagination::Cursor,
+            max_items: None,
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            gate: None,
+        },
     )
     .await
     .expect_err("malformed");
@@ -183,7 +215,15 @@ async fn oauth_access_token_goes_through_the_gateway() {
     let first = client.dialect().v2("pages?limit=3").expect("url");
     let (pages_read, _) = read_all(
         &client,
-        PageRequest { first, pagination: Pagination::Cursor, max_items: Some(6), items: None, sequential: false },
+        PageRequest {
+            first,
+            pagination: Pagination::Cursor,
+            max_items: Some(6),
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            gate: None,
+        },
     )
     .await
     .expect("reads");
@@ -204,6 +244,8 @@ async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
             max_items: None,
             items: None,
             sequential: false,
+            depth_cap: None,
+            gate: None,
         },
         Arc::new(RequestMetrics::default()),
     );
@@ -230,7 +272,15 @@ async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
     sim.reset_counters();
     let (pages_read, items) = read_all(
         &client,
-        PageRequest { first, pagination: Pagination::Offset, max_items: Some(10), items: None, sequential: false },
+        PageRequest {
+            first,
+            pagination: Pagination::Offset,
+            max_items: Some(10),
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            gate: None,
+        },
     )
     .await
     .expect("reads");

@@ -177,6 +177,8 @@ pub struct SimConfig {
     pub oauth: OAuthConfig,
     /// Faults injected from the start (more can be set at run time).
     pub faults: Vec<FaultRule>,
+    /// The Data Center version served (major, minor): endpoints added later answer 404, as on an older server.
+    pub data_center_version: (u32, u32),
 }
 
 impl SimConfig {
@@ -192,6 +194,7 @@ impl SimConfig {
             site_name: "sim".to_owned(),
             oauth: OAuthConfig::default_for(SimDeployment::Cloud),
             faults: Vec::new(),
+            data_center_version: (9, 2),
         }
     }
 
@@ -207,6 +210,12 @@ impl SimConfig {
     /// The same configuration with another data set size.
     pub fn with_size(mut self, size: DatasetSize) -> SimConfig {
         self.size = size;
+        self
+    }
+
+    /// The same configuration serving another Data Center version.
+    pub fn with_data_center_version(mut self, major: u32, minor: u32) -> SimConfig {
+        self.data_center_version = (major, minor);
         self
     }
 

@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn data_center_tables_say_why_they_are_missing() {
-        let tables = collection(sources(false), "Tables", &[None, None, Some("users")]).expect("tables");
+        let tables = collection(sources(false), "Tables", &[None, None, Some("tasks")]).expect("tables");
         assert!(strings(&tables, "DESCRIPTION")[0].contains("not available on this Data Center site"));
     }
 

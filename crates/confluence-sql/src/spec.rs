@@ -24,20 +24,30 @@ pub enum Endpoint {
         /// The endpoint's maximum `limit`.
         max_limit: usize,
     },
+    /// A list with offsets beside the v1 API, under the REST root (Data Center `/rest/`), e.g.
+    /// `experimental/content/{id}/version`.
+    Rest {
+        /// Path under the REST root.
+        path: &'static str,
+        /// The endpoint's maximum `limit`.
+        max_limit: usize,
+    },
 }
 
 impl Endpoint {
     /// The path (with `{id}` for a per-parent list).
     pub fn path(&self) -> &'static str {
         match self {
-            Endpoint::V2 { path, .. } | Endpoint::V1 { path, .. } => path,
+            Endpoint::V2 { path, .. } | Endpoint::V1 { path, .. } | Endpoint::Rest { path, .. } => path,
         }
     }
 
     /// The most items one request may ask for.
     pub fn max_limit(&self) -> usize {
         match self {
-            Endpoint::V2 { max_limit, .. } | Endpoint::V1 { max_limit, .. } => *max_limit,
+            Endpoint::V2 { max_limit, .. } | Endpoint::V1 { max_limit, .. } | Endpoint::Rest { max_limit, .. } => {
+                *max_limit
+            }
         }
     }
 }
@@ -281,6 +291,25 @@ pub struct TableSpec {
     /// The `sort` values that list the table by id both ways, when it has them: a long list is then read from
     /// both ends at once (see `exec::chains`).
     pub id_sorts: Option<IdSorts>,
+    /// Parameters bounding a time column, when the list has them (the audit log's `startDate`/`endDate`).
+    pub time_params: Option<TimeParams>,
+    /// How deep the service reads the list, when it stops short of the end.
+    pub depth_cap: Option<confluence_rest::DepthCap>,
+    /// What a server that answers the list with 404 lacks, and what to do instead (an endpoint added in a later
+    /// version), appended to the error.
+    pub requires: Option<&'static str>,
+}
+
+/// A list's parameters for a range of one time column, as epoch milliseconds, both inclusive. Pushed inexactly
+/// (with a day of margin each way; the engine keeps the rows exactly).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeParams {
+    /// The column (`created_at`).
+    pub column: &'static str,
+    /// The parameter for "on or after" (`startDate`).
+    pub after: &'static str,
+    /// The parameter for "on or before" (`endDate`).
+    pub before: &'static str,
 }
 
 /// The two `sort` values that list a table by id, ascending and descending.
@@ -315,6 +344,9 @@ impl TableSpec {
         by_parent: None,
         space_scope: SpaceScope::Request,
         id_sorts: None,
+        time_params: None,
+        depth_cap: None,
+        requires: None,
     };
 
     /// The column named `name`.

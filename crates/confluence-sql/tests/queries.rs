@@ -136,8 +136,8 @@ async fn one_space_is_read_from_both_ends_exactly_once() {
     let lists: Vec<_> = log.iter().filter(|r| r.endpoint == "/wiki/api/v2/pages").collect();
     assert!(lists.iter().any(|r| r.query.contains("sort=-id")), "read from the top too: {lists:?}");
     assert!(lists.iter().any(|r| r.query.contains("sort=id&")), "and from the bottom: {lists:?}");
-    // The chain's pages, plus at most the page where the ends meet and the one each end had asked for next.
-    assert!(lists.len() <= expected.len().div_ceil(25) + 3, "{} requests for {} pages", lists.len(), expected.len());
+    // The chain's pages, plus at most one more for each end where they meet (none read ahead).
+    assert!(lists.len() <= expected.len().div_ceil(25) + 2, "{} requests for {} pages", lists.len(), expected.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,9 +301,28 @@ async fn data_center_spaces_pages_and_blog_posts() {
     assert_eq!(sim.counters().get("GET /rest/api/content/{id}/label"), 2);
     let error = connection.query("SELECT count(*) FROM tasks").await.expect_err("not on Data Center").to_string();
     assert!(error.contains("not available on Confluence Data Center") && error.contains("inline tasks"), "{error}");
-    let error = connection.query("SELECT * FROM users").await.expect_err("not on Data Center").to_string();
+    // Users: every registered user, by user key (Data Center 8.4 and later).
+    let users =
+        query(&connection, "SELECT count(*), count(DISTINCT account_id), count(account_status) FROM users").await;
+    let counts: Vec<i64> = (0..3).map(|c| users[0].column(c).as_primitive::<Int64Type>().value(0)).collect();
+    let count = sim.dataset().user_count() as i64;
+    assert_eq!(counts, [count, count, count], "every user once, each with a status");
+    let key = query(&connection, "SELECT account_id FROM users LIMIT 1").await;
+    let key = key[0].column(0).as_string::<i32>().value(0).to_owned();
+    assert_eq!(key, sim.dataset().user(0).user_key);
+}
+
+/// An endpoint a Data Center server gained in a later version: on an older one the table fails with the version it
+/// needs and what to read instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_center_server_too_old_for_a_table_says_what_it_needs() {
+    let config = SimConfig::data_center().with_size(DatasetSize::TINY).with_data_center_version(8, 3);
+    let sim = Simulator::start(config).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let error = connection.query("SELECT * FROM users").await.expect_err("8.3 has no user list").to_string();
+    assert!(error.contains("needs Confluence Data Center 8.4 or later"), "{error}");
     assert!(error.contains("group_members WHERE group_id = 'confluence-users'"), "{error}");
-    assert!(error.contains("comments, attachments"), "the tables that are: {error}");
+    assert!(!error.contains("Deployment=Cloud"), "not taken for a Cloud site: {error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -481,6 +500,19 @@ async fn data_center_comments_attachments_audit_and_groups_agree_with_cloud() {
     let data = dc_sim.dataset();
     assert!((0..data.user_count()).any(|u| data.user(u).user_key == key), "{key} is a user key");
 
+    // Page versions: the same history, from Data Center's experimental version list (authors by user key).
+    let data = cloud_sim.dataset();
+    let page = (0..data.page_count()).map(|i| data.page(i)).find(|p| p.version.number >= 3).expect("a page edited");
+    let sql = format!(
+        "SELECT page_id, number, message, minor_edit, created_at, author_id IS NOT NULL AS by FROM page_versions \
+         WHERE page_id = {} ORDER BY number",
+        page.id
+    );
+    let (a, b) = on_both(&cloud, &dc, &sql).await;
+    assert_eq!(a, b);
+    assert!(a.contains(&format!("| {} | {} ", page.id, page.version.number)), "{a}");
+    assert_eq!(dc_sim.counters().get("GET /rest/experimental/content/{id}/version"), 1);
+
     // Groups: on Data Center the name is the id, and group_members takes it.
     let groups = query(&dc, "SELECT id, name FROM groups ORDER BY name").await;
     let (ids, names) = (groups[0].column(0).as_string::<i32>(), groups[0].column(1).as_string::<i32>());
@@ -592,4 +624,39 @@ async fn a_cloud_site_taken_for_data_center_says_to_set_deployment() {
     let explicit = Connection::open(&format!("{guessed};Deployment=DataCenter")).await.expect("opens");
     let error = explicit.query("SELECT key FROM spaces").await.expect_err("still not Data Center");
     assert!(!error.to_string().contains("Deployment=Cloud"), "{error}");
+}
+
+/// A time range on `audit_log.created_at` goes to the server as `startDate`/`endDate` (epoch milliseconds, a day of
+/// margin each way): one page of records read instead of the whole log, and exactly the rows in the range.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_time_range_is_sent_as_start_and_end_dates() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let data = sim.dataset();
+    let (from, to) = (data.audit(600).created_ms, data.audit(400).created_ms);
+    let expected = (0..data.audit_count()).filter(|r| (from..to).contains(&data.audit(*r).created_ms)).count() as i64;
+    assert!(expected > 100, "{expected}");
+    let range = format!("created_at >= to_timestamp_millis({from}) AND created_at < to_timestamp_millis({to})");
+    let pushed = query(&connection, &format!("SELECT count(*) FROM audit_log WHERE {range}")).await;
+    assert_eq!(first_i64(&pushed), expected);
+    let log = sim.request_log();
+    let audit: Vec<_> = log.iter().filter(|r| r.endpoint == "/wiki/rest/api/audit").collect();
+    assert_eq!(audit.len(), 1, "one page of records, not the whole log: {audit:?}");
+    let day = 86_400_000;
+    assert!(audit[0].query.contains(&format!("startDate={}", from - day)), "{}", audit[0].query);
+    assert!(audit[0].query.contains(&format!("endDate={}", to + day)), "{}", audit[0].query);
+}
+
+/// Cloud's user search stops at 10,000 users: a site with more fails with the reason and what to do instead,
+/// never a silently short `users` table; a `LIMIT` within the cap still answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_search_cap_fails_loudly() {
+    let size = DatasetSize::parse("small,users=10050").expect("a size");
+    let (sim, connection) = setup(size).await;
+    let error = connection.query("SELECT count(*) FROM users").await.expect_err("more users than the search reads");
+    let message = error.to_string();
+    assert!(message.contains("10050 results but returns only the first 10000"), "{message}");
+    assert!(message.contains("CONFCLOUD-77954") && message.contains("group_members"), "{message}");
+    assert_eq!(sim.counters().get("GET /wiki/rest/api/search/user"), 1, "it fails on the first page, before reading");
+    let some = query(&connection, "SELECT account_id FROM users LIMIT 150").await;
+    assert_eq!(rows(&some), 150);
 }

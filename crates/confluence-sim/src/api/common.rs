@@ -111,3 +111,14 @@ pub fn path_id(id: &str, style: ErrorStyle, what: &str) -> Result<u64, ApiError>
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
+
+/// Every version of `content`, oldest first: the generated history, or, once the content was updated through the
+/// API, the history before its current version and that version.
+pub fn version_history(st: &SimState, content: &crate::dataset::model::Content) -> Vec<crate::dataset::model::Version> {
+    let mut versions = st.store.data.versions(content);
+    if content.version.number as usize != versions.len() {
+        versions.retain(|v| v.number < content.version.number);
+        versions.push(content.version.clone());
+    }
+    versions
+}

@@ -13,7 +13,7 @@ use axum::{Extension, Json, Router};
 use serde_json::Value;
 
 use crate::api::common::{id_field, json_body, no_content, path_id, site_path, str_field, version_of};
-use crate::api::json::{v1_attachment, v1_content, v1_group, v1_space, v1_user, Expand};
+use crate::api::json::{v1_attachment, v1_content, v1_group, v1_space, v1_user, v1_version, Expand};
 use crate::api::v1::{add_labels_to, labels_of, member_list, remove_label_from, search_response, space_list, v1_list};
 use crate::auth::Caller;
 use crate::dataset::model::{Comment, Content, ContentKind};
@@ -43,9 +43,11 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/rest/api/space/{key}", get(get_space))
         .route("/rest/api/user", get(get_user))
         .route("/rest/api/user/current", get(current_user))
+        .route("/rest/api/user/list", get(list_users))
         .route("/rest/api/group", get(list_groups))
         .route("/rest/api/group/{name}/member", get(group_members))
         .route("/rest/api/audit", get(crate::api::v1::audit))
+        .route("/rest/experimental/content/{id}/version", get(content_versions))
 }
 
 async fn list_content(State(st): Shared, uri: OriginalUri) -> ApiResult {
@@ -103,6 +105,31 @@ async fn get_content(State(st): Shared, uri: OriginalUri, Path(id): Path<String>
         return Err(ApiError::not_found(STYLE, format!("No content found with id: ContentId{{id={id}}}")));
     }
     Ok(Json(v1_content(&st, &content, &Expand::parse(params.list("expand")))).into_response())
+}
+
+/// Every registered user, enabled or not (Data Center 8.4 and later; an older server answers 404).
+async fn list_users(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    if st.config.data_center_version < (8, 4) {
+        return Err(ApiError::not_found(STYLE, format!("null for uri: {}{}", st.base_url, uri.path())));
+    }
+    let params = Params::parse(uri.query());
+    let (start, limit) = v1_window(&params, 200, 200, STYLE)?;
+    let data = &st.store.data;
+    let users = data.user_count();
+    let results: Vec<Value> = (start..users).take(limit).map(|u| v1_user(&st, data.user(u))).collect();
+    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < users)).into_response())
+}
+
+/// A page's or blog post's versions, newest first (Data Center lists them only under `/rest/experimental`).
+async fn content_versions(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let (start, limit) = v1_window(&params, 200, 200, STYLE)?;
+    let content = find(&st, &id)?;
+    let mut versions = crate::api::common::version_history(&st, &content);
+    versions.reverse();
+    let results: Vec<Value> = versions.iter().skip(start).take(limit).map(|v| v1_version(&st, v)).collect();
+    let more = start + limit < versions.len();
+    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, more)).into_response())
 }
 
 async fn content_search(State(st): Shared, uri: OriginalUri, Extension(caller): Extension<Caller>) -> ApiResult {

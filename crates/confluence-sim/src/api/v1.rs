@@ -168,6 +168,9 @@ impl crate::cql::CqlDoc for UserDoc<'_> {
     }
 }
 
+/// How deep Cloud's user search reads (see `user_search`).
+pub const USER_SEARCH_DEPTH: usize = 10_000;
+
 async fn user_search(State(st): Shared, uri: OriginalUri, Extension(caller): Extension<Caller>) -> ApiResult {
     let params = Params::parse(uri.query());
     let cql = params.get("cql").ok_or_else(|| ApiError::bad_request(STYLE, "cql is required"))?;
@@ -179,7 +182,10 @@ async fn user_search(State(st): Shared, uri: OriginalUri, Extension(caller): Ext
     }
     let data = &st.store.data;
     let users: Vec<_> = (0..data.user_count()).map(|u| data.user(u)).filter(|u| query.matches(&UserDoc(u))).collect();
-    let results: Vec<Value> = users
+    // Cloud's user search never reads past the first 10,000 matches (CONFCLOUD-77954): further windows come back
+    // empty, while totalSize still counts every match.
+    let served = users.len().min(USER_SEARCH_DEPTH);
+    let results: Vec<Value> = users[..served]
         .iter()
         .skip(start)
         .take(limit)
@@ -197,7 +203,7 @@ async fn user_search(State(st): Shared, uri: OriginalUri, Extension(caller): Ext
             })
         })
         .collect();
-    let mut body = v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < users.len());
+    let mut body = v1_list(&st, &site_path(&uri), &params, results, start, limit, start + limit < served);
     body["totalSize"] = json!(users.len());
     body["cqlQuery"] = json!(cql);
     body["searchDuration"] = json!(0);
@@ -296,7 +302,7 @@ pub async fn audit(State(st): Shared, uri: OriginalUri) -> ApiResult {
     let data = &st.store.data;
     let records: Vec<_> = (0..data.audit_count())
         .map(|r| data.audit(r))
-        .filter(|r| from.is_none_or(|f| r.created_ms >= f) && to.is_none_or(|t| r.created_ms < t))
+        .filter(|r| from.is_none_or(|f| r.created_ms >= f) && to.is_none_or(|t| r.created_ms <= t))
         .filter(|r| {
             needle
                 .as_ref()

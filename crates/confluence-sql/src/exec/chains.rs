@@ -52,6 +52,19 @@ pub struct Admitted {
 #[derive(Debug, Default)]
 pub struct ShareRun {
     state: Mutex<RunState>,
+    /// Wakes the workers waiting for a chain to read from its other end.
+    changed: tokio::sync::Notify,
+}
+
+/// What a worker does next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Reads this end of a chain.
+    Read(Assignment),
+    /// Waits for a chain to have more to read ([`ShareRun::changed`]), then asks again.
+    Wait,
+    /// Stops: every chain is read, or has a reader at each end.
+    Done,
 }
 
 #[derive(Debug, Default)]
@@ -78,10 +91,51 @@ struct Chain {
 }
 
 impl ShareRun {
-    /// The next end for a worker to read; `None` when there is nothing left (the worker's partition ends). The
-    /// chains (space ids each) are made by `chains` for the first worker to ask. `sorts` is `None` when the list
-    /// cannot be read from both ends.
-    pub fn next(&self, chains: impl FnOnce() -> Vec<Vec<i64>>, sorts: Option<IdSorts>) -> Option<Assignment> {
+    /// The next end for a worker to read, or whether to wait for one or stop. The chains (space ids each) are made
+    /// by `chains` for the first worker to ask. `sorts` is `None` when the list cannot be read from both ends;
+    /// `eager` reads a chain from its other end before its first page is in (the spaces a query names: each is
+    /// worth two readers).
+    pub fn next(&self, chains: impl Fn() -> Vec<Vec<i64>>, sorts: Option<IdSorts>, eager: bool) -> Next {
+        match self.assign(chains, sorts, eager) {
+            Some(assignment) => Next::Read(assignment),
+            None if sorts.is_some() && self.may_split() => Next::Wait,
+            None => Next::Done,
+        }
+    }
+
+    /// [`ShareRun::next`], waiting while it says to: the next end to read, or `None` when the worker is done.
+    pub async fn next_end(
+        &self,
+        chains: impl Fn() -> Vec<Vec<i64>>,
+        sorts: Option<IdSorts>,
+        eager: bool,
+    ) -> Option<Assignment> {
+        loop {
+            // Listening before looking, so that a change between the two is not missed.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            match self.next(&chains, sorts, eager) {
+                Next::Read(assignment) => return Some(assignment),
+                Next::Done => return None,
+                Next::Wait => changed.await,
+            }
+        }
+    }
+
+    /// Whether a chain not yet read from both ends is still being read (it may yet be worth a second reader).
+    fn may_split(&self) -> bool {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let chains = state.chains.as_deref().unwrap_or_default();
+        chains.iter().any(|c| !c.ascending_done && !c.descending_started)
+    }
+
+    fn assign(
+        &self,
+        chains: impl FnOnce() -> Vec<Vec<i64>>,
+        sorts: Option<IdSorts>,
+        eager: bool,
+    ) -> Option<Assignment> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if state.chains.is_none() {
             let chains: Vec<Chain> = chains()
@@ -111,7 +165,7 @@ impl ShareRun {
         let (chain, entry) = chains
             .iter_mut()
             .enumerate()
-            .filter(|(_, c)| c.pages >= 1 && !c.ascending_done && !c.descending_started)
+            .filter(|(_, c)| (eager || c.pages >= 1) && !c.ascending_done && !c.descending_started)
             .max_by_key(|(i, c)| (c.pages, std::cmp::Reverse(*i)))?;
         entry.descending_started = true;
         Some(Assignment { chain, spaces: entry.spaces.clone(), end: End::Descending })
@@ -120,6 +174,12 @@ impl ShareRun {
     /// Takes a page of `ids` read by `end` of `chain` (in the order served): which items that end returns, and
     /// whether it stops. An error when the ids are not in the order asked for.
     pub fn admit(&self, chain: usize, end: End, ids: &[u64]) -> Result<Admitted, String> {
+        let admitted = self.admit_page(chain, end, ids);
+        self.changed.notify_waiters();
+        admitted
+    }
+
+    fn admit_page(&self, chain: usize, end: End, ids: &[u64]) -> Result<Admitted, String> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let Some(c) = state.chains.as_mut().and_then(|chains| chains.get_mut(chain)) else {
             return Err(format!("no chain {chain}"));
@@ -191,6 +251,8 @@ impl ShareRun {
                 End::Descending => c.descending_done = true,
             }
         }
+        drop(state);
+        self.changed.notify_waiters();
     }
 }
 
@@ -281,7 +343,7 @@ mod tests {
                     for (a, b) in [(1, 1), (2, 1), (1, 2), (3, 1)] {
                         let run = ShareRun::default();
                         let idx = index(&[(1, "A")]);
-                        let first = run.next(|| group(&idx, 2), SORTS).unwrap();
+                        let first = run.next(|| group(&idx, 2), SORTS, false).read();
                         assert_eq!(first.end, End::Ascending);
                         let ascending: Vec<u64> = (1..=n).collect();
                         let descending: Vec<u64> = (1..=n).rev().collect();
@@ -311,7 +373,7 @@ mod tests {
                         }
                         loop {
                             if !d_started && !a_done {
-                                if let Some(second) = run.next(|| group(&idx, 2), SORTS) {
+                                if let Next::Read(second) = run.next(|| group(&idx, 2), SORTS, false) {
                                     assert_eq!(second.end, End::Descending);
                                     d_started = true;
                                 }
@@ -340,7 +402,7 @@ mod tests {
     #[test]
     fn a_server_out_of_order_fails() {
         let run = ShareRun::default();
-        run.next(|| vec![vec![1]], SORTS).unwrap();
+        run.next(|| vec![vec![1]], SORTS, false).read();
         run.admit(0, End::Ascending, &[1, 5]).unwrap();
         let error = run.admit(0, End::Ascending, &[4]).unwrap_err();
         assert!(error.contains("not in ascending order"), "{error}");
@@ -350,17 +412,35 @@ mod tests {
     fn only_a_running_chain_with_more_to_read_is_read_from_its_other_end() {
         let run = ShareRun::default();
         let idx = index(&[(1, "A"), (2, "B")]);
-        assert_eq!(run.next(|| group(&idx, 2), SORTS).map(|a| a.chain), Some(0));
-        assert_eq!(run.next(|| group(&idx, 2), SORTS).map(|a| a.chain), Some(1));
-        assert_eq!(run.next(|| group(&idx, 2), SORTS), None, "no chain has read a page yet");
+        assert_eq!(run.next(|| group(&idx, 2), SORTS, false).read().chain, 0);
+        assert_eq!(run.next(|| group(&idx, 2), SORTS, false).read().chain, 1);
+        assert_eq!(run.next(|| group(&idx, 2), SORTS, false), Next::Wait, "no chain has read a page yet");
+        assert_eq!(run.next(|| group(&idx, 2), None, false), Next::Done, "one end only without sorts");
         run.admit(1, End::Ascending, &[10]).unwrap();
         run.admit(1, End::Ascending, &[11]).unwrap();
         run.admit(0, End::Ascending, &[1]).unwrap();
-        let other = run.next(|| group(&idx, 2), SORTS).unwrap();
+        let other = run.next(|| group(&idx, 2), SORTS, false).read();
         assert_eq!((other.chain, other.end), (1, End::Descending), "the chain that has read the most");
-        assert_eq!(run.next(|| group(&idx, 2), None), None, "without sorts no chain is read from its other end");
+        assert_eq!(run.next(|| group(&idx, 2), None, false), Next::Done, "without sorts, one end per chain");
         run.finished(0, End::Ascending);
-        assert_eq!(run.next(|| group(&idx, 2), SORTS), None, "a finished chain is not read again");
+        assert_eq!(run.next(|| group(&idx, 2), SORTS, false), Next::Done, "a finished chain is not read again");
+    }
+
+    #[test]
+    fn a_named_space_is_read_from_both_ends_at_once() {
+        let run = ShareRun::default();
+        assert_eq!(run.next(|| vec![vec![7]], SORTS, true).read().end, End::Ascending);
+        assert_eq!(run.next(|| vec![vec![7]], SORTS, true).read().end, End::Descending, "before any page is in");
+        assert_eq!(run.next(|| vec![vec![7]], SORTS, true), Next::Done);
+    }
+
+    impl Next {
+        fn read(self) -> Assignment {
+            match self {
+                Next::Read(assignment) => assignment,
+                other => panic!("expected an assignment, got {other:?}"),
+            }
+        }
     }
 
     #[test]

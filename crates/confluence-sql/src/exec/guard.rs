@@ -130,6 +130,8 @@ async fn content_ids(reader: &Reader, request: &Request) -> Result<Vec<i64>> {
         max_items: None,
         items: Some(Arc::new(id)),
         sequential: false,
+        depth_cap: None,
+        gate: None,
     };
     let mut stream = pages(reader.client.clone(), page_request, reader.metrics.clone());
     let mut ids = Vec::new();

@@ -21,7 +21,7 @@ use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType, Repla
 use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::columns::{schema_of, Column};
 use crate::directory::SpaceDirectory;
@@ -238,6 +238,7 @@ impl ExecutionPlan for ConfluenceScanExec {
             counters: Arc::new(PartitionCounters::new(&self.metrics, partition)),
             guard: self.guard.clone(),
             share_run: matches!(part, Partition::SpaceShare { .. }).then(|| self.shares.join(partition)),
+            depth_cap: requests.spec.depth_cap,
         };
         let (guard, output) = (self.guard.clone(), self.schema.clone());
         let kept_reader = reader.clone();
@@ -249,8 +250,30 @@ impl ExecutionPlan for ConfluenceScanExec {
                 Ok(kept)
             }
         });
+        let requires = requests.spec.requires;
+        let batches = batches.map_err(move |error| match requires {
+            Some(requires) => explain_not_found(error, requires),
+            None => error,
+        });
         let limited = limit_rows(batches, requests.limit);
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), limited)))
+    }
+}
+
+/// A 404 from a list the server lacks (an endpoint of a later version), with what the table needs and what to do.
+fn explain_not_found(error: DataFusionError, requires: &str) -> DataFusionError {
+    match error {
+        DataFusionError::External(boxed) => match boxed.downcast::<confluence_rest::RestError>() {
+            Ok(rest) => match *rest {
+                confluence_rest::RestError::NotFound { path, message } => {
+                    let message = format!("{message}; {requires}");
+                    DataFusionError::External(Box::new(confluence_rest::RestError::NotFound { path, message }))
+                }
+                other => DataFusionError::External(Box::new(other)),
+            },
+            Err(other) => DataFusionError::External(other),
+        },
+        other => other,
     }
 }
 

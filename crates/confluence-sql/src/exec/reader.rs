@@ -6,7 +6,9 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use confluence_rest::{pages, ConfluenceClient, PageRequest, RequestMetrics, RestError, Shape, PARALLEL_PAGES};
+use confluence_rest::{
+    pages, ConfluenceClient, DepthCap, PageRequest, RequestMetrics, RestError, Shape, PARALLEL_PAGES,
+};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
@@ -46,6 +48,8 @@ pub struct Reader {
     pub guard: Arc<GuardState>,
     /// For a space-share partition, the pool of chains its workers share.
     pub share_run: Option<Arc<ShareRun>>,
+    /// How deep the service reads the table's offset lists.
+    pub depth_cap: Option<DepthCap>,
 }
 
 pub(crate) fn external(error: RestError) -> DataFusionError {
@@ -102,6 +106,8 @@ impl Reader {
             max_items: self.max_items,
             items: Some(Arc::new(items)),
             sequential: self.sequential,
+            depth_cap: self.depth_cap,
+            gate: None,
         }
     }
 
@@ -171,17 +177,16 @@ impl Reader {
             return futures::stream::once(async { Err(external(RestError::Internal(message))) }).boxed();
         };
         let reader = self.clone();
+        let eager = named.is_some();
         futures::stream::unfold((), move |()| {
-            let next = run.next(
-                || match &named {
+            let (reader, run, request, index, named) =
+                (reader.clone(), run.clone(), request.clone(), index.clone(), named.clone());
+            async move {
+                let chains = || match &named {
                     Some(keys) => chains::named(&index, keys),
                     None => chains::group(&index, workers),
-                },
-                sorts,
-            );
-            let (reader, run, request, index) = (reader.clone(), run.clone(), request.clone(), index.clone());
-            async move {
-                let assignment = next?;
+                };
+                let assignment = run.next_end(chains, sorts, eager).await?;
                 Some((reader.chain_end(request, param, sorts, assignment, run, Some(index)), ()))
             }
         })
@@ -218,12 +223,16 @@ impl Reader {
         let context = self.decode_context(&index);
         let mut items = shape_of(&self.columns);
         items.keep(&["id"]);
-        let pages =
-            pages(self.client.clone(), self.page_request(request.url.clone(), &request, items), self.metrics.clone());
+        // Page after page, the next asked for only once this one is admitted: where the ends meet, neither has
+        // asked for a page it will not read.
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let page_request =
+            PageRequest { gate: Some(gate.clone()), ..self.page_request(request.url.clone(), &request, items) };
+        let pages = pages(self.client.clone(), page_request, self.metrics.clone());
         let reader = self.clone();
         let (chain, end) = (assignment.chain, assignment.end);
         futures::stream::unfold(Some(pages), move |pages| {
-            let (reader, run, context) = (reader.clone(), run.clone(), context.clone());
+            let (reader, run, context, gate) = (reader.clone(), run.clone(), context.clone(), gate.clone());
             async move {
                 let mut pages = pages?;
                 let Some(page) = pages.next().await else {
@@ -246,7 +255,12 @@ impl Reader {
                     Ok::<_, DataFusionError>((reader.counted(batch), admitted.stop))
                 })();
                 match outcome {
-                    Ok((batch, stop)) => Some((Ok(batch), (!stop).then_some(pages))),
+                    Ok((batch, stop)) => {
+                        if !stop {
+                            gate.add_permits(1);
+                        }
+                        Some((Ok(batch), (!stop).then_some(pages)))
+                    }
                     Err(e) => Some((Err(e), None)),
                 }
             }

@@ -26,6 +26,9 @@ pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
             return TableProviderFilterPushDown::Inexact;
         }
     }
+    if spec.time_params.is_some_and(|t| time_bound(expr).is_some_and(|b| b.column == t.column)) {
+        return TableProviderFilterPushDown::Inexact;
+    }
     match matching_rule(spec, expr) {
         Some(rule) if rule.exact => TableProviderFilterPushDown::Exact,
         Some(_) => TableProviderFilterPushDown::Inexact,
@@ -102,6 +105,10 @@ mod tests {
         let labels = table("labels").cloud;
         assert_eq!(classify(labels, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Exact);
         assert_eq!(classify(labels, &col("name").eq(lit("a"))), TableProviderFilterPushDown::Inexact);
+        let audit = table("audit_log").cloud;
+        let t = lit(ScalarValue::TimestampMillisecond(Some(1_710_072_000_000), Some("UTC".into())));
+        assert_eq!(classify(audit, &col("created_at").gt_eq(t.clone())), TableProviderFilterPushDown::Inexact);
+        assert_eq!(classify(audit, &col("created_at").not_eq(t)), TableProviderFilterPushDown::Unsupported);
         let comments = table("comments").data_center.unwrap_or_else(|_| unreachable!());
         assert_eq!(classify(comments, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Inexact);
     }

@@ -5,9 +5,10 @@
 
 use confluence_rest::cql::CqlQuery;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::Expr;
 
 use crate::columns::Column;
-use crate::predicate::Pins;
+use crate::predicate::{time_bound, Pins, Side};
 use crate::spec::{FilterRule, ParamValue, TableSpec};
 
 use super::request::{path_segment, Api, RequestBuilder};
@@ -60,6 +61,26 @@ pub fn base_request(spec: &TableSpec, columns: &[Column], options: &ScanOptions<
     }
 }
 
+/// A day, the margin of a time range sent to the server (its reading of the bound may differ; the engine keeps
+/// the rows exactly).
+const DAY_MS: i64 = 86_400_000;
+
+/// The list's time-range parameters for the tightest bounds the filters set on its time column.
+fn time_range(builder: RequestBuilder, spec: &TableSpec, filters: &[Expr]) -> RequestBuilder {
+    let Some(params) = spec.time_params else { return builder };
+    let bounds: Vec<_> = filters.iter().filter_map(time_bound).filter(|b| b.column == params.column).collect();
+    let after = bounds.iter().filter(|b| b.side == Side::After).map(|b| b.at_ms).max();
+    let before = bounds.iter().filter(|b| b.side == Side::Before).map(|b| b.at_ms).min();
+    let mut builder = builder;
+    if let Some(at) = after.and_then(|at| at.checked_sub(DAY_MS)) {
+        builder = builder.param(params.after, at.max(0).to_string());
+    }
+    if let Some(at) = before.and_then(|at| at.checked_add(DAY_MS)) {
+        builder = builder.param(params.before, at.to_string());
+    }
+    builder
+}
+
 /// Sends a pushed filter: as a parameter (values comma-separated), or as a CQL clause.
 fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[String]) -> RequestBuilder {
     match rule.value {
@@ -102,7 +123,7 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
         return Ok(ScanPlan::Empty { reason: "the filters contradict each other or leave Spaces" });
     };
     let page = options.page(spec.endpoint.max_limit(), input.limit);
-    let templates = by_value(base_request(spec, input.columns, options), &pinned);
+    let templates = by_value(time_range(base_request(spec, input.columns, options), spec, input.filters), &pinned);
     let variants: Vec<(&str, Option<&'static str>)> = match spec.variants {
         [] => vec![(spec.endpoint.path(), None)],
         variants => variants.iter().map(|(path, constant)| (*path, Some(*constant))).collect(),

@@ -82,6 +82,8 @@ pub enum Api {
     V2,
     /// REST v1 (`/wiki/rest/api/` on Cloud, `/rest/api/` on Data Center), offset pagination.
     V1,
+    /// Beside v1 under the REST root (`/rest/` on Data Center), offset pagination.
+    Rest,
 }
 
 impl Api {
@@ -90,6 +92,7 @@ impl Api {
         match endpoint {
             Endpoint::V2 { .. } => Api::V2,
             Endpoint::V1 { .. } => Api::V1,
+            Endpoint::Rest { .. } => Api::Rest,
         }
     }
 }
@@ -142,6 +145,7 @@ impl RequestBuilder {
         let mut url = match self.api {
             Api::V2 => dialect.v2(&self.path)?,
             Api::V1 => dialect.v1(&self.path)?,
+            Api::Rest => dialect.rest(&self.path)?,
         };
         {
             let mut query = url.query_pairs_mut();
@@ -156,7 +160,7 @@ impl RequestBuilder {
         }
         let pagination = match self.api {
             Api::V2 => Pagination::Cursor,
-            Api::V1 => Pagination::Offset,
+            Api::V1 | Api::Rest => Pagination::Offset,
         };
         Ok(Request { url, pagination, space_ids: self.space_ids })
     }

@@ -2,7 +2,7 @@
 //! Data Center, `GET /rest/api/audit` (system administrators), whose authors are identified by user key.
 
 use crate::columns::{col, Column, Kind};
-use crate::spec::{Endpoint, SpaceScope, Table, TableSpec};
+use crate::spec::{Endpoint, SpaceScope, Table, TableSpec, TimeParams};
 
 const COLUMNS: &[Column] = &[
     col("created_at", Kind::Time, &["creationDate"], "When it happened."),
@@ -24,6 +24,7 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "audit", max_limit: 1000 },
     space_scope: SpaceScope::Site,
+    time_params: Some(TimeParams { column: "created_at", after: "startDate", before: "endDate" }),
     ..TableSpec::BASE
 };
 

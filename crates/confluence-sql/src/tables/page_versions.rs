@@ -1,5 +1,5 @@
 //! `page_versions`: every version of the pages the query names, from `GET /wiki/api/v2/pages/{id}/versions`
-//! (one partition per page).
+//! (one partition per page); on Data Center, `GET /rest/experimental/content/{id}/version`.
 
 use crate::columns::{col, Column, Kind, Source};
 use crate::spec::{Endpoint, PerParent, SpaceScope, Table, TableSpec};
@@ -25,6 +25,23 @@ pub static PAGE_VERSIONS: TableSpec = TableSpec {
     ..TableSpec::BASE
 };
 
+const DATA_CENTER_COLUMNS: &[Column] = &[
+    Column { name: "page_id", kind: Kind::Int, source: Source::Parent, doc: "" },
+    col("number", Kind::Int, &["number"], ""),
+    col("message", Kind::Text, &["message"], ""),
+    col("minor_edit", Kind::Bool, &["minorEdit"], ""),
+    col("author_id", Kind::Text, &["by", "userKey"], ""),
+    col("created_at", Kind::Time, &["when"], ""),
+];
+
+/// `page_versions` on Data Center: `GET /rest/experimental/content/{id}/version` (the only list of a page's
+/// versions Data Center's REST API has; `/rest/api/content/{id}/version` only deletes), authors by user key.
+pub static PAGE_VERSIONS_DATA_CENTER: TableSpec = TableSpec {
+    columns: DATA_CENTER_COLUMNS,
+    endpoint: Endpoint::Rest { path: "experimental/content/{id}/version", max_limit: 200 },
+    fixed_params: &[("expand", "by,message")],
+    ..PAGE_VERSIONS
+};
+
 /// `page_versions` on both deployments.
-pub static TABLE: Table =
-    Table { cloud: &PAGE_VERSIONS, data_center: Err("Data Center's REST API has no list this table could read yet") };
+pub static TABLE: Table = Table { cloud: &PAGE_VERSIONS, data_center: Ok(&PAGE_VERSIONS_DATA_CENTER) };

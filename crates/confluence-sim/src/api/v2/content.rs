@@ -308,12 +308,7 @@ pub(super) async fn list_page_versions(State(st): Shared, uri: OriginalUri, Path
     p.choice("body-format", &["storage", "atlas_doc_format"], STYLE)?;
     let sort = p.choice("sort", &["modified-date", "-modified-date"], STYLE)?.unwrap_or("-modified-date");
     let page = find_content(&st, &id, ContentKind::Page)?;
-    let mut versions = st.store.data.versions(&page);
-    if page.version.number as usize != versions.len() {
-        // Updated through the API: the generated history plus the new current version.
-        versions.retain(|v| v.number < page.version.number);
-        versions.push(page.version.clone());
-    }
+    let mut versions = crate::api::common::version_history(&st, &page);
     if sort == "-modified-date" {
         versions.reverse();
     }
