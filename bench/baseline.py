@@ -23,8 +23,10 @@ def v2(url, user, token):
 
 
 def cql(url, user, token, query, **params):
-    """Every result of a CQL search (REST v1 `content/search`), page after page."""
-    return list(v2(url, user, token)._get_paged("rest/api/content/search", params={"cql": query, **params}))
+    """Every content result of a CQL search (REST v1 `search`, archived spaces included, as the v2 lists do),
+    page after page."""
+    params = {"cql": query, "includeArchivedSpaces": "true", **params}
+    return [hit["content"] for hit in v2(url, user, token)._get_paged("rest/api/search", params=params)]
 
 
 def full_count(url, user, token, _):
@@ -46,7 +48,7 @@ def recent(url, user, token, since):
     """Current pages modified since a date (UTC), through CQL: CQL dates are in the user's time zone, so the search
     starts a day earlier and pandas keeps the exact range."""
     day_before = (pd.Timestamp(since) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    results = cql(url, user, token, f'type = page AND lastmodified >= "{day_before}"', limit=100, expand="version")
+    results = cql(url, user, token, f'type = page AND lastmodified >= "{day_before}"', limit=100, expand="content.version")
     frame = pd.DataFrame(
         {"id": [r["id"] for r in results], "title": [r["title"] for r in results],
          "updated_at": pd.to_datetime([r["version"]["when"] for r in results], utc=True)}

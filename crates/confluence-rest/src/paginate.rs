@@ -69,15 +69,7 @@ pub struct DepthCap {
 impl PageRequest {
     /// A list read to the end, keeping every item whole.
     pub fn new(first: Url, pagination: Pagination) -> PageRequest {
-        PageRequest {
-            first,
-            pagination,
-            max_items: None,
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        }
+        PageRequest { first, pagination, max_items: None, items: None, sequential: false, depth_cap: None, gate: None }
     }
 
     /// The shape a page is parsed with: the items' shape under `results`, and the envelope (everything when the
