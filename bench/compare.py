@@ -46,7 +46,6 @@ class Scenario:
     # The fewest requests the API allows for this answer, from the answer's row count and the baseline's requests
     # (None: not checked).
     minimum: object = None
-    notes: str = ""
 
 
 @dataclass
@@ -54,7 +53,6 @@ class Run:
     seconds: list = field(default_factory=list)
     rss_kib: list = field(default_factory=list)
     requests: list = field(default_factory=list)
-    endpoints: dict = field(default_factory=dict)
     answer: int | None = None
     # Seconds a client measured itself, from connecting to its last batch (ADBC and Flight SQL clients).
     inner: list = field(default_factory=list)
@@ -67,8 +65,7 @@ def scenarios(key):
     # Requests the driver needs at least, beside the content: the space directory (one request for ≤250 spaces).
     return [
         Scenario("full_count", "full `count(*)` of current pages",
-                 "SELECT count(*) FROM pages WHERE status = 'current'", "value", "full_count",
-                 notes="ideal: ⌈rows/250⌉ requests × latency ÷ MaxConcurrency"),
+                 "SELECT count(*) FROM pages WHERE status = 'current'", "value", "full_count"),
         Scenario("one_space", f"titles and last-modified of one space ({key}, the largest)",
                  f"SELECT title, updated_at FROM pages WHERE space_key = '{key}' AND status = 'current'", "rows",
                  "one_space", key,
@@ -168,7 +165,6 @@ def measure(sim, run, command, out, kind, env=None):
     run.seconds.append(seconds)
     run.rss_kib.append(rss)
     run.requests.append(counters["total"])
-    run.endpoints = counters.get("endpoints", {})
 
 
 ADBC_CLIENT = """

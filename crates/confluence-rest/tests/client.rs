@@ -64,20 +64,7 @@ fn v2(client: &ConfluenceClient, path: &str) -> url::Url {
 async fn cursor_pagination_to_the_end() {
     let (sim, client) = cloud().await;
     let first = v2(&client, "pages?limit=10");
-    let (pages_read, items) = read_all(
-        &client,
-        PageRequest {
-            first,
-            pagination: Pagination::Cursor,
-            max_items: None,
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        },
-    )
-    .await
-    .expect("reads");
+    let (pages_read, items) = read_all(&client, PageRequest::new(first, Pagination::Cursor)).await.expect("reads");
     let expected = (0..sim.dataset().page_count())
         .filter(|i| ["current", "archived"].contains(&sim.dataset().page(*i).status.as_str()))
         .count();
@@ -90,20 +77,10 @@ async fn cursor_pagination_to_the_end() {
 async fn a_limit_stops_after_one_request() {
     let (sim, client) = cloud().await;
     let first = v2(&client, "pages?limit=5");
-    let (pages_read, items) = read_all(
-        &client,
-        PageRequest {
-            first,
-            pagination: Pagination::Cursor,
-            max_items: Some(5),
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        },
-    )
-    .await
-    .expect("reads");
+    let (pages_read, items) =
+        read_all(&client, PageRequest { max_items: Some(5), ..PageRequest::new(first, Pagination::Cursor) })
+            .await
+            .expect("reads");
     assert_eq!((pages_read, items), (1, 5));
     assert_eq!(sim.counters().get("GET /wiki/api/v2/pages"), 1);
 }
@@ -113,20 +90,7 @@ async fn offset_pagination_on_data_center() {
     let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
     let client = data_center_client(&sim);
     let first = client.dialect().v1("content?type=page&spaceKey=ENG&limit=4").expect("url");
-    let (pages_read, items) = read_all(
-        &client,
-        PageRequest {
-            first,
-            pagination: Pagination::Offset,
-            max_items: None,
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        },
-    )
-    .await
-    .expect("reads");
+    let (pages_read, items) = read_all(&client, PageRequest::new(first, Pagination::Offset)).await.expect("reads");
     let eng = sim.dataset().space_page_range(0);
     let current = eng.filter(|i| sim.dataset().page(*i).status == "current").count();
     assert_eq!(items, current);
@@ -156,20 +120,7 @@ async fn broken_bodies_are_errors_not_data() {
     let (sim, client) = cloud().await;
     sim.set_faults(vec![FaultRule { malformed_rate: 1.0, ..FaultRule::default() }]);
     let first = v2(&client, "pages");
-    let error = read_all(
-        &client,
-        PageRequest {
-            first,
-            pagination: Pagination::Cursor,
-            max_items: None,
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        },
-    )
-    .await
-    .expect_err("malformed");
+    let error = read_all(&client, PageRequest::new(first, Pagination::Cursor)).await.expect_err("malformed");
     assert!(matches!(error, RestError::Decode { .. }), "{error}");
     sim.set_faults(vec![FaultRule { truncated_rate: 1.0, ..FaultRule::default() }]);
     let error = client.get(v2(&client, "pages"), None).await.expect_err("truncated");
@@ -213,20 +164,10 @@ async fn oauth_access_token_goes_through_the_gateway() {
     let api_base = confluence_rest::client::gateway_base(&url(&info.atlassian_api_url), &info.cloud_id).expect("url");
     let client = ConfluenceClient::new(&ClientConfig::default(), Dialect::Cloud { api_base }, auth).expect("client");
     let first = client.dialect().v2("pages?limit=3").expect("url");
-    let (pages_read, _) = read_all(
-        &client,
-        PageRequest {
-            first,
-            pagination: Pagination::Cursor,
-            max_items: Some(6),
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        },
-    )
-    .await
-    .expect("reads");
+    let (pages_read, _) =
+        read_all(&client, PageRequest { max_items: Some(6), ..PageRequest::new(first, Pagination::Cursor) })
+            .await
+            .expect("reads");
     assert_eq!(pages_read, 2);
     assert!(sim.request_log().iter().all(|r| r.via_gateway), "every request went through /ex/confluence/{{cloudid}}");
 }
@@ -236,19 +177,8 @@ async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
     let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
     let client = data_center_client(&sim);
     let first = client.dialect().v1("content/search?cql=type%20%3D%20page&limit=7").expect("url");
-    let mut stream = pages(
-        client.clone(),
-        PageRequest {
-            first: first.clone(),
-            pagination: Pagination::Offset,
-            max_items: None,
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        },
-        Arc::new(RequestMetrics::default()),
-    );
+    let mut stream =
+        pages(client.clone(), PageRequest::new(first.clone(), Pagination::Offset), Arc::new(RequestMetrics::default()));
     let mut ids: Vec<String> = Vec::new();
     let mut total = 0;
     while let Some(page) = stream.next().await {
@@ -270,20 +200,10 @@ async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
 
     // A LIMIT caps the pages requested at once.
     sim.reset_counters();
-    let (pages_read, items) = read_all(
-        &client,
-        PageRequest {
-            first,
-            pagination: Pagination::Offset,
-            max_items: Some(10),
-            items: None,
-            sequential: false,
-            depth_cap: None,
-            gate: None,
-        },
-    )
-    .await
-    .expect("reads");
+    let (pages_read, items) =
+        read_all(&client, PageRequest { max_items: Some(10), ..PageRequest::new(first, Pagination::Offset) })
+            .await
+            .expect("reads");
     assert_eq!((pages_read, items), (2, 14));
     assert_eq!(sim.counters().get("GET /rest/api/content/search"), 2);
 }

@@ -79,15 +79,39 @@ struct Chain {
     spaces: String,
     /// Pages the ascending end has read (the longest running chain is read from its other end first).
     pages: u64,
-    /// The highest id the ascending end has kept, and the lowest the descending end has kept.
-    high: Option<u64>,
-    low: Option<u64>,
-    /// The last id each end has seen (to check the server's order).
-    ascending_seen: Option<u64>,
-    descending_seen: Option<u64>,
-    ascending_done: bool,
+    ascending: EndState,
+    descending: EndState,
     descending_started: bool,
-    descending_done: bool,
+}
+
+/// What one end of a chain has done.
+#[derive(Debug, Default)]
+struct EndState {
+    /// The furthest id it has kept (the highest going up, the lowest going down).
+    kept: Option<u64>,
+    /// The last id it has seen (to check the server's order).
+    seen: Option<u64>,
+    done: bool,
+}
+
+impl Chain {
+    /// The end read by `end`, and the other.
+    fn ends(&mut self, end: End) -> (&mut EndState, &mut EndState) {
+        match end {
+            End::Ascending => (&mut self.ascending, &mut self.descending),
+            End::Descending => (&mut self.descending, &mut self.ascending),
+        }
+    }
+}
+
+impl End {
+    /// Whether `a` comes before `b` in this end's order.
+    fn before(self, a: u64, b: u64) -> bool {
+        match self {
+            End::Ascending => a < b,
+            End::Descending => a > b,
+        }
+    }
 }
 
 impl ShareRun {
@@ -127,7 +151,7 @@ impl ShareRun {
     fn may_split(&self) -> bool {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let chains = state.chains.as_deref().unwrap_or_default();
-        chains.iter().any(|c| !c.ascending_done && !c.descending_started)
+        chains.iter().any(|c| !c.ascending.done && !c.descending_started)
     }
 
     fn assign(
@@ -143,13 +167,9 @@ impl ShareRun {
                 .map(|ids| Chain {
                     spaces: ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
                     pages: 0,
-                    high: None,
-                    low: None,
-                    ascending_seen: None,
-                    descending_seen: None,
-                    ascending_done: false,
+                    ascending: EndState::default(),
+                    descending: EndState::default(),
                     descending_started: false,
-                    descending_done: false,
                 })
                 .collect();
             state.queue = (0..chains.len()).collect();
@@ -165,7 +185,7 @@ impl ShareRun {
         let (chain, entry) = chains
             .iter_mut()
             .enumerate()
-            .filter(|(_, c)| (eager || c.pages >= 1) && !c.ascending_done && !c.descending_started)
+            .filter(|(_, c)| (eager || c.pages >= 1) && !c.ascending.done && !c.descending_started)
             .max_by_key(|(i, c)| (c.pages, std::cmp::Reverse(*i)))?;
         entry.descending_started = true;
         Some(Assignment { chain, spaces: entry.spaces.clone(), end: End::Descending })
@@ -184,72 +204,40 @@ impl ShareRun {
         let Some(c) = state.chains.as_mut().and_then(|chains| chains.get_mut(chain)) else {
             return Err(format!("no chain {chain}"));
         };
-        let mut keep = Vec::with_capacity(ids.len());
-        match end {
-            End::Ascending => {
-                c.pages += 1;
-                if c.descending_done {
-                    return Ok(Admitted { keep: vec![false; ids.len()], stop: true });
-                }
-                let mut stop = false;
-                for &id in ids {
-                    if c.ascending_seen.is_some_and(|seen| id <= seen) {
-                        return Err(format!(
-                            "ids were not in ascending order ({id} after {})",
-                            c.ascending_seen.unwrap_or(0)
-                        ));
-                    }
-                    c.ascending_seen = Some(id);
-                    let mine = c.low.is_none_or(|low| id < low);
-                    if mine {
-                        c.high = Some(c.high.map_or(id, |h| h.max(id)));
-                    } else {
-                        stop = true;
-                    }
-                    keep.push(mine);
-                }
-                if stop {
-                    c.ascending_done = true;
-                }
-                Ok(Admitted { keep, stop })
-            }
-            End::Descending => {
-                if c.ascending_done {
-                    return Ok(Admitted { keep: vec![false; ids.len()], stop: true });
-                }
-                let mut stop = false;
-                for &id in ids {
-                    if c.descending_seen.is_some_and(|seen| id >= seen) {
-                        return Err(format!(
-                            "ids were not in descending order ({id} after {})",
-                            c.descending_seen.unwrap_or(0)
-                        ));
-                    }
-                    c.descending_seen = Some(id);
-                    let mine = c.high.is_none_or(|high| id > high);
-                    if mine {
-                        c.low = Some(c.low.map_or(id, |l| l.min(id)));
-                    } else {
-                        stop = true;
-                    }
-                    keep.push(mine);
-                }
-                if stop {
-                    c.descending_done = true;
-                }
-                Ok(Admitted { keep, stop })
-            }
+        if end == End::Ascending {
+            c.pages += 1;
         }
+        let (mine, other) = c.ends(end);
+        if other.done {
+            // The other end met this one, or read the whole list: nothing is left for this end.
+            return Ok(Admitted { keep: vec![false; ids.len()], stop: true });
+        }
+        let order = if end == End::Ascending { "ascending" } else { "descending" };
+        let mut keep = Vec::with_capacity(ids.len());
+        let mut stop = false;
+        for &id in ids {
+            if let Some(seen) = mine.seen.filter(|seen| !end.before(*seen, id)) {
+                return Err(format!("ids were not in {order} order ({id} after {seen})"));
+            }
+            mine.seen = Some(id);
+            // This end's while the other end has not kept it or anything beyond it.
+            let kept = other.kept.is_none_or(|furthest| end.before(id, furthest));
+            if kept {
+                mine.kept = Some(id);
+            } else {
+                stop = true;
+            }
+            keep.push(kept);
+        }
+        mine.done |= stop;
+        Ok(Admitted { keep, stop })
     }
 
     /// Records that `end` of `chain` read its list to the end: the other end, if any, stops at its next page.
     pub fn finished(&self, chain: usize, end: End) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = state.chains.as_mut().and_then(|chains| chains.get_mut(chain)) {
-            match end {
-                End::Ascending => c.ascending_done = true,
-                End::Descending => c.descending_done = true,
-            }
+            c.ends(end).0.done = true;
         }
         drop(state);
         self.changed.notify_waiters();

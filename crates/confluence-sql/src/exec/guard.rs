@@ -124,15 +124,7 @@ async fn content_ids(reader: &Reader, request: &Request) -> Result<Vec<i64>> {
     let Some(first) = request.url_with(|key| index.as_ref().and_then(|i| i.id_of(key))) else { return Ok(Vec::new()) };
     let mut id = Shape::nothing();
     id.keep(&["id"]);
-    let page_request = PageRequest {
-        first,
-        pagination: request.pagination,
-        max_items: None,
-        items: Some(Arc::new(id)),
-        sequential: false,
-        depth_cap: None,
-        gate: None,
-    };
+    let page_request = PageRequest { items: Some(Arc::new(id)), ..PageRequest::new(first, request.pagination) };
     let mut stream = pages(reader.client.clone(), page_request, reader.metrics.clone());
     let mut ids = Vec::new();
     while let Some(page) = stream.next().await {

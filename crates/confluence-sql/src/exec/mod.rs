@@ -262,19 +262,19 @@ impl ExecutionPlan for ConfluenceScanExec {
 
 /// A 404 from a list the server lacks (an endpoint of a later version), with what the table needs and what to do.
 fn explain_not_found(error: DataFusionError, requires: &str) -> DataFusionError {
-    match error {
-        DataFusionError::External(boxed) => match boxed.downcast::<confluence_rest::RestError>() {
-            Ok(rest) => match *rest {
-                confluence_rest::RestError::NotFound { path, message } => {
-                    let message = format!("{message}; {requires}");
-                    DataFusionError::External(Box::new(confluence_rest::RestError::NotFound { path, message }))
-                }
-                other => DataFusionError::External(Box::new(other)),
-            },
-            Err(other) => DataFusionError::External(other),
-        },
+    use confluence_rest::RestError;
+    let DataFusionError::External(boxed) = error else { return error };
+    let rest = match boxed.downcast::<RestError>() {
+        Ok(rest) => *rest,
+        Err(other) => return DataFusionError::External(other),
+    };
+    let rest = match rest {
+        RestError::NotFound { path, message } => {
+            RestError::NotFound { path, message: format!("{message}; {requires}") }
+        }
         other => other,
-    }
+    };
+    DataFusionError::External(Box::new(rest))
 }
 
 /// Stops after `limit` rows (slicing the last batch), dropping the rest of the stream so no more pages are read.

@@ -241,14 +241,13 @@ impl Reader {
                 };
                 let outcome = (|| {
                     let page = page.map_err(external)?;
-                    let mut results = page.document;
-                    let mut results = take_results(&mut results);
+                    let (url, mut document) = (page.url, page.document);
+                    let mut results = take_results(&mut document);
                     let ids = results
                         .iter()
-                        .map(|item| item_id(item).ok_or_else(|| pagination_error(&page.url, "an item without an id")))
+                        .map(|item| item_id(item).ok_or_else(|| pagination_error(&url, "an item without an id")))
                         .collect::<Result<Vec<u64>>>()?;
-                    let admitted =
-                        run.admit(chain, end, &ids).map_err(|message| pagination_error(&page.url, &message))?;
+                    let admitted = run.admit(chain, end, &ids).map_err(|message| pagination_error(&url, &message))?;
                     let mut keep = admitted.keep.iter();
                     results.retain(|_| keep.next().copied().unwrap_or(false));
                     let batch = decode(&reader.columns, &reader.schema, &results, &context)?;
