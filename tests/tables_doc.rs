@@ -34,6 +34,36 @@ Conventions:
   partition.
 ";
 
+const FUNCTIONS_AND_TREES: &str = "
+## Functions
+
+- `confluence_text(body)`: a storage-format body (`body_storage`) as plain text: the words, a line per block
+  (paragraph, heading, list item, table row), table cells separated by tabs, links by their text, code blocks
+  verbatim; macro parameters, task states and markup left out. For full-text search, diffs and embeddings:
+  `SELECT id, confluence_text(body_storage) FROM pages WHERE space_key = 'ENG'`.
+- `confluence_markdown(body)`: the same body as Markdown: headings, bold/italic/strike, links, nested lists, tables,
+  code blocks with their language, info/note/warning/tip panels as quotes, task lists (`- [x]`), images.
+
+Both take text and return text (NULL stays NULL), run in the engine (no request), and read any body, however
+malformed, without failing: unclosed tags and unknown entities degrade to text.
+
+## The page tree
+
+`page_children` and `page_ancestors` read one page per request (Data Center's ancestors: 100 pages per search).
+For a whole subtree, CQL's `ancestor` finds every current page below a page in one paginated search (100 per request):
+`SELECT id, title FROM cql('type = page AND ancestor = 1000000001')`. To keep the tree's shape, a recursive query over
+`pages.parent_id` works too; DataFusion reads `pages` again for each level, so pin the space in both steps:
+
+```sql
+WITH RECURSIVE tree(id, title, depth) AS (
+  SELECT id, title, 0 FROM pages WHERE id = 1000000001
+  UNION ALL
+  SELECT p.id, p.title, t.depth + 1 FROM pages p JOIN tree t ON p.parent_id = t.id WHERE p.space_key = 'ENG'
+)
+SELECT * FROM tree ORDER BY depth, title
+```
+";
+
 fn render_table(table: &Table) -> String {
     let spec = table.cloud;
     let (api, path) = match spec.endpoint {
@@ -46,6 +76,7 @@ fn render_table(table: &Table) -> String {
         Endpoint::Rest { path, max_limit } => {
             ("REST", format!("`GET /wiki/rest/{path}` (up to {max_limit} per request)"))
         }
+        Endpoint::Whole { path } => ("REST v1", format!("`GET /wiki/rest/api/{path}` (one unpaginated list)")),
     };
     let mut out = format!("\n## `{}`\n\n{} Read with {api}: ", spec.name, spec.doc);
     if spec.variants.is_empty() {
@@ -77,6 +108,15 @@ fn render_table(table: &Table) -> String {
                 max = search.max_limit,
             ));
         }
+    } else if let Some(per_space) = spec.per_space {
+        out.push_str(&format!(
+            "\nRead one space at a time (`{{space}}` above): every space of the site, or of `Spaces`, or only those the \
+             query names with `{key} = ` / `IN` (inexact: the engine re-checks the case) or `{id} = ` / `IN` (exact). \
+             One request per space at least; the spaces are shared by up to `MaxConcurrency` workers. `LIMIT` stops \
+             the paging early.\n",
+            key = per_space.key_column,
+            id = per_space.id_column,
+        ));
     } else if let (true, Some(time)) = (spec.filters.is_empty(), spec.time_params) {
         out.push_str(&format!(
             "\nPushed down (and `LIMIT`, which stops the paging early): a range on `{column}` (`>`, `>=`, `<`, `<=`, \
@@ -148,9 +188,25 @@ fn render_table(table: &Table) -> String {
     out.push_str(&writes_note(spec.name));
     match table.data_center {
         Ok(dc) if !std::ptr::eq(dc, spec) => {
-            let (path, max_limit) = match dc.endpoint {
-                Endpoint::V1 { path, max_limit } => (format!("api/{path}"), max_limit),
-                Endpoint::Rest { path, max_limit } => (path.to_owned(), max_limit),
+            let by_search = dc.per_parent.and_then(|p| p.child_search.filter(|s| s.column == p.column));
+            if let Some(search) = by_search {
+                out.push_str(&format!(
+                    "\nOn Data Center: one CQL search for the pages named, `GET /rest/api/{path}?cql=type = {kind} AND \
+                     {field} IN (...)&expand={expand}` (up to {max} per request; CQL finds current content only), each \
+                     result's `{children}` the rows.\n",
+                    path = search.path,
+                    kind = search.content_type,
+                    field = search.field,
+                    expand = search.expand,
+                    max = search.max_limit,
+                    children = search.children.join("."),
+                ));
+                return out;
+            }
+            let (path, size) = match dc.endpoint {
+                Endpoint::V1 { path, max_limit } => (format!("api/{path}"), format!("up to {max_limit} per request")),
+                Endpoint::Rest { path, max_limit } => (path.to_owned(), format!("up to {max_limit} per request")),
+                Endpoint::Whole { path } => (format!("api/{path}"), "one unpaginated array".to_owned()),
                 Endpoint::V2 { .. } => return out,
             };
             let mut fixed: Vec<String> = dc.search_type.map(|t| format!("cql=type = {t}")).into_iter().collect();
@@ -170,7 +226,7 @@ fn render_table(table: &Table) -> String {
             }
             let pushed = if filters.is_empty() { "nothing".to_owned() } else { filters.join(", ") };
             out.push_str(&format!(
-                "\nOn Data Center: `GET /rest/{path}{}` (up to {max_limit} per request); pushed down: {pushed}.",
+                "\nOn Data Center: `GET /rest/{path}{}` ({size}); pushed down: {pushed}.",
                 if fixed.is_empty() { String::new() } else { format!("?{}", fixed.join("&")) },
             ));
             if let Some(requires) = dc.requires {
@@ -249,6 +305,7 @@ fn docs_tables_md_matches_the_declarations() {
          fails with Confluence's message. Its rows:\n",
     );
     expected.push_str(&render_table(&CQL_TABLE).replacen("\n## `cql`\n\n", "\n", 1));
+    expected.push_str(FUNCTIONS_AND_TREES);
     let path = repo_root().join("docs/tables.md");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &expected).expect("writes docs/tables.md");

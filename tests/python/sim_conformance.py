@@ -156,6 +156,16 @@ def cloud():
     walk_v2("/pages/{id}/labels", f"/wiki/api/v2/pages/{busiest['id']}/labels", 250)
     walk_v2("/pages/{id}/footer-comments", f"/wiki/api/v2/pages/{pages[1]['id']}/footer-comments", 250)
     walk_v2("/pages/{id}/inline-comments", f"/wiki/api/v2/pages/{pages[1]['id']}/inline-comments", 250)
+    # The page tree: the page with the most children, and a child page's ancestors.
+    parents = {}
+    for p in pages:
+        if p.get("parentId"):
+            parents[p["parentId"]] = parents.get(p["parentId"], 0) + 1
+    parent_id = max(parents, key=parents.get)
+    walk_v2("/pages/{id}/children", f"/wiki/api/v2/pages/{parent_id}/children", 250)
+    deepest = next(p for p in pages if p.get("parentId"))
+    walk_v2("/pages/{id}/ancestors", f"/wiki/api/v2/pages/{deepest['id']}/ancestors", 250)
+    walk_v2("/spaces/{id}/permissions", f"/wiki/api/v2/spaces/{first['id']}/permissions", 250)
 
     for template, path, params in [
         ("/spaces/{id}", f"/wiki/api/v2/spaces/{first['id']}", {"description-format": "plain"}),

@@ -23,7 +23,9 @@ pub use config::{ClientConfig, Limits, Timeouts};
 pub use dialect::Dialect;
 pub use error::RestError;
 pub use metrics::{MetricsSnapshot, RequestMetrics};
-pub use paginate::{pages, DepthCap, Page, PageRequest, PageStream, Pagination, PARALLEL_PAGES};
+pub use paginate::{
+    pages, DecodedPage, DepthCap, Page, PageDecode, PageRequest, PageStream, Pagination, PARALLEL_PAGES,
+};
 /// HTTP methods, for [`ConfluenceClient::send`].
 pub use reqwest::Method;
 pub use retry::{RetryPolicy, ThrottleWait};

@@ -9,7 +9,9 @@
 //! or repeats items across two offset pages, ends with an error. So does a producer that fails in any way, a panic
 //! included: the stream never just stops early, which would look like the end of the list.
 
+use std::any::Any;
 use std::collections::HashSet;
+use std::fmt;
 use std::hash::BuildHasher;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,6 +35,8 @@ pub enum Pagination {
     Cursor,
     /// REST v1 and Data Center: `start`/`limit` offsets, next page in `_links.next`.
     Offset,
+    /// No pagination: the whole list as one JSON array (Data Center's `space/{key}/permissions`).
+    Whole,
 }
 
 /// A list to read.
@@ -51,6 +55,8 @@ pub struct PageRequest {
     pub sequential: bool,
     /// How deep the service reads an offset list, when it stops short of the end (a documented cap).
     pub depth_cap: Option<DepthCap>,
+    /// Decodes each page straight from its bytes, for cursor lists (`None`: the shape's JSON tree).
+    pub decoder: Option<Arc<dyn PageDecode>>,
     /// When set, each page after the first is requested only once the reader has added a permit (it has read the
     /// page before and wants the next): a reader that stops at a page wastes no request (see `exec::chains`).
     pub gate: Option<Arc<tokio::sync::Semaphore>>,
@@ -69,7 +75,16 @@ pub struct DepthCap {
 impl PageRequest {
     /// A list read to the end, keeping every item whole.
     pub fn new(first: Url, pagination: Pagination) -> PageRequest {
-        PageRequest { first, pagination, max_items: None, items: None, sequential: false, depth_cap: None, gate: None }
+        PageRequest {
+            first,
+            pagination,
+            max_items: None,
+            items: None,
+            sequential: false,
+            depth_cap: None,
+            decoder: None,
+            gate: None,
+        }
     }
 
     /// The shape a page is parsed with: the items' shape under `results`, and the envelope (everything when the
@@ -93,10 +108,32 @@ pub struct Page {
     /// The URL it came from.
     pub url: Url,
     /// The body parsed, once, by the producer, to the request's shape (so the reader decodes rows from it while
-    /// the next page is fetched and parsed; the raw bytes are not kept).
+    /// the next page is fetched and parsed; the raw bytes are not kept). With a [`PageDecode`], the envelope only
+    /// (its `results` empty: the items are in `decoded`).
     pub document: Value,
     /// How many items it holds.
     pub items: usize,
+    /// The items as the request's [`PageDecode`] decoded them, when it has one.
+    pub decoded: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+/// Decodes a cursor list's pages straight from their bytes, in the producer (instead of the shape's JSON tree):
+/// e.g. into Arrow builders. It returns the envelope the paginator reads (`_links`, and for offset lists `start`,
+/// `limit`, `size`, `totalSize`), the number of items, and the decoded items, which reach the reader as
+/// [`Page::decoded`].
+pub trait PageDecode: Send + Sync + fmt::Debug {
+    /// Decodes one page body; an error says what is wrong with it.
+    fn decode(&self, body: &[u8]) -> Result<DecodedPage, String>;
+}
+
+/// What a [`PageDecode`] made of a page.
+pub struct DecodedPage {
+    /// The envelope (every key the paginator reads; `results` may be absent or empty).
+    pub envelope: Value,
+    /// How many items `results` held.
+    pub items: usize,
+    /// The decoded items.
+    pub rows: Arc<dyn Any + Send + Sync>,
 }
 
 /// What the paginator needs from a page: its size, where the list continues, and for offset lists the window and
@@ -200,6 +237,8 @@ struct Fetched {
     document: Value,
     /// A hash of each item, all of it (offset lists are checked for items served twice).
     fingerprints: Vec<u64>,
+    /// The items, when a [`PageDecode`] decoded them.
+    decoded: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 async fn fetch(
@@ -208,17 +247,42 @@ async fn fetch(
     metrics: &RequestMetrics,
     shape: &Shape,
     pagination: Pagination,
+    decoder: Option<&Arc<dyn PageDecode>>,
 ) -> Result<Fetched, RestError> {
     let response = client.get(url.clone(), Some(metrics)).await?;
     let not_a_list = |message: String| RestError::Decode { path: url.path().to_owned(), message };
+    if let (Some(decoder), Pagination::Cursor) = (decoder, pagination) {
+        let decoded = decoder.decode(&response.body).map_err(|e| not_a_list(format!("not a list page: {e}")))?;
+        let next = decoded.envelope.get("_links").and_then(|l| l.get("next")).and_then(Value::as_str);
+        let envelope = Envelope {
+            items: decoded.items,
+            next: next.map(str::to_owned),
+            start: None,
+            limit: None,
+            total_size: None,
+        };
+        return Ok(Fetched {
+            url,
+            headers: response.headers,
+            envelope,
+            document: decoded.envelope,
+            fingerprints: Vec::new(),
+            decoded: Some(decoded.rows),
+        });
+    }
     // Only offset lists can move under the reader (cursors stay put): only their items are fingerprinted.
     let parsed = match pagination {
         Pagination::Offset => shape.parse_list(&response.body),
         Pagination::Cursor => shape.parse(&response.body).map(|document| (document, Vec::new())),
+        // The array, parsed with the items' shape, becomes a page's `results` (anything else is not a list).
+        Pagination::Whole => shape
+            .field("results")
+            .parse(&response.body)
+            .map(|items| (serde_json::json!({ "results": items }), Vec::new())),
     };
     let (document, fingerprints) = parsed.map_err(|e| not_a_list(format!("not a list page: {e}")))?;
     let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
-    Ok(Fetched { url, headers: response.headers, envelope, document, fingerprints })
+    Ok(Fetched { url, headers: response.headers, envelope, document, fingerprints, decoded: None })
 }
 
 /// Why the reading stopped before the end of the list.
@@ -349,7 +413,9 @@ impl ListReader {
             }
             self.count_page()?;
             self.visit(&url)?;
-            let fetched = fetch(&self.client, url, &self.metrics, &self.shape, self.request.pagination).await?;
+            let decoder = self.request.decoder.as_ref();
+            let fetched =
+                fetch(&self.client, url, &self.metrics, &self.shape, self.request.pagination, decoder).await?;
             let fan_out = match (first_page, self.request.pagination) {
                 (true, Pagination::Offset) => self.plan_fan_out(&fetched.envelope)?,
                 _ => None,
@@ -415,7 +481,7 @@ impl ListReader {
         let mut in_flight = futures::stream::iter(urls)
             .map(move |url| {
                 let (client, metrics, shape) = (client.clone(), metrics.clone(), shape.clone());
-                async move { fetch(&client, url, &metrics, &shape, Pagination::Offset).await }
+                async move { fetch(&client, url, &metrics, &shape, Pagination::Offset, None).await }
             })
             .buffered(PARALLEL_PAGES);
         let mut index = 0usize;
@@ -473,6 +539,7 @@ impl ListReader {
         let link = match self.request.pagination {
             Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.next.clone()),
             Pagination::Offset => fetched.envelope.next.clone(),
+            Pagination::Whole => None,
         };
         let done = self.request.max_items.is_some_and(|max| self.items >= max);
         let mut next = None;
@@ -502,7 +569,7 @@ impl ListReader {
             }
             next = Some(url);
         }
-        let page = Page { url: fetched.url, document: fetched.document, items };
+        let page = Page { url: fetched.url, document: fetched.document, items, decoded: fetched.decoded };
         self.sender.send(Ok(page)).await.map_err(|_| Halt::ReaderGone)?;
         Ok(next)
     }
@@ -598,6 +665,7 @@ mod tests {
                 url: Url::parse("https://x/").unwrap_or_else(|_| unreachable!()),
                 document: Value::Null,
                 items: 1,
+                decoded: None,
             };
             let _ = sender.send(Ok(page)).await;
             panic!("a bug in the producer");

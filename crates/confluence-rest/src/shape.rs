@@ -43,6 +43,14 @@ impl Shape {
         self
     }
 
+    /// The shape kept at `key` (everything when this shape keeps everything, nothing when it keeps no `key`).
+    pub fn field(&self, key: &str) -> Shape {
+        if self.whole {
+            return Shape::everything();
+        }
+        self.fields.get(key).cloned().unwrap_or_default()
+    }
+
     /// Also keeps the parts of `shape` at `path`.
     pub fn keep_shape(&mut self, path: &[&str], shape: &Shape) -> &mut Shape {
         match path.split_first() {

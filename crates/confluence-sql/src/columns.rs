@@ -52,6 +52,9 @@ pub enum Source {
     /// The value at the first path when the text at the second equals the third (e.g. a comment's container id is
     /// its `page_id` when the container's `type` is `page`).
     PathIf(&'static [&'static str], &'static [&'static str], &'static str),
+    /// The value at the first path, else at the second (Data Center names a permission's user by `userKey` and
+    /// its group by `name`).
+    FirstOf(&'static [&'static str], &'static [&'static str]),
     /// Always NULL: the deployment has no such field (Data Center attachments have no media-services id).
     Null,
 }
@@ -90,6 +93,9 @@ pub fn shape_of(columns: &[Column]) -> confluence_rest::Shape {
             Source::PathIf(path, test, _) => {
                 shape.keep(path).keep(test);
             }
+            Source::FirstOf(first, second) => {
+                shape.keep(first).keep(second);
+            }
             Source::Constant | Source::Parent | Source::Null => {}
         }
     }
@@ -114,9 +120,74 @@ pub fn lookup<'a>(object: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(object, |v, key| v.get(key)).filter(|v| !v.is_null())
 }
 
-/// Parses an ISO-8601 timestamp to epoch milliseconds.
+/// Parses an ISO-8601 timestamp to epoch milliseconds: the form Confluence writes
+/// (`2024-01-31T10:30:00.000Z`, or with an offset) read directly, anything else through chrono's RFC 3339 parser.
 pub fn parse_time(text: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis())
+    parse_time_fast(text.as_bytes())
+        .or_else(|| chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis()))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)` with every field in range (no leap second); `None` for anything else.
+fn parse_time_fast(b: &[u8]) -> Option<i64> {
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        b.get(range)?.iter().try_fold(0i64, |n, c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut at = 19;
+    let mut millis = 0;
+    if b[at] == b'.' {
+        let start = at + 1;
+        at = start;
+        while at < b.len() && b[at].is_ascii_digit() {
+            at += 1;
+        }
+        let fraction = at - start;
+        if fraction == 0 || fraction > 9 {
+            return None;
+        }
+        // Milliseconds: the first three digits (truncated, as chrono's timestamp_millis does).
+        millis = (start..start + 3).map(|i| if i < at { i64::from(b[i] - b'0') } else { 0 }).fold(0, |n, d| n * 10 + d);
+    }
+    let offset_minutes = match &b[at..] {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (h, m) = (digits(at + 1..at + 3)?, digits(at + 4..at + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            if *sign == b'+' {
+                h * 60 + m
+            } else {
+                -(h * 60 + m)
+            }
+        }
+        _ => return None,
+    };
+    // Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
 }
 
 enum Builder {
@@ -186,6 +257,9 @@ pub fn decode(
                     .and_then(Value::as_str)
                     .filter(|t| *t == equals)
                     .and_then(|_| lookup(object, path)),
+                Source::FirstOf(first, second) => {
+                    lookup(object, first).filter(|v| !v.is_null()).or_else(|| lookup(object, second))
+                }
                 Source::Null => None,
             };
             append(builder, value, column)?;
@@ -261,6 +335,60 @@ mod tests {
         col("minor", Kind::Bool, &["version", "minorEdit"], "minor"),
         Column { name: "space_key", kind: Kind::Text, source: Source::SpaceKeyOf(&["spaceId"]), doc: "key" },
     ];
+
+    proptest::proptest! {
+        /// The direct reading of Confluence's timestamps agrees with chrono's on every valid one, and declines
+        /// (leaving it to chrono) what it does not read.
+        #[test]
+        fn fast_timestamps_agree_with_chrono(
+            ms in -62_000_000_000_000i64..253_000_000_000_000i64,
+            offset in -23 * 60..23 * 60i32,
+            digits in 0usize..10,
+        ) {
+            let zone = chrono::FixedOffset::east_opt(offset * 60).unwrap_or_else(|| unreachable!());
+            let at = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_else(|| unreachable!()).with_timezone(&zone);
+            let format = match digits {
+                0 => "%Y-%m-%dT%H:%M:%S%:z".to_owned(),
+                3 => "%Y-%m-%dT%H:%M:%S%.3f%:z".to_owned(),
+                6 => "%Y-%m-%dT%H:%M:%S%.6f%:z".to_owned(),
+                _ => "%Y-%m-%dT%H:%M:%S%.9f%:z".to_owned(),
+            };
+            let text = at.format(&format).to_string();
+            let chrono = chrono::DateTime::parse_from_rfc3339(&text).ok().map(|t| t.timestamp_millis());
+            let fast = parse_time_fast(text.as_bytes());
+            proptest::prop_assert!(fast.is_none() || fast == chrono, "{text}: {fast:?} vs {chrono:?}");
+            if (0..=9999).contains(&chrono::Datelike::year(&at)) {
+                proptest::prop_assert!(fast.is_some(), "{text} is read directly");
+            }
+            proptest::prop_assert_eq!(parse_time(&text), chrono, "{}", text);
+            let zulu = text.replace("+00:00", "Z");
+            proptest::prop_assert_eq!(parse_time(&zulu), chrono::DateTime::parse_from_rfc3339(&zulu).ok().map(|t| t.timestamp_millis()));
+        }
+    }
+
+    #[test]
+    fn odd_timestamps_are_read_or_refused_as_chrono_does() {
+        for text in [
+            "2024-02-29T23:59:59.999Z",
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:00:60Z",
+            "2024-01-01 00:00:00Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00.Z",
+            "2024-01-01T00:00:00+0100",
+            "+2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00.1234567891Z",
+            "x",
+        ] {
+            let chrono = chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis());
+            assert_eq!(parse_time(text), chrono, "{text}");
+            assert!(parse_time_fast(text.as_bytes()).is_none() || parse_time_fast(text.as_bytes()) == chrono, "{text}");
+        }
+        assert_eq!(parse_time_fast(b"2024-01-31T10:30:00.000Z"), Some(1_706_697_000_000));
+        assert_eq!(parse_time_fast(b"2024-01-31T11:30:00.000+01:00"), Some(1_706_697_000_000));
+    }
 
     #[test]
     fn decodes_types_and_nulls() {

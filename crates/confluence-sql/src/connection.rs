@@ -274,7 +274,8 @@ impl Connection {
         OAuthContext::new(self.inner.oauth.clone(), self.inner.context.clone())
     }
 
-    /// Registers the connection's table functions (`cql` and the procedures) in `session`.
+    /// Registers the connection's functions in `session`: the table functions (`cql` and the procedures) and
+    /// `confluence_text` / `confluence_markdown`.
     pub(crate) fn register_functions(&self, session: &SessionContext) {
         let inner = &self.inner;
         let spaces: Vec<String> = inner.options.spaces.iter().map(|s| s.to_string()).collect();
@@ -293,6 +294,8 @@ impl Connection {
             .procedures(),
         );
         crate::procedures::register_functions(session, &procedures);
+        session.register_udf(crate::storage_format::StorageFormatFunction::text());
+        session.register_udf(crate::storage_format::StorageFormatFunction::markdown());
     }
 
     /// The connection's tables as a new DataFusion catalog (see [`crate::register`]).

@@ -31,7 +31,8 @@ impl SpaceIndex {
     }
 }
 
-/// Reads the space list on first use and keeps it for the connection's lifetime.
+/// Reads the space list on first use (Cloud's v2 list, Data Center's v1 list) and keeps it for the connection's
+/// lifetime.
 #[derive(Debug, Default)]
 pub struct SpaceDirectory {
     index: OnceCell<Arc<SpaceIndex>>,
@@ -44,7 +45,8 @@ struct SpaceList {
 
 #[derive(Deserialize)]
 struct SpaceRow {
-    id: String,
+    /// Text on Cloud's v2, a number on Data Center.
+    id: serde_json::Value,
     key: String,
 }
 
@@ -58,12 +60,16 @@ impl SpaceDirectory {
     ) -> Result<Arc<SpaceIndex>, RestError> {
         self.index
             .get_or_try_init(|| async {
-                let first = client.dialect().v2("spaces?limit=250")?;
+                // Cloud's v2 list, or Data Center's (offsets, ids as numbers).
+                let (first, pagination) = match client.dialect().is_cloud() {
+                    true => (client.dialect().v2("spaces?limit=250")?, Pagination::Cursor),
+                    false => (client.dialect().v1("space?limit=250")?, Pagination::Offset),
+                };
                 let mut id_and_key = Shape::nothing();
                 id_and_key.keep(&["id"]).keep(&["key"]);
                 let mut stream = pages(
                     client.clone(),
-                    PageRequest { items: Some(Arc::new(id_and_key)), ..PageRequest::new(first, Pagination::Cursor) },
+                    PageRequest { items: Some(Arc::new(id_and_key)), ..PageRequest::new(first, pagination) },
                     metrics.clone(),
                 );
                 let mut keys = HashMap::new();
@@ -73,7 +79,12 @@ impl SpaceDirectory {
                     let list = SpaceList::deserialize(&page.document)
                         .map_err(|e| RestError::Decode { path: page.url.path().to_owned(), message: e.to_string() })?;
                     for row in list.results {
-                        if let Ok(id) = row.id.parse::<i64>() {
+                        let id = match &row.id {
+                            serde_json::Value::Number(n) => n.as_i64(),
+                            serde_json::Value::String(s) => s.parse::<i64>().ok(),
+                            _ => None,
+                        };
+                        if let Some(id) = id {
                             ids.insert(row.key.to_lowercase(), id);
                             keys.insert(id, row.key);
                         }

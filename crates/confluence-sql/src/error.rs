@@ -238,7 +238,7 @@ mod tests {
         };
         assert!(error("pagez").ends_with("did you mean pages?"), "{}", error("pagez"));
         assert!(error("blogposts").ends_with("did you mean blog_posts?"), "{}", error("blogposts"));
-        assert!(error("zzz").contains("the tables are spaces, pages"), "{}", error("zzz"));
+        assert!(error("zzz").contains("the tables are spaces, space_permissions, pages"), "{}", error("zzz"));
         assert_eq!(SqlError::Query(DataFusionError::Plan("table 'x' not found".into())).kind(), ErrorKind::NotFound);
     }
 

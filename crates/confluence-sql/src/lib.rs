@@ -48,6 +48,7 @@ mod directory;
 mod error;
 mod exec;
 pub mod metadata;
+mod page_decoder;
 mod parameters;
 mod parse;
 mod plan;
@@ -57,6 +58,7 @@ mod procedures;
 mod provider;
 mod reader;
 mod spec;
+pub mod storage_format;
 mod tables;
 mod write;
 
@@ -82,6 +84,10 @@ pub mod internals {
     /// Column declarations and the JSON-to-Arrow decoder.
     pub mod columns {
         pub use crate::columns::{col, decode, schema_of, shape_of, Column, DecodeContext, Kind, Source};
+    }
+    /// List pages decoded straight from their bytes into Arrow.
+    pub mod page_decoder {
+        pub use crate::page_decoder::{DecodedRows, PageDecoder};
     }
     /// Statement parsing with a step budget.
     pub mod parse {

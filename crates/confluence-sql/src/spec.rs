@@ -32,13 +32,21 @@ pub enum Endpoint {
         /// The endpoint's maximum `limit`.
         max_limit: usize,
     },
+    /// An unpaginated v1 list: the whole list as one JSON array (Data Center `space/{key}/permissions`).
+    Whole {
+        /// Path under the v1 root.
+        path: &'static str,
+    },
 }
 
 impl Endpoint {
     /// The path (with `{id}` for a per-parent list).
     pub fn path(&self) -> &'static str {
         match self {
-            Endpoint::V2 { path, .. } | Endpoint::V1 { path, .. } | Endpoint::Rest { path, .. } => path,
+            Endpoint::V2 { path, .. }
+            | Endpoint::V1 { path, .. }
+            | Endpoint::Rest { path, .. }
+            | Endpoint::Whole { path } => path,
         }
     }
 
@@ -48,6 +56,7 @@ impl Endpoint {
             Endpoint::V2 { max_limit, .. } | Endpoint::V1 { max_limit, .. } | Endpoint::Rest { max_limit, .. } => {
                 *max_limit
             }
+            Endpoint::Whole { .. } => usize::MAX,
         }
     }
 }
@@ -242,6 +251,27 @@ pub struct ChildSearch {
     pub parent_id: &'static [&'static str],
 }
 
+/// A table read one space at a time (`spaces/{id}/permissions`): every space of the site (or of `Spaces`), or the
+/// spaces the query names by key or id, each space's list read in turn by one of up to `MaxConcurrency` workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PerSpace {
+    /// The column holding the space's id (filled from the space read: `Source::Parent`).
+    pub id_column: &'static str,
+    /// The column holding the space's key (filled from the space read: `Source::Constant`).
+    pub key_column: &'static str,
+    /// What the path's `{space}` takes.
+    pub path_takes: SpaceRef,
+}
+
+/// How a path names a space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpaceRef {
+    /// By id (Cloud v2).
+    Id,
+    /// By key (v1, Data Center).
+    Key,
+}
+
 /// What keeps a table's rows within the `Spaces` connection property when its request cannot (comments and
 /// attachments on Cloud have no space filter; per-page tables name pages, which may be anywhere).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,6 +311,8 @@ pub struct TableSpec {
     pub on_projection: Option<ProjectionParam>,
     /// For tables read one parent at a time.
     pub per_parent: Option<PerParent>,
+    /// For tables read one space at a time.
+    pub per_space: Option<PerSpace>,
     /// Predicates found through CQL (Cloud), when the list endpoint cannot filter them.
     pub cql_route: Option<&'static CqlRoute>,
     /// The same table read per parent (`pages/{id}/attachments`), used instead of the whole list when the query
@@ -340,6 +372,7 @@ impl TableSpec {
         variants: &[],
         on_projection: None,
         per_parent: None,
+        per_space: None,
         cql_route: None,
         by_parent: None,
         space_scope: SpaceScope::Request,
@@ -367,6 +400,9 @@ impl TableSpec {
         if let Some(per_parent) = self.per_parent {
             names.push(per_parent.column);
             names.extend(per_parent.child_search.map(|s| s.column));
+        }
+        if let Some(per_space) = self.per_space {
+            names.extend([per_space.id_column, per_space.key_column]);
         }
         if let Some(route) = self.cql_route {
             names.extend(route.fields.iter().map(|f| f.column));

@@ -3,7 +3,7 @@
 
 use confluence_sim::{DatasetSize, SimConfig, SimHandle, Simulator};
 use confluence_sql::Connection;
-use datafusion::arrow::array::AsArray;
+use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::pretty::pretty_format_batches;
@@ -659,4 +659,169 @@ async fn the_user_search_cap_fails_loudly() {
     assert_eq!(sim.counters().get("GET /wiki/rest/api/search/user"), 1, "it fails on the first page, before reading");
     let some = query(&connection, "SELECT account_id FROM users LIMIT 150").await;
     assert_eq!(rows(&some), 150);
+}
+
+/// The page tree: a page's children (in the tree's order) and its ancestors (the highest first) agree between Cloud
+/// and Data Center, with one request per page on Cloud and one search for every page named on Data Center.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_tree_reads_children_and_ancestors_on_both_deployments() {
+    let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
+    let data = cloud_sim.dataset();
+    let pages: Vec<_> = (0..data.page_count()).map(|i| data.page(i)).collect();
+    let by_id: std::collections::HashMap<u64, _> = pages.iter().map(|p| (p.id, p)).collect();
+    let depth =
+        |parent: Option<u64>| std::iter::successors(parent, |id| by_id.get(id).and_then(|p| p.parent_id)).count();
+    // Two current pages at least two levels down, and the expected ancestors of each, the highest first.
+    let deep: Vec<_> = pages.iter().filter(|p| p.status == "current" && depth(p.parent_id) >= 2).take(2).collect();
+    assert_eq!(deep.len(), 2);
+    let mut expected = String::new();
+    for page in &deep {
+        let mut chain: Vec<u64> = std::iter::successors(page.parent_id, |id| by_id[id].parent_id).collect();
+        chain.reverse();
+        expected.extend(chain.iter().map(|a| format!("{} {a} page\n", page.id)));
+    }
+    let ids = format!("{}, {}", deep[0].id, deep[1].id);
+    let sql = format!("SELECT page_id, ancestor_id, ancestor_type FROM page_ancestors WHERE page_id IN ({ids})");
+    for (connection, sim) in [(&cloud, &cloud_sim), (&dc, &dc_sim)] {
+        sim.reset_counters();
+        let rows = query(connection, &sql).await;
+        let mut text = String::new();
+        for batch in &rows {
+            let (page, ancestor) =
+                (batch.column(0).as_primitive::<Int64Type>(), batch.column(1).as_primitive::<Int64Type>());
+            for row in 0..batch.num_rows() {
+                let kind = batch.column(2).as_string::<i32>().value(row);
+                text.push_str(&format!("{} {} {kind}\n", page.value(row), ancestor.value(row)));
+            }
+        }
+        // Partitions may interleave: compare each page's chain in order.
+        for page in &deep {
+            let prefix = format!("{} ", page.id);
+            let of = |t: &str| t.lines().filter(|l| l.starts_with(&prefix)).map(str::to_owned).collect::<Vec<_>>();
+            assert_eq!(of(&text), of(&expected), "{sql}");
+        }
+        let expected_requests = if sim.info().deployment == "DataCenter" { 1 } else { 2 };
+        assert_eq!(sim.counters().total, expected_requests, "{:?}", sim.request_log());
+    }
+
+    // Children: a page with several, in position order, the same on both (Data Center has no position).
+    let parent = pages
+        .iter()
+        .filter(|p| p.status == "current")
+        .max_by_key(|p| pages.iter().filter(|c| c.parent_id == Some(p.id)).count())
+        .expect("a parent");
+    let mut children: Vec<_> = pages
+        .iter()
+        .filter(|c| c.parent_id == Some(parent.id) && ["current", "archived"].contains(&c.status.as_str()))
+        .collect();
+    children.sort_by_key(|c| (c.position.unwrap_or(i32::MAX), c.id));
+    assert!(children.len() > 1);
+    let sql = format!(
+        "SELECT page_id, id, title, status, space_id FROM page_children WHERE page_id = {} ORDER BY id",
+        parent.id
+    );
+    let (a, b) = on_both(&cloud, &dc, &sql).await;
+    assert_eq!(a, b);
+    assert_eq!(a.matches(&format!("| {} ", parent.id)).count(), children.len(), "{a}");
+    let ordered = query(&cloud, &format!("SELECT id, position FROM page_children WHERE page_id = {}", parent.id)).await;
+    let got: Vec<i64> =
+        ordered.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect();
+    assert_eq!(got, children.iter().map(|c| c.id as i64).collect::<Vec<_>>(), "the tree's order");
+
+    // The whole subtree as a recursive query over pages.parent_id (the space pinned in both steps) agrees with a
+    // walk over the same rows.
+    let root = deep[0].parent_id.expect("a parent");
+    let space = &data.space(deep[0].space).key;
+    let subtree = format!(
+        "WITH RECURSIVE tree(id) AS (SELECT id FROM pages WHERE id = {root} \
+         UNION ALL SELECT p.id FROM pages p JOIN tree t ON p.parent_id = t.id WHERE p.space_key = '{space}') \
+         SELECT count(*) FROM tree"
+    );
+    let edges = query(&cloud, &format!("SELECT id, parent_id FROM pages WHERE space_key = '{space}'")).await;
+    let mut edge_list = Vec::new();
+    for batch in &edges {
+        let (ids, parents) = (batch.column(0).as_primitive::<Int64Type>(), batch.column(1).as_primitive::<Int64Type>());
+        edge_list.extend((0..batch.num_rows()).map(|r| (ids.value(r), parents.is_valid(r).then(|| parents.value(r)))));
+    }
+    let mut expected_size = 0;
+    let mut frontier = vec![root as i64];
+    while let Some(id) = frontier.pop() {
+        expected_size += 1;
+        frontier.extend(edge_list.iter().filter(|(_, parent)| *parent == Some(id)).map(|(child, _)| *child));
+    }
+    assert!(expected_size > 2, "{expected_size}");
+    assert_eq!(first_i64(&query(&cloud, &subtree).await), expected_size);
+
+    // Without a page, the error says what to add.
+    let error = cloud.query("SELECT * FROM page_children").await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("add WHERE page_id = <id>"), "{error}");
+    let error = dc.query("SELECT * FROM page_ancestors").await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("add WHERE page_id = <id>") && !error.contains("CQL"), "{error}");
+}
+
+/// Space permissions: every space's list read once (one request per space, the workers sharing the spaces), the
+/// spaces a query names only, the same grants on Cloud and Data Center (9.1+), and a clear error on older servers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn space_permissions_read_each_space_once_on_both_deployments() {
+    let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
+    let data = cloud_sim.dataset();
+    let spaces = data.space_count();
+    let expected: usize = (0..spaces).map(|s| data.space_permissions(s).len()).sum();
+
+    cloud_sim.reset_counters();
+    let all = query(&cloud, "SELECT count(*), count(DISTINCT space_id), count(id) FROM space_permissions").await;
+    assert_eq!(first_i64(&all) as usize, expected);
+    assert_eq!(cloud_sim.counters().get("GET /wiki/api/v2/spaces/{id}/permissions") as usize, spaces, "one per space");
+
+    // Small pages: the same rows, each space's list followed to its end.
+    let paged = Connection::open(&format!("{};PageSize=4", cloud_sim.info().connection_string)).await.expect("opens");
+    assert_eq!(first_i64(&query(&paged, "SELECT count(*) FROM space_permissions").await) as usize, expected);
+
+    // One space named: one request (and the space directory, already read).
+    let eng = data.space_by_key("ENG").expect("ENG").clone();
+    cloud_sim.reset_counters();
+    let sql = "SELECT space_id, space_key, principal_type, operation, target_type FROM space_permissions \
+               WHERE space_key = 'ENG' AND operation = 'administer'";
+    let admins = query(&cloud, sql).await;
+    assert_eq!(rows(&admins), 1, "the creator administers the space");
+    assert_eq!(admins[0].column(0).as_primitive::<Int64Type>().value(0), eng.id as i64);
+    assert_eq!(cloud_sim.counters().get("GET /wiki/api/v2/spaces/{id}/permissions"), 1);
+    let by_id = query(&cloud, &format!("SELECT count(*) FROM space_permissions WHERE space_id = {}", eng.id)).await;
+    assert_eq!(first_i64(&by_id) as usize, data.space_permissions(eng.index).len());
+    let wrong_case = query(&cloud, "SELECT count(*) FROM space_permissions WHERE space_key = 'eng'").await;
+    assert_eq!(first_i64(&wrong_case), 0, "keys compare as SQL compares text");
+
+    // The same grants on Data Center (principals named differently: user keys, group names).
+    let sql = "SELECT space_key, principal_type, operation, target_type, count(*) FROM space_permissions \
+               GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+    let (a, b) = on_both(&cloud, &dc, sql).await;
+    assert_eq!(a, b);
+    let groups = query(&dc, "SELECT DISTINCT principal_id FROM space_permissions WHERE principal_type = 'group'").await;
+    let names: Vec<String> = (0..data.group_count()).map(|g| data.group(g).name).collect();
+    for batch in &groups {
+        for row in 0..batch.num_rows() {
+            assert!(names.contains(&batch.column(0).as_string::<i32>().value(row).to_owned()), "groups by name");
+        }
+    }
+
+    // Spaces= restricts which spaces are read.
+    let restricted = Connection::open(&format!("{};Spaces=ENG", dc_sim.info().connection_string)).await.expect("opens");
+    dc_sim.reset_counters();
+    let in_eng = query(&restricted, "SELECT count(DISTINCT space_key), count(*) FROM space_permissions").await;
+    assert_eq!(first_i64(&in_eng), 1);
+    assert_eq!(dc_sim.counters().get("GET /rest/api/space/{key}/permissions"), 1);
+
+    // A server older than 9.1 answers 404: the error says what is needed.
+    let old = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY).with_data_center_version(9, 0))
+        .await
+        .expect("starts");
+    let old_connection = Connection::open(&old.info().connection_string).await.expect("opens");
+    let error = old_connection.query("SELECT * FROM space_permissions").await.err().map(|e| e.to_string());
+    assert!(error.as_deref().is_some_and(|e| e.contains("Data Center 9.1 or later")), "{error:?}");
 }

@@ -122,3 +122,30 @@ pub fn version_history(st: &SimState, content: &crate::dataset::model::Content) 
     }
     versions
 }
+
+/// The child pages of `page` (current and archived), in the order the page tree shows them: by position among
+/// the siblings, then by id.
+pub fn child_pages(st: &SimState, page: &crate::dataset::model::Content) -> Vec<crate::dataset::model::Content> {
+    use crate::dataset::model::ContentKind;
+    let filter = crate::store::ContentFilter {
+        spaces: Some(vec![page.space]),
+        statuses: vec!["current".to_owned(), "archived".to_owned()],
+        parent_id: Some(page.id),
+        ..Default::default()
+    };
+    let mut children = st.store.scan_content(ContentKind::Page, &filter, None, usize::MAX);
+    children.sort_by_key(|c| (c.position.unwrap_or(i32::MAX), c.id));
+    children
+}
+
+/// The pages above `page`, the highest first (the space's root page, then down to its parent).
+pub fn ancestor_pages(st: &SimState, page: &crate::dataset::model::Content) -> Vec<crate::dataset::model::Content> {
+    let mut chain = Vec::new();
+    let mut parent = page.parent_id;
+    while let Some(p) = parent.and_then(|id| st.store.content(id)) {
+        parent = p.parent_id;
+        chain.push(p);
+    }
+    chain.reverse();
+    chain
+}

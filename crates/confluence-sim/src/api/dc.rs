@@ -41,6 +41,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/rest/api/search", get(site_search))
         .route("/rest/api/space", get(list_spaces))
         .route("/rest/api/space/{key}", get(get_space))
+        .route("/rest/api/space/{key}/permissions", get(space_permissions))
         .route("/rest/api/user", get(get_user))
         .route("/rest/api/user/current", get(current_user))
         .route("/rest/api/user/list", get(list_users))
@@ -48,6 +49,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/rest/api/group/{name}/member", get(group_members))
         .route("/rest/api/audit", get(crate::api::v1::audit))
         .route("/rest/experimental/content/{id}/version", get(content_versions))
+        .route("/rest/api/content/{id}/child/page", get(child_pages))
 }
 
 async fn list_content(State(st): Shared, uri: OriginalUri) -> ApiResult {
@@ -107,6 +109,35 @@ async fn get_content(State(st): Shared, uri: OriginalUri, Path(id): Path<String>
     Ok(Json(v1_content(&st, &content, &Expand::parse(params.list("expand")))).into_response())
 }
 
+/// `GET /rest/api/space/{key}/permissions` (Data Center 9.1 and later; an older server answers 404): every
+/// permission of the space in one array, unpaginated; users by user key, groups by name, no permission id.
+async fn space_permissions(State(st): Shared, uri: OriginalUri, Path(key): Path<String>) -> ApiResult {
+    use crate::dataset::model::Principal;
+    if st.config.data_center_version < (9, 1) {
+        return Err(ApiError::not_found(STYLE, format!("null for uri: {}{}", st.base_url, uri.path())));
+    }
+    let data = &st.store.data;
+    let space =
+        data.space_by_key(&key).ok_or_else(|| ApiError::not_found(STYLE, format!("No space with key : {key}")))?;
+    let grants: Vec<Value> = data
+        .space_permissions(space.index)
+        .iter()
+        .map(|g| {
+            let subject = match g.principal {
+                Principal::User(u) => serde_json::json!({"type": "user", "userKey": data.user(u).user_key}),
+                Principal::Group(group) => serde_json::json!({"type": "group", "name": data.group(group).name}),
+            };
+            serde_json::json!({
+                "operation": {"targetType": g.target, "operationKey": g.operation},
+                "subject": subject,
+                "spaceKey": space.key,
+                "spaceId": space.id,
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(grants)).into_response())
+}
+
 /// Every registered user, enabled or not (Data Center 8.4 and later; an older server answers 404).
 async fn list_users(State(st): Shared, uri: OriginalUri) -> ApiResult {
     if st.config.data_center_version < (8, 4) {
@@ -129,6 +160,18 @@ async fn content_versions(State(st): Shared, uri: OriginalUri, Path(id): Path<St
     versions.reverse();
     let results: Vec<Value> = versions.iter().skip(start).take(limit).map(|v| v1_version(&st, v)).collect();
     let more = start + limit < versions.len();
+    Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, more)).into_response())
+}
+
+/// `GET /rest/api/content/{id}/child/page`: the child pages, in the page tree's order.
+async fn child_pages(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let params = Params::parse(uri.query());
+    let expand = Expand::parse(params.list("expand"));
+    let (start, limit) = v1_window(&params, 25, if expand.wants_body() { 50 } else { 100 }, STYLE)?;
+    let page = find(&st, &id)?;
+    let children = crate::api::common::child_pages(&st, &page);
+    let more = start + limit < children.len();
+    let results: Vec<Value> = children.iter().skip(start).take(limit).map(|c| v1_content(&st, c, &expand)).collect();
     Ok(Json(v1_list(&st, &site_path(&uri), &params, results, start, limit, more)).into_response())
 }
 

@@ -11,6 +11,7 @@ pub mod body;
 mod content;
 pub mod model;
 mod people;
+mod permissions;
 pub mod size;
 mod spaces;
 pub(crate) mod words;
@@ -58,6 +59,7 @@ const K_ATTACH: u64 = 8;
 const K_TASK: u64 = 9;
 const K_AUDIT: u64 = 10;
 const K_MEMBER: u64 = 11;
+const K_PERMISSION: u64 = 12;
 
 /// `items` spread evenly over `owners` in contiguous runs: owner `o` has items `[o*items/owners, (o+1)*items/owners)`.
 #[derive(Clone, Copy, Debug)]

@@ -89,6 +89,28 @@ pub struct Space {
     pub description: String,
 }
 
+/// Who a space permission is granted to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// A user (index).
+    User(usize),
+    /// A group (index).
+    Group(usize),
+}
+
+/// A permission granted in a space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpacePermission {
+    /// Permission id.
+    pub id: u64,
+    /// Who holds it.
+    pub principal: Principal,
+    /// The operation (`read`, `create`, `administer`, ...).
+    pub operation: &'static str,
+    /// What it applies to (`space`, `page`, ...).
+    pub target: &'static str,
+}
+
 /// The version of a piece of content.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Version {

@@ -138,11 +138,24 @@ pub fn describe(partition: &Partition, dialect: &Dialect) -> String {
             let spaces = named.as_ref().map_or_else(|| "every space".to_owned(), |keys| keys.join(","));
             format!("{}&{param}=<{spaces}: worker {} of {shares}{ends}>", request.describe(dialect), share + 1)
         }
+        Partition::PerSpace { request, takes, share, shares, selection } => {
+            let takes = match takes {
+                crate::spec::SpaceRef::Id => "id",
+                crate::spec::SpaceRef::Key => "key",
+            };
+            let each = format!("<each space's {takes}, of {}: worker {} of {shares}>", selection.describe(), share + 1);
+            request.describe(dialect).replace(&url_placeholder(), &each)
+        }
         Partition::CqlLookup { search, fetch, id_param } => {
             let fetch = fetch.describe_with(dialect, Some(format!("{id_param}=<ids found>")));
             format!("{} then per page {fetch}", search.describe(dialect))
         }
     }
+}
+
+/// The path placeholder of a per-space request, as it appears in its URL.
+pub(crate) fn url_placeholder() -> String {
+    crate::plan::per_space::SPACE_PLACEHOLDER.replace('{', "%7B").replace('}', "%7D")
 }
 
 impl DisplayAs for ConfluenceScanExec {

@@ -7,8 +7,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use confluence_rest::{
-    pages, ConfluenceClient, DepthCap, PageRequest, RequestMetrics, RestError, Shape, PARALLEL_PAGES,
+    pages, ConfluenceClient, DepthCap, Page, PageDecode, PageRequest, Pagination, RequestMetrics, RestError, Shape,
+    PARALLEL_PAGES,
 };
+use datafusion::arrow::array::BooleanArray;
+use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
@@ -19,8 +22,11 @@ use url::Url;
 
 use crate::columns::{decode, lookup, shape_of, Column, DecodeContext, Source};
 use crate::directory::SpaceIndex;
+use crate::page_decoder::{DecodedRows, PageDecoder};
+use crate::plan::per_space::SpaceSelection;
+use crate::plan::request::path_segment;
 use crate::plan::{Partition, Request};
-use crate::spec::{ChildSearch, IdSorts};
+use crate::spec::{ChildSearch, IdSorts, SpaceRef};
 
 use super::chains::{self, Assignment, End, ShareRun};
 use super::{GuardState, PartitionCounters, ScanContext};
@@ -74,6 +80,9 @@ impl Reader {
                 }
                 Partition::CqlLookup { search, fetch, id_param } => self.lookup(search, fetch, id_param, &index),
                 Partition::ChildSearch { search, children } => self.child_search(search, children, &index),
+                Partition::PerSpace { request, takes, share, shares, selection } => {
+                    self.per_space(request, takes, share, shares, selection, index)
+                }
             };
             Ok::<_, DataFusionError>(stream)
         };
@@ -84,7 +93,7 @@ impl Reader {
     async fn index_if_needed(&self, partition: &Partition) -> Result<Option<Arc<SpaceIndex>>> {
         let resolves = match partition {
             Partition::List { request, .. } | Partition::PerParent { request, .. } => request.space_ids.is_some(),
-            Partition::SpaceShare { .. } => true,
+            Partition::SpaceShare { .. } | Partition::PerSpace { .. } => true,
             Partition::CqlLookup { .. } | Partition::ChildSearch { .. } => false,
         };
         let decodes = self.columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
@@ -107,8 +116,18 @@ impl Reader {
             items: Some(Arc::new(items)),
             sequential: self.sequential,
             depth_cap: self.depth_cap,
+            decoder: None,
             gate: None,
         }
+    }
+
+    /// Decodes a cursor list's pages straight into Arrow (in the paginator), when the columns allow it.
+    fn decoder(&self, request: &Request, context: &DecodeContext, ids: bool) -> Option<Arc<dyn PageDecode>> {
+        if request.pagination != Pagination::Cursor {
+            return None;
+        }
+        let decoder = PageDecoder::new(&self.columns, self.schema.clone(), context.clone(), ids)?;
+        Some(Arc::new(decoder))
     }
 
     /// Reports the requests and bytes of a decoded batch to `EXPLAIN ANALYZE` (its rows are counted once the
@@ -131,7 +150,7 @@ impl Reader {
     fn list(
         &self,
         request: &Request,
-        constant: Option<&'static str>,
+        constant: Option<&str>,
         parent: Option<String>,
         index: &Option<Arc<SpaceIndex>>,
     ) -> BoxStream<'static, Result<RecordBatch>> {
@@ -146,16 +165,22 @@ impl Reader {
                 context.constants.insert(column.name, Value::String(constant.to_owned()));
             }
         }
-        let pages = pages(
-            self.client.clone(),
-            self.page_request(first, request, shape_of(&self.columns)),
-            self.metrics.clone(),
-        );
+        let page_request = PageRequest {
+            decoder: self.decoder(request, &context, false),
+            ..self.page_request(first, request, shape_of(&self.columns))
+        };
+        let pages = pages(self.client.clone(), page_request, self.metrics.clone());
         let reader = self.clone();
         pages
             .map(move |page| {
-                let mut document = page.map_err(external)?.document;
-                let batch = decode(&reader.columns, &reader.schema, &take_results(&mut document), &context)?;
+                let page = page.map_err(external)?;
+                let batch = match decoded_rows(&page) {
+                    Some(rows) => rows.batch.clone(),
+                    None => {
+                        let mut document = page.document;
+                        decode(&reader.columns, &reader.schema, &take_results(&mut document), &context)?
+                    }
+                };
                 Ok(reader.counted(batch))
             })
             .boxed()
@@ -226,8 +251,11 @@ impl Reader {
         // Page after page, the next asked for only once this one is admitted: where the ends meet, neither has
         // asked for a page it will not read.
         let gate = Arc::new(tokio::sync::Semaphore::new(0));
-        let page_request =
-            PageRequest { gate: Some(gate.clone()), ..self.page_request(request.url.clone(), &request, items) };
+        let page_request = PageRequest {
+            gate: Some(gate.clone()),
+            decoder: self.decoder(&request, &context, true),
+            ..self.page_request(request.url.clone(), &request, items)
+        };
         let pages = pages(self.client.clone(), page_request, self.metrics.clone());
         let reader = self.clone();
         let (chain, end) = (assignment.chain, assignment.end);
@@ -241,6 +269,15 @@ impl Reader {
                 };
                 let outcome = (|| {
                     let page = page.map_err(external)?;
+                    if let Some(rows) = decoded_rows(&page) {
+                        // Decoded straight into Arrow: the rows this end keeps, filtered out of the batch.
+                        let admitted = run
+                            .admit(chain, end, &rows.ids)
+                            .map_err(|message| pagination_error(&page.url, &message))?;
+                        let keep = BooleanArray::from(admitted.keep.clone());
+                        let batch = filter_record_batch(&rows.batch, &keep)?;
+                        return Ok::<_, DataFusionError>((reader.counted(batch), admitted.stop));
+                    }
                     let (url, mut document) = (page.url, page.document);
                     let mut results = take_results(&mut document);
                     let ids = results
@@ -265,6 +302,53 @@ impl Reader {
             }
         })
         .boxed()
+    }
+
+    /// One worker of a per-space table: its share of the selected spaces (every `shares`-th, by id), each space's
+    /// list read in turn, its rows carrying the space's id and key.
+    fn per_space(
+        &self,
+        request: Request,
+        takes: SpaceRef,
+        share: usize,
+        shares: usize,
+        selection: SpaceSelection,
+        index: Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let Some(index) = index else {
+            let message = "a per-space partition without the space directory".to_owned();
+            return futures::stream::once(async { Err(external(RestError::Internal(message))) }).boxed();
+        };
+        let mut spaces: Vec<(i64, String)> = index
+            .keys
+            .iter()
+            .filter(|(id, key)| selection.admits(**id, key))
+            .map(|(id, key)| (*id, key.clone()))
+            .collect();
+        spaces.sort_unstable();
+        let mine: Vec<(i64, String)> = spaces.into_iter().skip(share).step_by(shares.max(1)).collect();
+        let reader = self.clone();
+        let placeholder = super::url_placeholder();
+        futures::stream::iter(mine)
+            .map(move |(id, key)| {
+                let value = match takes {
+                    SpaceRef::Id => id.to_string(),
+                    SpaceRef::Key => key.clone(),
+                };
+                let segment = match path_segment(&value) {
+                    Ok(segment) => segment,
+                    Err(e) => {
+                        let error = DataFusionError::Plan(e.to_string());
+                        return futures::stream::once(async { Err(error) }).boxed();
+                    }
+                };
+                let mut request = request.clone();
+                let path = request.url.path().replace(&placeholder, &segment);
+                request.url.set_path(&path);
+                reader.list(&request, Some(&key), Some(id.to_string()), &Some(index.clone()))
+            })
+            .flatten()
+            .boxed()
     }
 
     /// A CQL search for ids, then up to [`PARALLEL_PAGES`] fetches by id at once, in the search's order. Each
@@ -338,6 +422,11 @@ impl Reader {
             })
             .boxed()
     }
+}
+
+/// The rows a [`PageDecoder`] made of a page, when it decoded it.
+fn decoded_rows(page: &Page) -> Option<&DecodedRows> {
+    page.decoded.as_ref().and_then(|rows| rows.downcast_ref::<DecodedRows>())
 }
 
 /// The `results` of a parsed page, moved out of it.

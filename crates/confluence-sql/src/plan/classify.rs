@@ -19,6 +19,16 @@ pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
         return TableProviderFilterPushDown::Exact;
     }
     let pinned = column_values(expr);
+    // A per-space table reads only the spaces named: ids exactly, keys as the directory spells them (the engine
+    // re-checks the case).
+    if let (Some(per_space), Some(pinned)) = (spec.per_space, &pinned) {
+        if pinned.column == per_space.id_column && !pinned.values.is_empty() {
+            return TableProviderFilterPushDown::Exact;
+        }
+        if pinned.column == per_space.key_column && !pinned.values.is_empty() {
+            return TableProviderFilterPushDown::Inexact;
+        }
+    }
     // Found by a child search, which returns every child of the parents found: the engine keeps the rows.
     let search = spec.per_parent.and_then(|p| p.child_search);
     if let (Some(search), Some(pinned)) = (search, &pinned) {

@@ -7,6 +7,7 @@
 //! - [`cql_route`]: filters only CQL can apply, searched then fetched by id;
 //! - [`child_search`]: a per-parent table read through a CQL search for its parents;
 //! - [`space_share`]: a full scan split into chains over shares of the spaces;
+//! - [`per_space`]: a table read one space at a time, over the spaces named or all of them;
 //! - [`guard`]: the `Spaces` property kept where the request itself cannot keep it;
 //! - [`request`]: one request, built once.
 
@@ -15,6 +16,7 @@ pub mod classify;
 pub mod cql_route;
 pub mod guard;
 pub mod list;
+pub mod per_space;
 pub mod request;
 pub mod space_share;
 
@@ -25,7 +27,7 @@ use datafusion::logical_expr::Expr;
 
 use crate::columns::Column;
 use crate::predicate::Pins;
-use crate::spec::{ChildSearch, IdSorts, TableSpec};
+use crate::spec::{ChildSearch, IdSorts, SpaceRef, TableSpec};
 
 pub use guard::Guard;
 pub use request::Request;
@@ -151,9 +153,23 @@ pub enum Partition {
         /// The spaces the query names (keys, one chain each); `None`: every space, in groups.
         named: Option<Vec<String>>,
     },
+    /// One of the workers reading a per-space table: every `shares`-th selected space of the space directory, from
+    /// the `share`-th, each space's list read in turn (`{space}` in the path replaced by its id or key).
+    PerSpace {
+        /// The list, with `{space}` in its path.
+        request: Request,
+        /// What the path takes.
+        takes: SpaceRef,
+        /// Which worker (0-based).
+        share: usize,
+        /// Of how many.
+        shares: usize,
+        /// The spaces to read.
+        selection: per_space::SpaceSelection,
+    },
 }
 
-/// Plans a scan: the per-parent variant when the filters pin its parent, else the CQL route when a filter only CQL
+/// Plans a scan: a per-space table over its spaces, else the per-parent variant when the filters pin its parent, else the CQL route when a filter only CQL
 /// can apply, else a child search for an unpinned per-parent table, else the table's list (split across the
 /// spaces for a full scan); then the `Spaces` guard.
 pub fn plan(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
@@ -174,11 +190,20 @@ pub fn plan(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan>
 fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
     let spec = input.spec;
     let pins = Pins::of(input.filters);
+    if let Some(plan) = per_space::plan(&input, &pins, options).map_err(external)? {
+        return Ok(plan);
+    }
     if let Some(plan) = cql_route::plan(&input, &pins, options).map_err(external)? {
         return Ok(plan);
     }
     let plan = match spec.per_parent {
         Some(per_parent) => match pins.get(per_parent.column).filter(|ids| ids.len() <= list::MAX_PARENTS) {
+            // A list Data Center only has as an expansion: the parents found by id, their children expanded.
+            Some(_) if per_parent.child_search.is_some_and(|s| s.column == per_parent.column) => {
+                child_search::plan(&input, &pins, options)
+                    .map_err(external)?
+                    .unwrap_or(ScanPlan::Empty { reason: "the filters pin no parent" })
+            }
             Some(_) => list::plan(&input, &pins, options)?,
             None => child_search::plan(&input, &pins, options)
                 .map_err(external)?
@@ -190,7 +215,7 @@ fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
 }
 
 fn needs_parent(spec: &TableSpec, column: &'static str) -> ScanPlan {
-    let or_search = match spec.per_parent.and_then(|p| p.child_search) {
+    let or_search = match spec.per_parent.and_then(|p| p.child_search).filter(|s| s.column != column) {
         Some(search) => format!(", or WHERE {} = '<value>' (found through CQL {})", search.column, search.field),
         None => String::new(),
     };

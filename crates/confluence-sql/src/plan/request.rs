@@ -84,6 +84,8 @@ pub enum Api {
     V1,
     /// Beside v1 under the REST root (`/rest/` on Data Center), offset pagination.
     Rest,
+    /// REST v1, unpaginated: the whole list in one array, no `limit`.
+    Whole,
 }
 
 impl Api {
@@ -93,6 +95,7 @@ impl Api {
             Endpoint::V2 { .. } => Api::V2,
             Endpoint::V1 { .. } => Api::V1,
             Endpoint::Rest { .. } => Api::Rest,
+            Endpoint::Whole { .. } => Api::Whole,
         }
     }
 }
@@ -144,7 +147,7 @@ impl RequestBuilder {
     pub fn build(self, dialect: &Dialect, limit: usize) -> Result<Request, RestError> {
         let mut url = match self.api {
             Api::V2 => dialect.v2(&self.path)?,
-            Api::V1 => dialect.v1(&self.path)?,
+            Api::V1 | Api::Whole => dialect.v1(&self.path)?,
             Api::Rest => dialect.rest(&self.path)?,
         };
         {
@@ -156,11 +159,14 @@ impl RequestBuilder {
             if !self.expand.is_empty() {
                 query.append_pair("expand", &self.expand.join(","));
             }
-            query.append_pair("limit", &limit.to_string());
+            if self.api != Api::Whole {
+                query.append_pair("limit", &limit.to_string());
+            }
         }
         let pagination = match self.api {
             Api::V2 => Pagination::Cursor,
             Api::V1 | Api::Rest => Pagination::Offset,
+            Api::Whole => Pagination::Whole,
         };
         Ok(Request { url, pagination, space_ids: self.space_ids })
     }

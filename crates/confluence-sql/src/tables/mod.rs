@@ -10,8 +10,11 @@ mod cql_search;
 mod group_members;
 mod groups;
 mod labels;
+mod page_ancestors;
+mod page_children;
 mod page_versions;
 mod pages;
+mod space_permissions;
 mod spaces;
 mod tasks;
 mod users;
@@ -24,12 +27,15 @@ pub use cql_search::CQL_TABLE;
 /// Every table, in the order `\dt` lists them.
 pub static ALL: &[Table] = &[
     spaces::TABLE,
+    space_permissions::TABLE,
     pages::TABLE,
     blog_posts::TABLE,
     comments::TABLE,
     attachments::TABLE,
     labels::TABLE,
     page_versions::TABLE,
+    page_children::TABLE,
+    page_ancestors::TABLE,
     tasks::TABLE,
     users::TABLE,
     groups::TABLE,

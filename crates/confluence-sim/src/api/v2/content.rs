@@ -315,3 +315,39 @@ pub(super) async fn list_page_versions(State(st): Shared, uri: OriginalUri, Path
     let (versions, next) = offset_page(versions, offset, limit);
     Ok(v2_list(&st, &uri, &p, versions.iter().map(|v| v2_page_version(&st, &page, v)).collect(), next))
 }
+
+/// `GET /pages/{id}/children`: the child pages (current and archived), by position unless `sort` says otherwise.
+pub(super) async fn list_page_children(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let p = params(&uri);
+    let limit = v2_limit(&p, 25, 250)?;
+    let offset = offset_of(v2_cursor(&p)?)?;
+    let sorts = ["child-position", "-child-position", "id", "-id", "created-date", "-created-date"];
+    let sort = p.choice("sort", &sorts, STYLE)?.unwrap_or("child-position");
+    let page = find_content(&st, &id, ContentKind::Page)?;
+    let mut children = crate::api::common::child_pages(&st, &page);
+    if sort.trim_start_matches('-') != "child-position" {
+        children.sort_by(content_order(sort));
+    } else if sort.starts_with('-') {
+        children.reverse();
+    }
+    let (children, next) = offset_page(children, offset, limit);
+    let results = children
+        .iter()
+        .map(|c| {
+            json!({"id": c.id.to_string(), "status": c.status, "title": c.title, "spaceId": st.store.data.space(c.space).id.to_string(), "childPosition": c.position})
+        })
+        .collect();
+    Ok(v2_list(&st, &uri, &p, results, next))
+}
+
+/// `GET /pages/{id}/ancestors`: the pages above, the highest first, with no cursor: when there are more than
+/// `limit`, the nearest `limit` come, and the rest are read by asking again for the first one's ancestors.
+pub(super) async fn list_page_ancestors(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let p = params(&uri);
+    let limit = v2_limit(&p, 25, 250)?;
+    let page = find_content(&st, &id, ContentKind::Page)?;
+    let chain = crate::api::common::ancestor_pages(&st, &page);
+    let nearest = &chain[chain.len().saturating_sub(limit)..];
+    let results = nearest.iter().map(|a| json!({"id": a.id.to_string(), "type": "page"})).collect();
+    Ok(v2_list(&st, &uri, &p, results, None))
+}

@@ -80,3 +80,32 @@ pub(super) async fn get_space(State(st): Shared, uri: OriginalUri, Path(id): Pat
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No space found with id {id}")))?;
     Ok(Json(v2_space(&st, space, description)).into_response())
 }
+
+/// `GET /spaces/{id}/permissions`: the space's permission assignments, each with its principal (a user's account
+/// id, a group's id) and operation.
+pub(super) async fn list_space_permissions(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    use crate::dataset::model::Principal;
+    let p = params(&uri);
+    let limit = v2_limit(&p, 25, 250)?;
+    let offset = offset_of(v2_cursor(&p)?)?;
+    let data = &st.store.data;
+    let space = data
+        .space_by_id(path_id(&id, STYLE, "space")?)
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No space found with id {id}")))?;
+    let (grants, next) = offset_page(data.space_permissions(space.index), offset, limit);
+    let results = grants
+        .iter()
+        .map(|g| {
+            let (kind, principal) = match g.principal {
+                Principal::User(u) => ("user", data.user(u).account_id.clone()),
+                Principal::Group(group) => ("group", data.group(group).id),
+            };
+            json!({
+                "id": g.id.to_string(),
+                "principal": {"type": kind, "id": principal},
+                "operation": {"key": g.operation, "targetType": g.target},
+            })
+        })
+        .collect();
+    Ok(v2_list(&st, &uri, &p, results, next))
+}
