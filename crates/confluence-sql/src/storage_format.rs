@@ -152,16 +152,18 @@ fn close(stack: &mut Vec<OpenElement>) {
 /// A start tag after its `<`: its name, attributes, whether it closes itself, and the bytes it spans (to its `>`).
 #[allow(clippy::type_complexity)]
 fn tag(input: &str) -> Option<(String, Vec<(String, String)>, bool, usize)> {
-    let name_end = input.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap_or(input.len());
-    let name = &input[..name_end];
-    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+    // Not a tag unless a letter follows `<` (checked first: `<1<1<1...` must not rescan the body per `<`).
+    if !input.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
+    let name_end =
+        input.find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/' || c == '<').unwrap_or(input.len());
+    let name = &input[..name_end];
     let mut attributes = Vec::new();
     let mut at = name_end;
     let bytes = input.as_bytes();
     loop {
-        while at < bytes.len() && (bytes[at] as char).is_whitespace() {
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
             at += 1;
         }
         match bytes.get(at) {
@@ -173,17 +175,17 @@ fn tag(input: &str) -> Option<(String, Vec<(String, String)>, bool, usize)> {
             Some(b'/') => at += 1,
             Some(_) => {
                 let key_end = input[at..]
-                    .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
+                    .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '>' || c == '/')
                     .map_or(input.len(), |e| at + e);
                 let key = input[at..key_end].to_ascii_lowercase();
                 at = key_end.max(at + 1);
-                while at < bytes.len() && (bytes[at] as char).is_whitespace() {
+                while at < bytes.len() && bytes[at].is_ascii_whitespace() {
                     at += 1;
                 }
                 let mut value = String::new();
                 if bytes.get(at) == Some(&b'=') {
                     at += 1;
-                    while at < bytes.len() && (bytes[at] as char).is_whitespace() {
+                    while at < bytes.len() && bytes[at].is_ascii_whitespace() {
                         at += 1;
                     }
                     match bytes.get(at) {
@@ -194,7 +196,7 @@ fn tag(input: &str) -> Option<(String, Vec<(String, String)>, bool, usize)> {
                         }
                         _ => {
                             let end = input[at..]
-                                .find(|c: char| c.is_whitespace() || c == '>')
+                                .find(|c: char| c.is_ascii_whitespace() || c == '>')
                                 .map_or(input.len(), |e| at + e);
                             value = decode_entities(&input[at..end]);
                             at = end;
@@ -220,7 +222,8 @@ fn decode_entities(text: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let decoded = rest[1..].find(';').filter(|end| *end <= 32).and_then(|end| {
+        // A name is short: look for its `;` within 33 bytes only (a body of `&`s must not be rescanned per `&`).
+        let decoded = rest.as_bytes()[1..].iter().take(33).position(|b| *b == b';').and_then(|end| {
             let name = &rest[1..1 + end];
             entity(name).map(|c| (c, end + 2))
         });
@@ -890,6 +893,14 @@ mod tests {
         }
         assert_eq!(to_text("<p>unclosed <strong>bold"), "unclosed bold");
         assert_eq!(to_text("</p></div>stray"), "stray");
+        // Whitespace that is not ASCII inside a tag (a page author can write it) once split a character.
+        for input in ["<p\u{3000}>x", "<p a\u{2028}b>x", "<p x=\u{3000}>x", "<p\u{00A0}\u{0085}>x"] {
+            assert_eq!(to_text(input), "x", "{input:?}");
+        }
+        // Bodies that once cost quadratic time (every `<` or `&` rescanning the rest: hours for these).
+        assert_eq!(to_text(&"<1".repeat(200_000)).len(), 400_000);
+        assert_eq!(to_text(&"&".repeat(400_000)).len(), 400_000);
+        assert_eq!(to_markdown(&"&a".repeat(200_000)).len(), 400_000);
         let deep = "<div>".repeat(100_000) + "bottom" + &"</div>".repeat(100_000);
         assert_eq!(to_text(&deep), "bottom");
         assert_eq!(to_markdown(&deep), "bottom");
@@ -911,7 +922,7 @@ mod tests {
     proptest::proptest! {
         /// Any text, markup-like or not, converts without panicking.
         #[test]
-        fn never_panics(input in "(<[a-z:/!\\[]{0,3}[a-z =\"']{0,6}>?|&[#x0-9a-z]{0,5};?|[^<&]{0,8}){0,40}") {
+        fn never_panics(input in "(<[a-z:/!\\[]{0,3}[a-z =\"'\u{3000}\u{2028}\u{a0}]{0,6}>?|&[#x0-9a-z]{0,5};?|[^<&]{0,8}){0,40}") {
             let _ = to_text(&input);
             let _ = to_markdown(&input);
         }
