@@ -151,9 +151,14 @@ fn render_table(table: &Table) -> String {
     if let (Some(by_parent), Endpoint::V2 { path, .. }) =
         (spec.by_parent, spec.by_parent.map_or(spec.endpoint, |b| b.endpoint))
     {
+        let exact = if spec.per_parent.is_some() {
+            "inexact: with two ways to read the table, the engine re-checks which parent a row has"
+        } else {
+            "exact"
+        };
         out.push_str(&format!(
             "\nWith `{}` pinned (`=` or `IN`, up to 250 values): `GET /wiki/api/v2/{path}` instead, one partition per \
-             value (exact); the filters above still apply.\n",
+             value ({exact}); the filters above still apply.\n",
             by_parent.per_parent.map(|p| p.column).unwrap_or_default()
         ));
     }
@@ -235,10 +240,11 @@ fn render_table(table: &Table) -> String {
             if dc.filters.iter().any(|f| f.restricts_spaces && dc.columns.iter().all(|c| c.name != f.column)) {
                 out.push_str(" The `Spaces` property adds a CQL `space` clause, one partition per space.");
             }
+            let other_parent = dc.by_parent.and_then(|b| b.per_parent).map(|p| p.column);
             let nulls: Vec<String> = dc
                 .columns
                 .iter()
-                .filter(|c| matches!(c.source, Source::Null))
+                .filter(|c| matches!(c.source, Source::Null) && Some(c.name) != other_parent)
                 .map(|c| format!("`{}`", c.name))
                 .collect();
             if !nulls.is_empty() {

@@ -166,6 +166,9 @@ def cloud():
     deepest = next(p for p in pages if p.get("parentId"))
     walk_v2("/pages/{id}/ancestors", f"/wiki/api/v2/pages/{deepest['id']}/ancestors", 250)
     walk_v2("/spaces/{id}/permissions", f"/wiki/api/v2/spaces/{first['id']}/permissions", 250)
+    posts, _ = get("/wiki/api/v2/blogposts", {"limit": 1})
+    if posts and posts["results"]:
+        walk_v2("/blogposts/{id}/labels", f"/wiki/api/v2/blogposts/{posts['results'][0]['id']}/labels", 250)
 
     for template, path, params in [
         ("/spaces/{id}", f"/wiki/api/v2/spaces/{first['id']}", {"description-format": "plain"}),

@@ -120,12 +120,15 @@ impl TableProvider for ConfluenceTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let spec = self.spec()?;
+        // The columns as the reading decodes them (a blog post's labels: the parent is `blog_post_id`); the same
+        // names and types in every reading of a table.
+        let reading = crate::plan::classify::reading_spec(spec, filters);
         let (columns, schema): (Vec<Column>, SchemaRef) = match projection {
             Some(indexes) => (
-                indexes.iter().filter_map(|i| spec.columns.get(*i).copied()).collect(),
+                indexes.iter().filter_map(|i| reading.columns.get(*i).copied()).collect(),
                 Arc::new(self.schema.project(indexes)?),
             ),
-            None => (spec.columns.to_vec(), self.schema.clone()),
+            None => (reading.columns.to_vec(), self.schema.clone()),
         };
         let client = self.context.client();
         let options = ScanOptions {

@@ -825,3 +825,51 @@ async fn space_permissions_read_each_space_once_on_both_deployments() {
     let error = old_connection.query("SELECT * FROM space_permissions").await.err().map(|e| e.to_string());
     assert!(error.as_deref().is_some_and(|e| e.contains("Data Center 9.1 or later")), "{error:?}");
 }
+
+/// A blog post's labels: one request to that blog post's label list on Cloud (the content label list on Data
+/// Center), the same rows on both, kept to `Spaces`, and never mistaken for a page's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blog_posts_labels_are_read_from_that_blog_post() {
+    let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
+    let data = cloud_sim.dataset();
+    let post = (0..data.blogpost_count())
+        .map(|i| data.blogpost(i))
+        .find(|b| b.status == "current" && b.labels.len() >= 2)
+        .expect("a labelled blog post");
+    let sql = format!(
+        "SELECT page_id, blog_post_id, name, prefix FROM labels WHERE blog_post_id = {} ORDER BY name",
+        post.id
+    );
+    cloud_sim.reset_counters();
+    let (a, b) = on_both(&cloud, &dc, &sql).await;
+    assert_eq!(a, b);
+    let rows_of_post = a.lines().filter(|l| l.starts_with("|         | ") && l.contains(&post.id.to_string())).count();
+    assert_eq!(rows_of_post, post.labels.len(), "page_id NULL, blog_post_id the post: {a}");
+    assert_eq!(cloud_sim.counters().get("GET /wiki/api/v2/blogposts/{id}/labels"), 1);
+    assert_eq!(cloud_sim.counters().get("GET /wiki/api/v2/pages/{id}/labels"), 0);
+
+    // Pinning a page too: a label is on one or the other, so nothing (the engine re-checks the parent pins).
+    let page = data.page(1).id;
+    let both = format!("SELECT count(*) FROM labels WHERE blog_post_id = {} AND page_id = {page}", post.id);
+    assert_eq!(first_i64(&query(&cloud, &both).await), 0);
+    assert_eq!(first_i64(&query(&dc, &both).await), 0);
+
+    // Spaces: the blog post's own space reads its labels; another space reads none of them.
+    let own = &data.space(post.space).key;
+    let other = (0..data.space_count()).map(|s| &data.space(s).key).find(|k| *k != own && !k.starts_with('~'));
+    for (connection_string, spaces, expected) in [
+        (cloud_sim.info().connection_string, own.clone(), post.labels.len()),
+        (cloud_sim.info().connection_string, other.expect("another space").clone(), 0),
+        (dc_sim.info().connection_string, own.clone(), post.labels.len()),
+        (dc_sim.info().connection_string, other.expect("another space").clone(), 0),
+    ] {
+        let restricted = Connection::open(&format!("{connection_string};Spaces={spaces}")).await.expect("opens");
+        let count = format!("SELECT count(*) FROM labels WHERE blog_post_id = {}", post.id);
+        assert_eq!(first_i64(&query(&restricted, &count).await) as usize, expected, "Spaces={spaces}");
+    }
+    let error = cloud.query("SELECT * FROM labels").await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("or blog_post_id = <id>"), "{error}");
+}

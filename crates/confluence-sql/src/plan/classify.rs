@@ -12,6 +12,15 @@ use super::list::MAX_PARENTS;
 
 /// The classification of one filter for a table.
 pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
+    // A table read per parent in more than one way (labels: per page, or per blog post): which reading a query
+    // gets depends on all its filters, so a parent pin is re-checked by the engine (a blog post's labels read for
+    // `blog_post_id = 5 AND page_id = 1` must not all pass as if `page_id = 1` held).
+    let per_parent_readings = [Some(spec), spec.by_parent].into_iter().flatten().filter(|s| s.per_parent.is_some());
+    if per_parent_readings.count() > 1
+        && (pins_parent(spec, expr) || spec.by_parent.is_some_and(|b| pins_parent(b, expr)))
+    {
+        return TableProviderFilterPushDown::Inexact;
+    }
     if let Some(by_parent) = spec.by_parent.filter(|b| pins_parent(b, expr)) {
         return classify(by_parent, expr);
     }
@@ -113,7 +122,11 @@ mod tests {
         assert_eq!(classify(pages, &col("id").in_list(too_many, false)), TableProviderFilterPushDown::Unsupported);
         assert_eq!(classify(pages, &col("author_id").eq(lit("x"))), TableProviderFilterPushDown::Inexact);
         let labels = table("labels").cloud;
-        assert_eq!(classify(labels, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Exact);
+        // Two ways to read labels (per page, per blog post): parent pins are re-checked.
+        assert_eq!(classify(labels, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Inexact);
+        assert_eq!(classify(labels, &col("blog_post_id").eq(lit(5i64))), TableProviderFilterPushDown::Inexact);
+        let versions = table("page_versions").cloud;
+        assert_eq!(classify(versions, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Exact);
         assert_eq!(classify(labels, &col("name").eq(lit("a"))), TableProviderFilterPushDown::Inexact);
         let audit = table("audit_log").cloud;
         let t = lit(ScalarValue::TimestampMillisecond(Some(1_710_072_000_000), Some("UTC".into())));

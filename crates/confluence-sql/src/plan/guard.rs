@@ -69,7 +69,7 @@ pub fn attach(plan: ScanPlan, spec: &TableSpec, options: &ScanOptions<'_>) -> Re
             match (parents.is_empty(), searched) {
                 // A child search carries the spaces in its CQL.
                 (_, true) => None,
-                (false, _) => Some(Guard::Parents { check: parents_check(&parents, &keys, options)? }),
+                (false, _) => Some(Guard::Parents { check: parents_check(&parents, columns, &keys, options)? }),
                 (true, _) => Some(Guard::Containers { columns, lists: container_lists(&keys, options)? }),
             }
         }
@@ -77,12 +77,22 @@ pub fn attach(plan: ScanPlan, spec: &TableSpec, options: &ScanOptions<'_>) -> Re
     Ok(ScanPlan::Requests(requests))
 }
 
-/// Which of `parents` are pages of `keys`: on Cloud the v2 page list by id and space; on Data Center a search.
-fn parents_check(parents: &[String], keys: &[String], options: &ScanOptions<'_>) -> Result<Request, RestError> {
+/// Which of `parents` (pages, or blog posts when the parent column is `blog_post_id`) are in `keys`: on Cloud the v2
+/// page or blog post list by id and space; on Data Center a search.
+fn parents_check(
+    parents: &[String],
+    columns: &[&str],
+    keys: &[String],
+    options: &ScanOptions<'_>,
+) -> Result<Request, RestError> {
+    let (list, statuses) = match columns {
+        ["blog_post_id"] => ("blogposts", "current,draft"),
+        _ => ("pages", "current,archived,draft"),
+    };
     if options.dialect.is_cloud() {
-        RequestBuilder::new(Api::V2, "pages")
+        RequestBuilder::new(Api::V2, list)
             .param("id", parents.join(","))
-            .param("status", "current,archived,draft")
+            .param("status", statuses)
             .space_ids("space-id", keys.to_vec())
             .build(options.dialect, 250)
     } else {

@@ -219,9 +219,13 @@ fn needs_parent(spec: &TableSpec, column: &'static str) -> ScanPlan {
         Some(search) => format!(", or WHERE {} = '<value>' (found through CQL {})", search.column, search.field),
         None => String::new(),
     };
+    let or_other = match spec.by_parent.and_then(|b| b.per_parent) {
+        Some(other) => format!(" (or {0} = <id>, {0} IN (<ids>))", other.column),
+        None => String::new(),
+    };
     let hint = format!(
-        "the {table} table is read one {column} at a time: add WHERE {column} = <id> or {column} IN (<ids>) to the \
-         query (ids written in the query; a join or subquery does not pin them){or_search}",
+        "the {table} table is read one {column} at a time: add WHERE {column} = <id> or {column} IN (<ids>){or_other} \
+         to the query (ids written in the query; a join or subquery does not pin them){or_search}",
         table = spec.name
     );
     ScanPlan::NeedsParent { column, hint }

@@ -1,39 +1,83 @@
 //! `labels`: one row per page/label pair for the pages the query names, from
-//! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page); on Data Center, `GET /rest/api/content/{id}/label`.
-//! For the pages that carry a label (`WHERE name = 'release'`), one CQL search for `label = "release"` with each
-//! page's labels expanded, instead of a request per page.
+//! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page), or per blog post/label pair for the blog posts it
+//! names (`blogposts/{id}/labels`); on Data Center, `GET /rest/api/content/{id}/label` for both. For the pages that
+//! carry a label (`WHERE name = 'release'`), one CQL search for `label = "release"` with each page's labels
+//! expanded, instead of a request per page.
 
 use crate::columns::{col, Column, Kind, Source};
 use crate::spec::{ChildSearch, Endpoint, PerParent, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
-    Column { name: "page_id", kind: Kind::Int, source: Source::Parent, doc: "The page (required in WHERE: = or IN)." },
+    Column {
+        name: "page_id",
+        kind: Kind::Int,
+        source: Source::Parent,
+        doc: "The page (WHERE needs page_id, blog_post_id or name: = or IN).",
+    },
+    Column {
+        name: "blog_post_id",
+        kind: Kind::Int,
+        source: Source::Null,
+        doc: "The blog post, for a blog post's labels (WHERE blog_post_id = ... or IN).",
+    },
     col("label_id", Kind::Int, &["id"], "Label id."),
     col("name", Kind::Text, &["name"], "Label name."),
     col("prefix", Kind::Text, &["prefix"], "global, my, team or system."),
 ];
 
+/// The same columns for a blog post's labels: the parent is the blog post.
+const BLOG_POST_COLUMNS: &[Column] = &[
+    Column { name: "page_id", kind: Kind::Int, source: Source::Null, doc: "" },
+    Column { name: "blog_post_id", kind: Kind::Int, source: Source::Parent, doc: "" },
+    col("label_id", Kind::Int, &["id"], ""),
+    col("name", Kind::Text, &["name"], ""),
+    col("prefix", Kind::Text, &["prefix"], ""),
+];
+
+const DOC: &str = "One row per page/label or blog post/label pair; WHERE page_id, blog_post_id or name = ... (or IN) \
+                   is required.";
+
 /// The `labels` table.
 pub static LABELS: TableSpec = TableSpec {
     name: "labels",
-    doc: "One row per page/label pair; WHERE page_id = ... (or IN), or name = ... (or IN), is required.",
+    doc: DOC,
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages/{id}/labels", max_limit: 250 },
     per_parent: Some(PerParent { column: "page_id", child_search: Some(&BY_LABEL) }),
+    by_parent: Some(&BLOG_POST_LABELS),
     // The pages named may be anywhere: only those in Spaces are read.
     space_scope: SpaceScope::Container(&["page_id"]),
+    ..TableSpec::BASE
+};
+
+/// `labels` read for the blog posts a query names: `GET /wiki/api/v2/blogposts/{id}/labels`.
+pub static BLOG_POST_LABELS: TableSpec = TableSpec {
+    name: "labels",
+    doc: DOC,
+    columns: BLOG_POST_COLUMNS,
+    endpoint: Endpoint::V2 { path: "blogposts/{id}/labels", max_limit: 250 },
+    per_parent: Some(PerParent { column: "blog_post_id", child_search: None }),
+    space_scope: SpaceScope::Container(&["blog_post_id"]),
     ..TableSpec::BASE
 };
 
 /// `labels` on Data Center: `GET /rest/api/content/{id}/label` (the same label objects as Cloud's REST v1).
 pub static LABELS_DATA_CENTER: TableSpec = TableSpec {
     name: "labels",
-    doc: "One row per page/label pair; WHERE page_id = ... (or IN), or name = ... (or IN), is required.",
+    doc: DOC,
     columns: COLUMNS,
     endpoint: Endpoint::V1 { path: "content/{id}/label", max_limit: 200 },
     per_parent: Some(PerParent { column: "page_id", child_search: Some(&BY_LABEL_DATA_CENTER) }),
+    by_parent: Some(&BLOG_POST_LABELS_DATA_CENTER),
     space_scope: SpaceScope::Container(&["page_id"]),
     ..TableSpec::BASE
+};
+
+/// A blog post's labels on Data Center: the same `content/{id}/label`.
+pub static BLOG_POST_LABELS_DATA_CENTER: TableSpec = TableSpec {
+    columns: BLOG_POST_COLUMNS,
+    endpoint: Endpoint::V1 { path: "content/{id}/label", max_limit: 200 },
+    ..BLOG_POST_LABELS
 };
 
 /// The pages with a label, each with all its labels: `GET /wiki/rest/api/search?cql=type = page AND label = ...`.

@@ -287,18 +287,28 @@ pub(super) async fn delete_blogpost(State(st): Shared, uri: OriginalUri, Path(id
 }
 
 pub(super) async fn list_page_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
-    let p = params(&uri);
+    list_labels_of(&st, &uri, &id, ContentKind::Page)
+}
+
+/// `GET /blogposts/{id}/labels`.
+pub(super) async fn list_blogpost_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    list_labels_of(&st, &uri, &id, ContentKind::BlogPost)
+}
+
+/// The labels of a page or blog post (v2: offset cursors; only `global` labels exist in the data set).
+fn list_labels_of(st: &SimState, uri: &OriginalUri, id: &str, kind: ContentKind) -> ApiResult {
+    let p = params(uri);
     let limit = v2_limit(&p, 25, 250)?;
     let offset = offset_of(v2_cursor(&p)?)?;
     let prefix = p.choice("prefix", &["my", "team", "global", "system"], STYLE)?;
-    let page = find_content(&st, &id, ContentKind::Page)?;
+    let page = find_content(st, id, kind)?;
     let labels: Vec<(u64, String)> = if prefix.is_none_or(|p| p == "global") {
         page.labels.iter().map(|l| (st.store.label_id(l).unwrap_or(0), l.clone())).collect()
     } else {
         Vec::new()
     };
     let (labels, next) = offset_page(labels, offset, limit);
-    Ok(v2_list(&st, &uri, &p, labels.iter().map(|(id, n)| v2_label(*id, n)).collect(), next))
+    Ok(v2_list(st, uri, &p, labels.iter().map(|(id, n)| v2_label(*id, n)).collect(), next))
 }
 
 pub(super) async fn list_page_versions(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {

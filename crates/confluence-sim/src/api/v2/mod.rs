@@ -59,6 +59,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/api/v2/pages/{id}/inline-comments", get(list_page_inline_comments))
         .route("/wiki/api/v2/blogposts", get(list_blogposts).post(create_blogpost))
         .route("/wiki/api/v2/blogposts/{id}", get(get_blogpost).put(update_blogpost).delete(delete_blogpost))
+        .route("/wiki/api/v2/blogposts/{id}/labels", get(list_blogpost_labels))
         .route("/wiki/api/v2/footer-comments", get(list_footer_comments).post(create_footer_comment))
         .route("/wiki/api/v2/footer-comments/{id}", get(get_footer_comment).delete(delete_footer_comment))
         .route("/wiki/api/v2/inline-comments", get(list_inline_comments))
