@@ -77,6 +77,7 @@ fn render_table(table: &Table) -> String {
             ("REST", format!("`GET /wiki/rest/{path}` (up to {max_limit} per request)"))
         }
         Endpoint::Whole { path } => ("REST v1", format!("`GET /wiki/rest/api/{path}` (one unpaginated list)")),
+        Endpoint::One { path } => ("REST v1", format!("`GET /wiki/rest/api/{path}` (one object per request)")),
     };
     let mut out = format!("\n## `{}`\n\n{} Read with {api}: ", spec.name, spec.doc);
     if spec.variants.is_empty() {
@@ -212,6 +213,7 @@ fn render_table(table: &Table) -> String {
                 Endpoint::V1 { path, max_limit } => (format!("api/{path}"), format!("up to {max_limit} per request")),
                 Endpoint::Rest { path, max_limit } => (path.to_owned(), format!("up to {max_limit} per request")),
                 Endpoint::Whole { path } => (format!("api/{path}"), "one unpaginated array".to_owned()),
+                Endpoint::One { path } => (format!("api/{path}"), "one object".to_owned()),
                 Endpoint::V2 { .. } => return out,
             };
             let mut fixed: Vec<String> = dc.search_type.map(|t| format!("cql=type = {t}")).into_iter().collect();

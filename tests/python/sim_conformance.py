@@ -206,6 +206,10 @@ def cloud():
         walk_v1("/wiki/rest/api/group/{groupId}/membersByGroupId", f"{w}/group/{g['id']}/membersByGroupId", 200, expected=expected, context="/wiki")
     walk_v1("/wiki/rest/api/audit", f"{w}/audit", 1000, expected=DATASET["audit_records"], context="/wiki")
     walk_v1("/wiki/rest/api/space", f"{w}/space", 250, expected=len(spaces), context="/wiki")
+    for metric in ["views", "viewers"]:
+        body, r = get(f"{w}/analytics/content/{pages[0]['id']}/{metric}")
+        if body is not None:
+            validate("v1", f"/wiki/rest/api/analytics/content/{{contentId}}/{metric}", "get", 200, body, f"GET {r.url}")
     body, r = get(f"{w}/user", {"accountId": users[1]["accountId"]})
     if body is not None:
         validate("v1", "/wiki/rest/api/user", "get", 200, body, f"GET {r.url}")

@@ -37,6 +37,8 @@ pub enum Pagination {
     Offset,
     /// No pagination: the whole list as one JSON array (Data Center's `space/{key}/permissions`).
     Whole,
+    /// Not a list: one JSON object, read as a list of one (Cloud's `analytics/content/{id}/views`).
+    One,
 }
 
 /// A list to read.
@@ -279,6 +281,11 @@ async fn fetch(
             .field("results")
             .parse(&response.body)
             .map(|items| (serde_json::json!({ "results": items }), Vec::new())),
+        // The object, parsed with the items' shape, as the one item (anything but an object is refused).
+        Pagination::One => shape.field("results").parse(&response.body).and_then(|item| match item {
+            Value::Object(_) => Ok((serde_json::json!({ "results": [item] }), Vec::new())),
+            _ => Err(serde::de::Error::custom("expected one JSON object")),
+        }),
     };
     let (document, fingerprints) = parsed.map_err(|e| not_a_list(format!("not a list page: {e}")))?;
     let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
@@ -539,7 +546,7 @@ impl ListReader {
         let link = match self.request.pagination {
             Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.next.clone()),
             Pagination::Offset => fetched.envelope.next.clone(),
-            Pagination::Whole => None,
+            Pagination::Whole | Pagination::One => None,
         };
         let done = self.request.max_items.is_some_and(|max| self.items >= max);
         let mut next = None;

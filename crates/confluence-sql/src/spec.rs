@@ -37,6 +37,11 @@ pub enum Endpoint {
         /// Path under the v1 root.
         path: &'static str,
     },
+    /// A v1 resource that is one JSON object, read as a list of one (`analytics/content/{id}/views`).
+    One {
+        /// Path under the v1 root.
+        path: &'static str,
+    },
 }
 
 impl Endpoint {
@@ -46,7 +51,8 @@ impl Endpoint {
             Endpoint::V2 { path, .. }
             | Endpoint::V1 { path, .. }
             | Endpoint::Rest { path, .. }
-            | Endpoint::Whole { path } => path,
+            | Endpoint::Whole { path }
+            | Endpoint::One { path } => path,
         }
     }
 
@@ -56,7 +62,7 @@ impl Endpoint {
             Endpoint::V2 { max_limit, .. } | Endpoint::V1 { max_limit, .. } | Endpoint::Rest { max_limit, .. } => {
                 *max_limit
             }
-            Endpoint::Whole { .. } => usize::MAX,
+            Endpoint::Whole { .. } | Endpoint::One { .. } => usize::MAX,
         }
     }
 }

@@ -873,3 +873,47 @@ async fn a_blog_posts_labels_are_read_from_that_blog_post() {
     let error = cloud.query("SELECT * FROM labels").await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(error.contains("or blog_post_id = <id>"), "{error}");
 }
+
+/// Cloud analytics: one request per content named and metric, the two tables joined by content, a clear error on
+/// Data Center, and none for content outside `Spaces`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_views_and_viewers_read_one_object_per_content() {
+    let (sim, connection) = setup(DatasetSize::SMALL).await;
+    let data = sim.dataset();
+    let (a, b) = (data.page(1), data.page(2));
+    sim.reset_counters();
+    let sql = format!(
+        "SELECT v.content_id, v.views, w.viewers FROM content_views v JOIN content_viewers w ON v.content_id = \
+         w.content_id WHERE v.content_id IN ({a}, {b}) AND w.content_id IN ({a}, {b}) ORDER BY v.content_id",
+        a = a.id,
+        b = b.id
+    );
+    let rows = query(&connection, &sql).await;
+    assert_eq!(rows.iter().map(RecordBatch::num_rows).sum::<usize>(), 2);
+    let views = rows[0].column(1).as_primitive::<Int64Type>().value(0);
+    let viewers = rows[0].column(2).as_primitive::<Int64Type>().value(0);
+    assert!(views >= viewers && viewers >= 1, "{views} views by {viewers} viewers");
+    assert_eq!(sim.counters().get("GET /wiki/rest/api/analytics/content/{id}/views"), 2);
+    assert_eq!(sim.counters().get("GET /wiki/rest/api/analytics/content/{id}/viewers"), 2);
+
+    let missing = connection.query("SELECT * FROM content_views WHERE content_id = 1").await;
+    assert!(missing.is_err_and(|e| e.to_string().contains("404")), "no such content is an error, not no row");
+    let unpinned = connection.query("SELECT * FROM content_views").await.err().map(|e| e.to_string());
+    assert!(unpinned.as_deref().is_some_and(|e| e.contains("add WHERE content_id = <id>")), "{unpinned:?}");
+
+    // Spaces: a page of another space is not read.
+    let other = (0..data.space_count()).map(|s| data.space(s).key.clone()).find(|k| *k != data.space(a.space).key);
+    let restricted =
+        Connection::open(&format!("{};Spaces={}", sim.info().connection_string, other.expect("another space")))
+            .await
+            .expect("opens");
+    sim.reset_counters();
+    let outside = query(&restricted, &format!("SELECT count(*) FROM content_views WHERE content_id = {}", a.id)).await;
+    assert_eq!(first_i64(&outside), 0);
+    assert_eq!(sim.counters().get("GET /wiki/rest/api/analytics/content/{id}/views"), 0);
+
+    let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
+    let error = dc.query("SELECT * FROM content_views WHERE content_id = 1").await.err().map(|e| e.to_string());
+    assert!(error.as_deref().is_some_and(|e| e.contains("no page analytics")), "{error:?}");
+}

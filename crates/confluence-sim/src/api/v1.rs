@@ -42,6 +42,8 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/rest/api/group/{id}/membersByGroupId", get(group_members))
         .route("/wiki/rest/api/audit", get(audit))
         .route("/wiki/rest/api/space", get(list_spaces))
+        .route("/wiki/rest/api/analytics/content/{id}/views", get(content_views))
+        .route("/wiki/rest/api/analytics/content/{id}/viewers", get(content_viewers))
         .route("/wiki/rest/api/content/{id}/label", post(add_labels).get(content_labels).delete(remove_label_by_name))
         .route("/wiki/rest/api/content/{id}/label/{label}", delete(remove_label))
 }
@@ -398,6 +400,30 @@ pub fn labels_of(st: &SimState, uri: &OriginalUri, id: &str, style: ErrorStyle) 
 
 async fn content_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
     Ok(Json(labels_of(&st, &uri, &id, STYLE)?).into_response())
+}
+
+/// A page's or blog post's analytics: `(views, distinct viewers)`, generated from the seed (more for content
+/// edited more often); `fromDate` is accepted and, as the data set has no view history, changes nothing.
+fn analytics_of(st: &SimState, id: &str) -> Result<(u64, u64, u64), ApiError> {
+    let content = st
+        .store
+        .content(path_id(id, STYLE, "content")?)
+        .filter(|c| c.status != "deleted")
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No content found with id {id}")))?;
+    let h = crate::hash::mix(st.store.data.seed(), &[13, content.id, 1]);
+    let views = h % 400 + 5 * u64::from(content.version.number);
+    let viewers = (1 + views / (2 + (h >> 32) % 4)).min(views.max(1));
+    Ok((content.id, views, viewers))
+}
+
+async fn content_views(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+    let (id, views, _) = analytics_of(&st, &id)?;
+    Ok(Json(json!({"id": id, "count": views})).into_response())
+}
+
+async fn content_viewers(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+    let (id, _, viewers) = analytics_of(&st, &id)?;
+    Ok(Json(json!({"id": id, "count": viewers})).into_response())
 }
 
 /// Removes a label (shared with Data Center).

@@ -86,6 +86,8 @@ pub enum Api {
     Rest,
     /// REST v1, unpaginated: the whole list in one array, no `limit`.
     Whole,
+    /// REST v1, one object, no `limit`.
+    One,
 }
 
 impl Api {
@@ -96,6 +98,7 @@ impl Api {
             Endpoint::V1 { .. } => Api::V1,
             Endpoint::Rest { .. } => Api::Rest,
             Endpoint::Whole { .. } => Api::Whole,
+            Endpoint::One { .. } => Api::One,
         }
     }
 }
@@ -147,7 +150,7 @@ impl RequestBuilder {
     pub fn build(self, dialect: &Dialect, limit: usize) -> Result<Request, RestError> {
         let mut url = match self.api {
             Api::V2 => dialect.v2(&self.path)?,
-            Api::V1 | Api::Whole => dialect.v1(&self.path)?,
+            Api::V1 | Api::Whole | Api::One => dialect.v1(&self.path)?,
             Api::Rest => dialect.rest(&self.path)?,
         };
         {
@@ -159,7 +162,7 @@ impl RequestBuilder {
             if !self.expand.is_empty() {
                 query.append_pair("expand", &self.expand.join(","));
             }
-            if self.api != Api::Whole {
+            if !matches!(self.api, Api::Whole | Api::One) {
                 query.append_pair("limit", &limit.to_string());
             }
         }
@@ -167,6 +170,7 @@ impl RequestBuilder {
             Api::V2 => Pagination::Cursor,
             Api::V1 | Api::Rest => Pagination::Offset,
             Api::Whole => Pagination::Whole,
+            Api::One => Pagination::One,
         };
         Ok(Request { url, pagination, space_ids: self.space_ids })
     }

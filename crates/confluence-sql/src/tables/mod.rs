@@ -2,6 +2,7 @@
 //! filters it sends to the server, and how it is read on Data Center (or why it cannot be). Adding a table is
 //! adding one module and listing it in [`ALL`].
 
+mod analytics;
 mod attachments;
 mod audit_log;
 mod blog_posts;
@@ -41,6 +42,8 @@ pub static ALL: &[Table] = &[
     groups::TABLE,
     group_members::TABLE,
     audit_log::TABLE,
+    analytics::VIEWS_TABLE,
+    analytics::VIEWERS_TABLE,
 ];
 
 /// The table named `name` (a programming error when there is none: names are the declarations').
