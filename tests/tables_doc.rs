@@ -186,8 +186,8 @@ fn render_table(table: &Table) -> String {
     out.push_str(&spaces_note(spec));
     if let Some(cap) = spec.depth_cap {
         out.push_str(&format!(
-            "\nThe service reads this list {} items deep at most: where there are more, the query fails rather than \
-             return a short table, saying: {}.\n",
+            "\nThe service reads no further into this list: a list of more than {} items fails rather than return a \
+             short table, saying: {}.\n",
             cap.max, cap.reason
         ));
     }

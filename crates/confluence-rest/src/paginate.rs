@@ -64,8 +64,9 @@ pub struct PageRequest {
     pub gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
-/// An offset list the service never reads beyond `max` items into (Cloud's user search stops at 10,000): a list
-/// longer than that fails with `reason` instead of ending short.
+/// A list the service never reads beyond `max` items into (Cloud's user search stops at 10,000; Cloud's page
+/// ancestors come `limit` at a time with no cursor): a list longer than that fails with `reason` instead of ending
+/// short, whether its total, a next link, or the items of a list that ends say so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DepthCap {
     /// Items the service returns at most.
@@ -575,6 +576,19 @@ impl ListReader {
                 }
             }
             next = Some(url);
+        }
+        // A list with no way to go further (no cursor past the cap, as Cloud's page ancestors) that reached the cap:
+        // what lies beyond it cannot be read, so the answer may be short.
+        if let (None, false, Some(cap)) = (&next, done, self.request.depth_cap) {
+            if self.items > cap.max {
+                return Err(self
+                    .failure(format!(
+                        "the list reached the {} items the service returns at most: {}",
+                        cap.max + 1,
+                        cap.reason
+                    ))
+                    .into());
+            }
         }
         let page = Page { url: fetched.url, document: fetched.document, items, decoded: fetched.decoded };
         self.sender.send(Ok(page)).await.map_err(|_| Halt::ReaderGone)?;

@@ -207,3 +207,20 @@ async fn a_search_with_a_total_is_read_several_pages_at_a_time_in_order() {
     assert_eq!((pages_read, items), (2, 14));
     assert_eq!(sim.counters().get("GET /rest/api/content/search"), 2);
 }
+
+/// A list that ends past what the service returns at most (Cloud's page ancestors: 250 and no cursor) fails
+/// rather than read as complete; within the cap it reads as usual.
+#[tokio::test]
+async fn a_list_ending_past_its_cap_fails_instead_of_reading_short() {
+    let (_sim, client) = cloud().await;
+    let first = v2(&client, "spaces?limit=250");
+    let (_, spaces) = read_all(&client, PageRequest::new(first.clone(), Pagination::Cursor)).await.expect("reads");
+    assert!(spaces > 2);
+    let capped = |max| PageRequest {
+        depth_cap: Some(confluence_rest::DepthCap { max, reason: "the cap's reason" }),
+        ..PageRequest::new(first.clone(), Pagination::Cursor)
+    };
+    let error = read_all(&client, capped(spaces - 1)).await.expect_err("past the cap");
+    assert!(error.to_string().contains("the cap's reason"), "{error}");
+    assert_eq!(read_all(&client, capped(spaces)).await.expect("within the cap").1, spaces);
+}

@@ -20,6 +20,13 @@ pub static PAGE_ANCESTORS: TableSpec = TableSpec {
     per_parent: Some(PerParent { column: "page_id", child_search: None }),
     // The pages named may be anywhere: only those in Spaces are read.
     space_scope: SpaceScope::Container(&["page_id"]),
+    // 250 ancestors come with no cursor: a page that deep may have more, which this request cannot read.
+    depth_cap: Some(confluence_rest::DepthCap {
+        max: 249,
+        reason:
+            "Confluence Cloud returns a page's nearest 250 ancestors and no cursor, so a page nested deeper cannot \
+                 be read whole here; read the rest with page_ancestors WHERE page_id = <its highest ancestor listed>",
+    }),
     ..TableSpec::BASE
 };
 
@@ -40,6 +47,7 @@ static BY_ID_DATA_CENTER: ChildSearch = ChildSearch {
 /// finds current pages: an archived page's ancestors are not listed).
 pub static PAGE_ANCESTORS_DATA_CENTER: TableSpec = TableSpec {
     endpoint: Endpoint::V1 { path: "content/search", max_limit: 100 },
+    depth_cap: None,
     per_parent: Some(PerParent { column: "page_id", child_search: Some(&BY_ID_DATA_CENTER) }),
     ..PAGE_ANCESTORS
 };
