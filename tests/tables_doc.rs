@@ -64,6 +64,12 @@ SELECT * FROM tree ORDER BY depth, title
 ```
 ";
 
+/// How a [`Endpoint::Arrays`] object is read.
+fn arrays_note(arrays: &[confluence_rest::ArrayAt], max_limit: usize) -> String {
+    let lists: Vec<String> = arrays.iter().map(|a| format!("`{}`", a.path.join("."))).collect();
+    format!("one object whose lists {} are paged together, up to {max_limit} of each per request", lists.join(" and "))
+}
+
 fn render_table(table: &Table) -> String {
     let spec = table.cloud;
     let (api, path) = match spec.endpoint {
@@ -78,17 +84,36 @@ fn render_table(table: &Table) -> String {
         }
         Endpoint::Whole { path } => ("REST v1", format!("`GET /wiki/rest/api/{path}` (one unpaginated list)")),
         Endpoint::One { path } => ("REST v1", format!("`GET /wiki/rest/api/{path}` (one object per request)")),
+        Endpoint::Arrays { path, arrays, max_limit } => {
+            ("REST v1", format!("`GET /wiki/rest/api/{path}` ({})", arrays_note(arrays, max_limit)))
+        }
+    };
+    let prefix = match spec.endpoint {
+        Endpoint::V2 { .. } => "/wiki/api/v2/",
+        Endpoint::Rest { .. } => "/wiki/rest/",
+        Endpoint::V1 { .. } | Endpoint::Whole { .. } | Endpoint::One { .. } | Endpoint::Arrays { .. } => {
+            "/wiki/rest/api/"
+        }
     };
     let mut out = format!("\n## `{}`\n\n{} Read with {api}: ", spec.name, spec.doc);
     if spec.variants.is_empty() {
         out.push_str(&path);
     } else {
-        let parts: Vec<String> = spec.variants.iter().map(|(p, c)| format!("`GET /wiki/api/v2/{p}` (`{c}`)")).collect();
+        let parts: Vec<String> = spec.variants.iter().map(|(p, c)| format!("`GET {prefix}{p}` (`{c}`)")).collect();
         out.push_str(&parts.join(" and "));
+        if let Endpoint::Arrays { arrays, max_limit, .. } = spec.endpoint {
+            out.push_str(&format!(", each {}", arrays_note(arrays, max_limit)));
+        }
     }
     out.push_str(".\n\n| column | type | description |\n| --- | --- | --- |\n");
     for c in spec.columns {
         out.push_str(&format!("| `{}` | {} | {} |\n", c.name, c.kind.data_type(), c.doc));
+    }
+    if let (false, Some(constant)) =
+        (spec.variants.is_empty(), spec.columns.iter().find(|c| c.source == Source::Constant))
+    {
+        let how = if spec.by_search.is_some() { "inexact: the search below returns every kind" } else { "exact" };
+        out.push_str(&format!("\n`{}` = or `IN` reads only the lists named ({how}).\n", constant.name));
     }
     if let Some(parent) = spec.per_parent.map(|p| p.column) {
         out.push_str(&format!(
@@ -163,6 +188,18 @@ fn render_table(table: &Table) -> String {
             by_parent.per_parent.map(|p| p.column).unwrap_or_default()
         ));
     }
+    if let Some(search) = spec.by_search {
+        let pins: Vec<String> = search.columns.iter().map(|c| format!("`{c}`")).collect();
+        let rule = search.spec.rule(search.columns[0]).map_or(0, |r| r.max_values);
+        out.push_str(&format!(
+            "\nWith {} pinned (`=` or `IN`, up to {rule} values): one CQL search instead, `GET \
+             /wiki/rest/api/{}?cql=type = {} AND container IN (...)` (inexact: the engine keeps the rows of the \
+             right kind; `Spaces` becomes a CQL `space` clause).\n",
+            pins.join(" or "),
+            search.spec.endpoint.path(),
+            search.spec.search_type.unwrap_or_default(),
+        ));
+    }
     if let Some(route) = spec.cql_route {
         let fields: Vec<String> = route
             .fields
@@ -214,6 +251,7 @@ fn render_table(table: &Table) -> String {
                 Endpoint::Rest { path, max_limit } => (path.to_owned(), format!("up to {max_limit} per request")),
                 Endpoint::Whole { path } => (format!("api/{path}"), "one unpaginated array".to_owned()),
                 Endpoint::One { path } => (format!("api/{path}"), "one object".to_owned()),
+                Endpoint::Arrays { path, arrays, max_limit } => (format!("api/{path}"), arrays_note(arrays, max_limit)),
                 Endpoint::V2 { .. } => return out,
             };
             let mut fixed: Vec<String> = dc.search_type.map(|t| format!("cql=type = {t}")).into_iter().collect();
@@ -233,8 +271,13 @@ fn render_table(table: &Table) -> String {
             }
             let pushed = if filters.is_empty() { "nothing".to_owned() } else { filters.join(", ") };
             out.push_str(&format!(
-                "\nOn Data Center: `GET /rest/{path}{}` ({size}); pushed down: {pushed}.",
+                "\nOn Data Center: `GET /rest/{path}{}`{} ({size}); pushed down: {pushed}.",
                 if fixed.is_empty() { String::new() } else { format!("?{}", fixed.join("&")) },
+                dc.variants
+                    .iter()
+                    .skip(1)
+                    .map(|(p, c)| format!(" and `GET /rest/api/{p}` (`{c}`)"))
+                    .collect::<String>(),
             ));
             if let Some(requires) = dc.requires {
                 out.push_str(&format!(" A server without it answers 404, and the query fails saying: {requires}."));
@@ -282,10 +325,21 @@ fn spaces_note(spec: &TableSpec) -> String {
     match spec.space_scope {
         SpaceScope::Request => String::new(),
         SpaceScope::Site => "\nIt belongs to the site, not to a space: `Spaces` does not restrict it.\n".to_owned(),
-        SpaceScope::Container(_) if spec.per_parent.is_some() => {
-            "\nWith `Spaces` set, only the pages of those spaces are read: one request first finds which of the pages \
-             named are in them.\n"
-                .to_owned()
+        SpaceScope::Container(columns) if spec.per_parent.is_some() => {
+            let what = match columns {
+                ["blog_post_id"] => "blog posts",
+                ["content_id"] => "pages and blog posts",
+                _ => "pages",
+            };
+            let requests = if what == "pages and blog posts" {
+                "two requests (one on Data Center) first find"
+            } else {
+                "one request first finds"
+            };
+            format!(
+                "\nWith `Spaces` set, only the {what} of those spaces are read: {requests} which of the \
+                 {what} named are in them.\n"
+            )
         }
         SpaceScope::Container(columns) => format!(
             "\nWith `Spaces` set, rows are kept when their {} is a page or blog post of those spaces (whose ids are \

@@ -210,6 +210,15 @@ def cloud():
         body, r = get(f"{w}/analytics/content/{pages[0]['id']}/{metric}")
         if body is not None:
             validate("v1", f"/wiki/rest/api/analytics/content/{{contentId}}/{metric}", "get", 200, body, f"GET {r.url}")
+    for page in pages[:10]:
+        for operation in ["read", "update"]:
+            for params in [{}, {"limit": 1, "start": 1}]:
+                body, r = get(f"{w}/content/{page['id']}/restriction/byOperation/{operation}", params)
+                if body is not None:
+                    validate("v1", "/wiki/rest/api/content/{id}/restriction/byOperation/{operationKey}", "get", 200, body, f"GET {r.url}")
+    body, r = get(f"{w}/settings/systemInfo")
+    if body is not None:
+        validate("v1", "/wiki/rest/api/settings/systemInfo", "get", 200, body, f"GET {r.url}")
     body, r = get(f"{w}/user", {"accountId": users[1]["accountId"]})
     if body is not None:
         validate("v1", "/wiki/rest/api/user", "get", 200, body, f"GET {r.url}")

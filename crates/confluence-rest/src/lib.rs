@@ -24,7 +24,8 @@ pub use dialect::Dialect;
 pub use error::RestError;
 pub use metrics::{MetricsSnapshot, RequestMetrics};
 pub use paginate::{
-    pages, DecodedPage, DepthCap, Page, PageDecode, PageRequest, PageStream, Pagination, PARALLEL_PAGES,
+    pages, ArrayAt, DecodedPage, DepthCap, Page, PageDecode, PageRequest, PageStream, Pagination, ARRAY_ITEM,
+    ARRAY_TAG, PARALLEL_PAGES,
 };
 /// HTTP methods, for [`ConfluenceClient::send`].
 pub use reqwest::Method;

@@ -39,7 +39,26 @@ pub enum Pagination {
     Whole,
     /// Not a list: one JSON object, read as a list of one (Cloud's `analytics/content/{id}/views`).
     One,
+    /// One object holding several lists windowed by the same `start` and `limit` (a content restriction's users at
+    /// `restrictions.user` and groups at `restrictions.group`): a page's items are the elements of every list, each
+    /// as `{"of": <the list's tag>, "item": <the element>}`, and the next page, at `start + limit`, is read while
+    /// any list came full. A list missing, or longer than its window, is an error, never a short answer.
+    Arrays(&'static [ArrayAt]),
 }
+
+/// One of the lists of a [`Pagination::Arrays`] object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArrayAt {
+    /// Where the list object (with its `results`, `limit`) is.
+    pub path: &'static [&'static str],
+    /// What its elements are tagged with (`user`, `group`).
+    pub tag: &'static str,
+}
+
+/// The key of an [`ArrayAt`] element's tag in the items of a [`Pagination::Arrays`] page.
+pub const ARRAY_TAG: &str = "of";
+/// The key of the element itself in the items of a [`Pagination::Arrays`] page.
+pub const ARRAY_ITEM: &str = "item";
 
 /// A list to read.
 #[derive(Clone, Debug)]
@@ -287,10 +306,53 @@ async fn fetch(
             Value::Object(_) => Ok((serde_json::json!({ "results": [item] }), Vec::new())),
             _ => Err(serde::de::Error::custom("expected one JSON object")),
         }),
+        Pagination::Arrays(arrays) => Shape::everything()
+            .parse(&response.body)
+            .map_err(|e| e.to_string())
+            .and_then(|document| arrays_page(document, arrays, &url))
+            .map(|page| (page, Vec::new()))
+            .map_err(serde::de::Error::custom),
     };
     let (document, fingerprints) = parsed.map_err(|e| not_a_list(format!("not a list page: {e}")))?;
     let envelope = Envelope::of(&document).ok_or_else(|| not_a_list("not a list page: no results array".to_owned()))?;
     Ok(Fetched { url, headers: response.headers, envelope, document, fingerprints, decoded: None })
+}
+
+/// A [`Pagination::Arrays`] object as a list page: every list's elements, tagged, as `results`, and the next
+/// window as `_links.next` when any list came full.
+fn arrays_page(document: Value, arrays: &[ArrayAt], url: &Url) -> Result<Value, String> {
+    let asked = url.query_pairs().find(|(k, _)| k == "limit").and_then(|(_, v)| v.parse::<usize>().ok());
+    let mut lists = Vec::with_capacity(arrays.len());
+    for array in arrays {
+        let list = array.path.iter().try_fold(&document, |v, key| v.get(key));
+        let Some(list) = list.filter(|l| l.is_object()) else {
+            return Err(format!("no list at {}", array.path.join(".")));
+        };
+        let Some(results) = list.get("results").and_then(Value::as_array) else {
+            return Err(format!("no results array at {}", array.path.join(".")));
+        };
+        let limit = list.get("limit").and_then(Value::as_u64).and_then(|l| usize::try_from(l).ok()).or(asked);
+        lists.push((array.tag, results, limit));
+    }
+    // The lists share one window: the next one starts where the narrowest ended.
+    let Some(step) = lists.iter().filter_map(|(_, _, limit)| *limit).filter(|l| *l > 0).min() else {
+        return Err("its lists say nothing of their page size (limit)".to_owned());
+    };
+    if let Some((tag, results, _)) = lists.iter().find(|(_, results, _)| results.len() > step) {
+        return Err(format!("its {tag} list holds {} items, more than its page of {step}", results.len()));
+    }
+    let more = lists.iter().any(|(_, results, _)| results.len() == step);
+    let mut items = Vec::new();
+    for (tag, results, _) in &lists {
+        items.extend(results.iter().map(|item| serde_json::json!({ ARRAY_TAG: tag, ARRAY_ITEM: item })));
+    }
+    let mut page = serde_json::json!({ "results": items });
+    if more {
+        let start = start_of(url).unwrap_or(0);
+        page["_links"] =
+            serde_json::json!({ "next": with_window(url, start.saturating_add(step), asked.unwrap_or(step)).as_str() });
+    }
+    Ok(page)
 }
 
 /// Why the reading stopped before the end of the list.
@@ -546,7 +608,7 @@ impl ListReader {
         }
         let link = match self.request.pagination {
             Pagination::Cursor => link_header_next(&fetched.headers).or(fetched.envelope.next.clone()),
-            Pagination::Offset => fetched.envelope.next.clone(),
+            Pagination::Offset | Pagination::Arrays(_) => fetched.envelope.next.clone(),
             Pagination::Whole | Pagination::One => None,
         };
         let done = self.request.max_items.is_some_and(|max| self.items >= max);
@@ -557,7 +619,7 @@ impl ListReader {
                 &fetched.url,
                 self.request.pagination == Pagination::Offset,
             )?;
-            if self.request.pagination == Pagination::Offset {
+            if matches!(self.request.pagination, Pagination::Offset | Pagination::Arrays(_)) {
                 if let (Some(cap), Some(then)) = (self.request.depth_cap, start_of(&url)) {
                     if then >= cap.max {
                         return Err(self
@@ -702,5 +764,48 @@ mod tests {
     fn start_of_an_offset_url() {
         let start = Url::parse("https://x/rest/api/content?start=25&limit=25").ok();
         assert_eq!(start.as_ref().and_then(start_of), Some(25));
+    }
+
+    const LISTS: &[ArrayAt] = &[
+        ArrayAt { path: &["restrictions", "user"], tag: "user" },
+        ArrayAt { path: &["restrictions", "group"], tag: "group" },
+    ];
+
+    fn restriction(users: usize, groups: usize, limit: usize) -> Value {
+        let list = |n: usize, key: &str| {
+            let results: Vec<Value> = (0..n).map(|i| serde_json::json!({ key: format!("{key}{i}") })).collect();
+            serde_json::json!({"results": results, "start": 0, "limit": limit, "size": n})
+        };
+        serde_json::json!({"operation": "read", "restrictions": {"user": list(users, "accountId"), "group": list(groups, "name")}})
+    }
+
+    #[test]
+    fn lists_sharing_a_window_are_one_page_of_tagged_items() {
+        let url = Url::parse("https://x/wiki/rest/api/content/1/restriction/byOperation/read?limit=2")
+            .unwrap_or_else(|_| unreachable!());
+        let page = arrays_page(restriction(1, 2, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
+        let items = page["results"].as_array().cloned().unwrap_or_default();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0], serde_json::json!({"of": "user", "item": {"accountId": "accountId0"}}));
+        assert_eq!(items[2]["of"], "group");
+        // The group list came full: the next window starts after it.
+        assert_eq!(
+            page["_links"]["next"].as_str(),
+            Some("https://x/wiki/rest/api/content/1/restriction/byOperation/read?start=2&limit=2")
+        );
+        let last = arrays_page(restriction(1, 1, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
+        assert!(last.get("_links").is_none(), "{last}");
+    }
+
+    #[test]
+    fn lists_that_cannot_be_windowed_are_errors() {
+        let url = Url::parse("https://x/r?limit=2").unwrap_or_else(|_| unreachable!());
+        let missing = serde_json::json!({"restrictions": {"user": {"results": [], "limit": 2}}});
+        assert!(arrays_page(missing, LISTS, &url).unwrap_err().contains("restrictions.group"));
+        let long = restriction(3, 0, 2);
+        assert!(arrays_page(long, LISTS, &url).unwrap_err().contains("more than its page of 2"));
+        let no_limit = serde_json::json!({"restrictions": {"user": {"results": []}, "group": {"results": []}}});
+        let bare = Url::parse("https://x/r").unwrap_or_else(|_| unreachable!());
+        assert!(arrays_page(no_limit, LISTS, &bare).unwrap_err().contains("page size"));
     }
 }

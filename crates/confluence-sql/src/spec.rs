@@ -42,6 +42,17 @@ pub enum Endpoint {
         /// Path under the v1 root.
         path: &'static str,
     },
+    /// A v1 resource that is one object holding several lists windowed by one `start`/`limit`
+    /// (`content/{id}/restriction/byOperation/read`: its users and its groups); each element is a row, read as
+    /// `{"of": <the list's tag>, "item": <the element>}` (see [`confluence_rest::Pagination::Arrays`]).
+    Arrays {
+        /// Path under the v1 root.
+        path: &'static str,
+        /// The lists.
+        arrays: &'static [confluence_rest::ArrayAt],
+        /// The most elements of each list one request may ask for.
+        max_limit: usize,
+    },
 }
 
 impl Endpoint {
@@ -52,16 +63,18 @@ impl Endpoint {
             | Endpoint::V1 { path, .. }
             | Endpoint::Rest { path, .. }
             | Endpoint::Whole { path }
-            | Endpoint::One { path } => path,
+            | Endpoint::One { path }
+            | Endpoint::Arrays { path, .. } => path,
         }
     }
 
     /// The most items one request may ask for.
     pub fn max_limit(&self) -> usize {
         match self {
-            Endpoint::V2 { max_limit, .. } | Endpoint::V1 { max_limit, .. } | Endpoint::Rest { max_limit, .. } => {
-                *max_limit
-            }
+            Endpoint::V2 { max_limit, .. }
+            | Endpoint::V1 { max_limit, .. }
+            | Endpoint::Rest { max_limit, .. }
+            | Endpoint::Arrays { max_limit, .. } => *max_limit,
             Endpoint::Whole { .. } | Endpoint::One { .. } => usize::MAX,
         }
     }
@@ -324,6 +337,9 @@ pub struct TableSpec {
     /// The same table read per parent (`pages/{id}/attachments`), used instead of the whole list when the query
     /// pins that spec's parent column.
     pub by_parent: Option<&'static TableSpec>,
+    /// The same table read through a CQL search, used instead of the list when the query pins one of its columns
+    /// (a page's comments: one search for `container = X` rather than every comment of the site).
+    pub by_search: Option<BySearch>,
     /// How the `Spaces` connection property is enforced.
     pub space_scope: SpaceScope,
     /// The `sort` values that list the table by id both ways, when it has them: a long list is then read from
@@ -336,6 +352,16 @@ pub struct TableSpec {
     /// What a server that answers the list with 404 lacks, and what to do instead (an endpoint added in a later
     /// version), appended to the error.
     pub requires: Option<&'static str>,
+}
+
+/// Another reading of a table, through a CQL search, for queries that pin one of `columns` (`=` or `IN`, as many
+/// values as that spec's rule takes).
+#[derive(Clone, Copy, Debug)]
+pub struct BySearch {
+    /// The columns whose pins choose it (`page_id`, `blog_post_id`).
+    pub columns: &'static [&'static str],
+    /// The reading: a search with the same columns (names and types), the pins sent as CQL.
+    pub spec: &'static TableSpec,
 }
 
 /// A list's parameters for a range of one time column, as epoch milliseconds, both inclusive. Pushed inexactly
@@ -381,6 +407,7 @@ impl TableSpec {
         per_space: None,
         cql_route: None,
         by_parent: None,
+        by_search: None,
         space_scope: SpaceScope::Request,
         id_sorts: None,
         time_params: None,

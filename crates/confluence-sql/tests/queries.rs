@@ -917,3 +917,188 @@ async fn content_views_and_viewers_read_one_object_per_content() {
     let error = dc.query("SELECT * FROM content_views WHERE content_id = 1").await.err().map(|e| e.to_string());
     assert!(error.as_deref().is_some_and(|e| e.contains("no page analytics")), "{error:?}");
 }
+
+/// A page's or blog post's restrictions: one request per operation per content (one when the query names the
+/// operation), users and groups windowed together and followed to their end, the same grants on both
+/// deployments, kept to `Spaces`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_restrictions_read_each_operation_of_each_content_on_both_deployments() {
+    let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
+    let data = cloud_sim.dataset();
+    let pages: Vec<_> =
+        (0..data.page_count()).map(|i| data.page(i)).filter(|p| p.status == "current").take(30).collect();
+    let grants =
+        |op: &str| -> usize { pages.iter().map(|p| data.content_restrictions(p.id, p.author, op).len()).sum() };
+    let (read, update) = (grants("read"), grants("update"));
+    assert!(read > 0 && update > 0, "the sample has both kinds of restriction");
+    let ids = pages.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(",");
+    let route = "GET /wiki/rest/api/content/{id}/restriction/byOperation/{operation}";
+
+    cloud_sim.reset_counters();
+    let all = format!("SELECT count(*) FROM content_restrictions WHERE content_id IN ({ids})");
+    assert_eq!(first_i64(&query(&cloud, &all).await) as usize, read + update);
+    assert_eq!(cloud_sim.counters().get(route), 60, "two operations × 30 pages");
+
+    // The operation named: only its lists are read.
+    cloud_sim.reset_counters();
+    let reads = format!("SELECT count(*) FROM content_restrictions WHERE content_id IN ({ids}) AND operation = 'read'");
+    assert_eq!(first_i64(&query(&cloud, &reads).await) as usize, read);
+    assert_eq!(cloud_sim.counters().get(route), 30);
+
+    // One user or group a request: each content's lists are followed to their end, the same rows.
+    let paged = Connection::open(&format!("{};PageSize=1", cloud_sim.info().connection_string)).await.expect("opens");
+    let sql = format!(
+        "SELECT content_id, operation, principal_type, principal_id, principal_name FROM content_restrictions \
+         WHERE content_id IN ({ids}) ORDER BY 1, 2, 3, 4"
+    );
+    let whole = pretty_format_batches(&query(&cloud, &sql).await).expect("prints").to_string();
+    let one_by_one = pretty_format_batches(&query(&paged, &sql).await).expect("prints").to_string();
+    assert_eq!(whole, one_by_one);
+
+    // A restricted page: its author is among the users, every principal is named.
+    let restricted = pages.iter().find(|p| !data.content_restrictions(p.id, p.author, "read").is_empty()).expect("one");
+    let author = data.user(restricted.author);
+    let sql = format!(
+        "SELECT count(*) FROM content_restrictions WHERE content_id = {} AND operation = 'read' \
+         AND principal_type = 'user' AND principal_id = '{}' AND principal_name = '{}'",
+        restricted.id,
+        author.account_id,
+        author.display_name.replace('\'', "''")
+    );
+    assert_eq!(first_i64(&query(&cloud, &sql).await), 1);
+
+    // The same grants on Data Center (users by user key).
+    let sql = format!(
+        "SELECT content_id, operation, principal_type, principal_name, count(*) FROM content_restrictions \
+         WHERE content_id IN ({ids}) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    );
+    let (a, b) = on_both(&cloud, &dc, &sql).await;
+    assert_eq!(a, b);
+    let dc_author = format!(
+        "SELECT count(*) FROM content_restrictions WHERE content_id = {} AND principal_id = '{}'",
+        restricted.id, author.user_key
+    );
+    assert!(first_i64(&query(&dc, &dc_author).await) >= 1, "Data Center names users by key");
+
+    // Spaces= keeps the content of other spaces out, without reading their restrictions.
+    let other = (0..data.space_count()).find(|s| *s != restricted.space).map(|s| data.space(s).key.clone());
+    let other = other.expect("another space");
+    let kept =
+        Connection::open(&format!("{};Spaces={other}", cloud_sim.info().connection_string)).await.expect("opens");
+    cloud_sim.reset_counters();
+    let sql = format!("SELECT count(*) FROM content_restrictions WHERE content_id = {}", restricted.id);
+    assert_eq!(first_i64(&query(&kept, &sql).await), 0);
+    assert_eq!(cloud_sim.counters().get(route), 0);
+
+    // A blog post of those spaces is read (its space is checked in the blog post list, not only the page list).
+    let post = (0..data.blogpost_count())
+        .map(|i| data.blogpost(i))
+        .find(|b| b.status == "current" && !data.content_restrictions(b.id, b.author, "read").is_empty())
+        .expect("a restricted blog post");
+    let its_space = data.space(post.space).key.clone();
+    for (sim, base) in
+        [(&cloud_sim, cloud_sim.info().connection_string.clone()), (&dc_sim, dc_sim.info().connection_string.clone())]
+    {
+        let kept = Connection::open(&format!("{base};Spaces={its_space}")).await.expect("opens");
+        let sql =
+            format!("SELECT count(*) FROM content_restrictions WHERE content_id = {} AND operation = 'read'", post.id);
+        let expected = data.content_restrictions(post.id, post.author, "read").len();
+        assert_eq!(first_i64(&query(&kept, &sql).await) as usize, expected, "{:?}", sim.info().deployment);
+    }
+
+    // Unknown content is an error, not an empty answer.
+    let missing = cloud.query("SELECT * FROM content_restrictions WHERE content_id = 42").await.err();
+    assert!(missing.is_some_and(|e| e.to_string().contains("404")), "a 404 fails the query");
+}
+
+/// A page's comments on Cloud: one CQL search for the page's comments (replies included), not a scan of every
+/// comment of the site; the same rows as that scan filtered, with `kind` and `Spaces` still applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pages_comments_are_one_search_on_cloud() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let data = sim.dataset();
+    let columns = "id, kind, status, title, page_id, blog_post_id, parent_comment_id, author_id, created_at, version, \
+                   resolution_status";
+    // Pages with replies and with inline comments, and a blog post.
+    let with_comments = "SELECT page_id FROM comments WHERE page_id IS NOT NULL GROUP BY page_id \
+                         HAVING count(parent_comment_id) > 0 AND count(DISTINCT kind) = 2 ORDER BY page_id LIMIT 3";
+    let pages = query(&connection, with_comments).await;
+    let ids: Vec<i64> = pages.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect();
+    assert_eq!(ids.len(), 3, "the data set has pages with replies and inline comments");
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    // What a scan of every comment gives (the filter on a computed value is not pushed down).
+    let scanned = format!("SELECT {columns} FROM comments WHERE page_id + 0 IN ({list}) ORDER BY id");
+    let expected = pretty_format_batches(&query(&connection, &scanned).await).expect("prints").to_string();
+
+    sim.reset_counters();
+    let searched = format!("SELECT {columns} FROM comments WHERE page_id IN ({list}) ORDER BY id");
+    let actual = pretty_format_batches(&query(&connection, &searched).await).expect("prints").to_string();
+    assert_eq!(actual, expected);
+    let log = sim.request_log();
+    assert_eq!(log.len(), 1, "one search: {log:?}");
+    assert_eq!(log[0].endpoint, "/wiki/rest/api/content/search");
+    assert!(!log[0].query.contains("body.storage"), "bodies only when selected: {}", log[0].query);
+
+    // `kind` still applies (the search returns both kinds), bodies come with the search.
+    let inline = format!("SELECT count(*) FROM comments WHERE page_id = {} AND kind = 'inline'", ids[0]);
+    let inline_scan = format!("SELECT count(*) FROM comments WHERE page_id + 0 = {} AND kind = 'inline'", ids[0]);
+    assert_eq!(first_i64(&query(&connection, &inline).await), first_i64(&query(&connection, &inline_scan).await));
+    let bodies = format!("SELECT body_storage FROM comments WHERE page_id = {}", ids[0]);
+    assert!(pretty_format_batches(&query(&connection, &bodies).await).expect("prints").to_string().contains("<p>"));
+
+    // A blog post's comments the same way.
+    let post = (0..data.blogpost_count()).map(|i| data.blogpost(i)).find(|b| b.status == "current").expect("a post");
+    let by_post = format!("SELECT count(*) FROM comments WHERE blog_post_id = {}", post.id);
+    let by_post_scan = format!("SELECT count(*) FROM comments WHERE blog_post_id + 0 = {}", post.id);
+    assert_eq!(first_i64(&query(&connection, &by_post).await), first_i64(&query(&connection, &by_post_scan).await));
+
+    // Spaces= is a CQL clause of the search: the page's own space keeps its comments, another keeps none.
+    let space_of = format!("SELECT space_key FROM pages WHERE id = {}", ids[0]);
+    let space = query(&connection, &space_of).await[0].column(0).as_string::<i32>().value(0).to_owned();
+    let other = (0..data.space_count()).map(|s| data.space(s).key.clone()).find(|k| *k != space).expect("another");
+    let one = format!("SELECT count(*) FROM comments WHERE page_id = {}", ids[0]);
+    let all = first_i64(&query(&connection, &one).await);
+    assert!(all > 0);
+    for (keys, expected) in [(space, all), (other, 0)] {
+        let restricted =
+            Connection::open(&format!("{};Spaces={keys}", sim.info().connection_string)).await.expect("opens");
+        sim.reset_counters();
+        assert_eq!(first_i64(&query(&restricted, &one).await), expected, "Spaces={keys}");
+        let log = sim.request_log();
+        assert!(log.iter().any(|r| r.query.contains(&format!("space+%3D+%22{keys}%22"))), "{log:?}");
+    }
+}
+
+/// The site's identity and build: one request on each deployment, the columns the other has NULL; a Data Center
+/// older than 9.1 fails saying what is needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_info_is_one_row_from_one_request() {
+    let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::TINY)).await.expect("starts");
+    let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
+    let sql = "SELECT base_url, version, build_number, cloud_id, edition FROM system_info";
+
+    cloud_sim.reset_counters();
+    let text = pretty_format_batches(&query(&cloud, sql).await).expect("prints").to_string();
+    assert_eq!(cloud_sim.request_log().len(), 1, "{:?}", cloud_sim.request_log());
+    assert!(text.contains(&cloud_sim.config().cloud_id) && text.contains("standard"), "{text}");
+    assert!(text.contains(&format!("{}/wiki", cloud_sim.info().url)), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("| http")).count(), 1, "one row: {text}");
+
+    dc_sim.reset_counters();
+    let text = pretty_format_batches(&query(&dc, sql).await).expect("prints").to_string();
+    assert_eq!(dc_sim.request_log().len(), 1);
+    assert!(text.contains("9.2.0") && text.contains("9200"), "{text}");
+
+    let old = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY).with_data_center_version(9, 0))
+        .await
+        .expect("starts");
+    let old_connection = Connection::open(&old.info().connection_string).await.expect("opens");
+    let error = old_connection.query("SELECT * FROM system_info").await.err().map(|e| e.to_string());
+    assert!(error.as_deref().is_some_and(|e| e.contains("Data Center 9.1 or later")), "{error:?}");
+}

@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use crate::api::common::{id_field, json_body, no_content, path_id, site_path, str_field, version_of};
 use crate::api::json::{v1_attachment, v1_content, v1_group, v1_space, v1_user, v1_version, Expand};
-use crate::api::v1::{add_labels_to, labels_of, member_list, remove_label_from, search_response, space_list, v1_list};
+use crate::api::v1::{
+    add_labels_to, labels_of, member_list, remove_label_from, restriction_of, search_response, space_list, v1_list,
+};
 use crate::auth::Caller;
 use crate::dataset::model::{Comment, Content, ContentKind};
 use crate::errors::{ApiError, ErrorStyle};
@@ -50,6 +52,8 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/rest/api/audit", get(crate::api::v1::audit))
         .route("/rest/experimental/content/{id}/version", get(content_versions))
         .route("/rest/api/content/{id}/child/page", get(child_pages))
+        .route("/rest/api/server-information", get(server_information))
+        .route("/rest/api/content/{id}/restriction/byOperation/{operation}", get(content_restriction))
 }
 
 async fn list_content(State(st): Shared, uri: OriginalUri) -> ApiResult {
@@ -107,6 +111,24 @@ async fn get_content(State(st): Shared, uri: OriginalUri, Path(id): Path<String>
         return Err(ApiError::not_found(STYLE, format!("No content found with id: ContentId{{id={id}}}")));
     }
     Ok(Json(v1_content(&st, &content, &Expand::parse(params.list("expand")))).into_response())
+}
+
+/// `GET /rest/api/server-information` (Data Center 9.1 and later; an older server answers 404): the version and
+/// build of the server.
+async fn server_information(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    let (major, minor) = st.config.data_center_version;
+    if (major, minor) < (9, 1) {
+        return Err(ApiError::not_found(STYLE, format!("null for uri: {}{}", st.base_url, uri.path())));
+    }
+    let build = major * 1000 + minor * 100;
+    Ok(Json(serde_json::json!({
+        "baseUrl": st.base_url,
+        "version": format!("{major}.{minor}.0"),
+        "buildNumber": build,
+        "marketplaceBuildNumber": build,
+        "buildDate": "2025-11-04T00:00:00.000Z",
+    }))
+    .into_response())
 }
 
 /// `GET /rest/api/space/{key}/permissions` (Data Center 9.1 and later; an older server answers 404): every
@@ -313,6 +335,14 @@ async fn delete_content(State(st): Shared, uri: OriginalUri, Path(id): Path<Stri
 
 async fn add_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>, bytes: Bytes) -> ApiResult {
     Ok(Json(add_labels_to(&st, &uri, &id, &bytes, STYLE)?).into_response())
+}
+
+async fn content_restriction(
+    State(st): Shared,
+    uri: OriginalUri,
+    Path((id, operation)): Path<(String, String)>,
+) -> ApiResult {
+    Ok(Json(restriction_of(&st, &uri, &id, &operation, STYLE)?).into_response())
 }
 
 async fn content_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {

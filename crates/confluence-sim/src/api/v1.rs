@@ -44,6 +44,8 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/rest/api/space", get(list_spaces))
         .route("/wiki/rest/api/analytics/content/{id}/views", get(content_views))
         .route("/wiki/rest/api/analytics/content/{id}/viewers", get(content_viewers))
+        .route("/wiki/rest/api/content/{id}/restriction/byOperation/{operation}", get(content_restriction))
+        .route("/wiki/rest/api/settings/systemInfo", get(system_info))
         .route("/wiki/rest/api/content/{id}/label", post(add_labels).get(content_labels).delete(remove_label_by_name))
         .route("/wiki/rest/api/content/{id}/label/{label}", delete(remove_label))
 }
@@ -424,6 +426,81 @@ async fn content_views(State(st): Shared, Path(id): Path<String>) -> ApiResult {
 async fn content_viewers(State(st): Shared, Path(id): Path<String>) -> ApiResult {
     let (id, _, viewers) = analytics_of(&st, &id)?;
     Ok(Json(json!({"id": id, "count": viewers})).into_response())
+}
+
+/// `GET content/{id}/restriction/byOperation/{operation}` (shared with Data Center): who the content is restricted
+/// to for `read` or `update`, as two lists in one object, `restrictions.user` and `restrictions.group`, both windowed
+/// by the same `start` and `limit` (at most 100 each). An unknown operation is a 400, unknown content a 404.
+pub fn restriction_of(
+    st: &SimState,
+    uri: &OriginalUri,
+    id: &str,
+    operation: &str,
+    style: ErrorStyle,
+) -> Result<Value, ApiError> {
+    use crate::dataset::model::Principal;
+    let content = st
+        .store
+        .content(path_id(id, style, "content")?)
+        .filter(|c| c.status != "deleted")
+        .ok_or_else(|| ApiError::not_found(style, format!("No content found with id {id}")))?;
+    if !crate::dataset::RESTRICTED_OPERATIONS.contains(&operation) {
+        return Err(ApiError::bad_request(style, format!("Unknown operation: {operation}; expected read or update")));
+    }
+    let params = Params::parse(uri.query());
+    let (start, limit) = v1_window(&params, 100, 100, style)?;
+    let data = &st.store.data;
+    let principals = data.content_restrictions(content.id, content.author, operation);
+    let users: Vec<Value> = principals
+        .iter()
+        .filter_map(|p| match p {
+            Principal::User(u) => Some(v1_user(st, data.user(*u))),
+            Principal::Group(_) => None,
+        })
+        .collect();
+    let groups: Vec<Value> = principals
+        .iter()
+        .filter_map(|p| match p {
+            Principal::Group(g) => Some(v1_group(st, &data.group(*g))),
+            Principal::User(_) => None,
+        })
+        .collect();
+    let window = |all: Vec<Value>| -> Value {
+        let page: Vec<Value> = all.into_iter().skip(start).take(limit).collect();
+        json!({"results": page, "start": start, "limit": limit, "size": page.len()})
+    };
+    let ctx = v1_context(st);
+    Ok(json!({
+        "operation": operation,
+        "restrictions": {"user": window(users), "group": window(groups)},
+        "_expandable": {"content": format!("{ctx}/rest/api/content/{}", content.id)},
+        "_links": {
+            "base": format!("{}{ctx}", st.base_url),
+            "context": ctx,
+            "self": format!("{}{}", st.base_url, site_path(uri)),
+        },
+    }))
+}
+
+async fn content_restriction(
+    State(st): Shared,
+    uri: OriginalUri,
+    Path((id, operation)): Path<(String, String)>,
+) -> ApiResult {
+    Ok(Json(restriction_of(&st, &uri, &id, &operation, STYLE)?).into_response())
+}
+
+/// `GET settings/systemInfo`: the site's id, build and name, as Cloud describes its tenant.
+async fn system_info(State(st): Shared) -> ApiResult {
+    Ok(Json(json!({
+        "cloudId": st.config.cloud_id,
+        "commitHash": "5f0c1d2e3a4b",
+        "baseUrl": st.wiki_base(),
+        "edition": "standard",
+        "siteTitle": "Confluence (simulated)",
+        "defaultLocale": "en_US",
+    }))
+    .into_response())
 }
 
 /// Removes a label (shared with Data Center).

@@ -12,6 +12,7 @@ mod content;
 pub mod model;
 mod people;
 mod permissions;
+pub use permissions::RESTRICTED_OPERATIONS;
 pub mod size;
 mod spaces;
 pub(crate) mod words;
@@ -60,6 +61,7 @@ const K_TASK: u64 = 9;
 const K_AUDIT: u64 = 10;
 const K_MEMBER: u64 = 11;
 const K_PERMISSION: u64 = 12;
+const K_RESTRICTION: u64 = 14;
 
 /// `items` spread evenly over `owners` in contiguous runs: owner `o` has items `[o*items/owners, (o+1)*items/owners)`.
 #[derive(Clone, Copy, Debug)]

@@ -71,3 +71,41 @@ impl Dataset {
             .collect()
     }
 }
+
+/// The operations a page or blog post can be restricted for.
+pub const RESTRICTED_OPERATIONS: [&str; 2] = ["read", "update"];
+
+impl Dataset {
+    /// Who a page or blog post is restricted to for `operation` (`read` or `update`): nobody (no restriction) for
+    /// most content; for about one in six, its author and up to four other users and two groups may read it; about
+    /// one in four may be edited by its author and up to two others and a group only. Users by index, then groups.
+    pub fn content_restrictions(&self, content_id: u64, author: usize, operation: &str) -> Vec<Principal> {
+        let field = match operation {
+            "read" => 0,
+            "update" => 100,
+            _ => return Vec::new(),
+        };
+        let (odds, most_users, most_groups) = if field == 0 { (6, 5, 3) } else { (4, 3, 2) };
+        if !self.h(K_RESTRICTION, content_id, field).is_multiple_of(odds) {
+            return Vec::new();
+        }
+        let mut users = vec![author];
+        for k in 0..(self.h(K_RESTRICTION, content_id, field + 1) % most_users) {
+            let u = (self.h(K_RESTRICTION, content_id, field + 10 + k) % self.user_count().max(1) as u64) as usize;
+            if !users.contains(&u) {
+                users.push(u);
+            }
+        }
+        let mut groups = Vec::new();
+        for k in 0..(self.h(K_RESTRICTION, content_id, field + 2) % most_groups) {
+            if self.group_count() == 0 {
+                break;
+            }
+            let g = (self.h(K_RESTRICTION, content_id, field + 20 + k) % self.group_count() as u64) as usize;
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+        users.into_iter().map(Principal::User).chain(groups.into_iter().map(Principal::Group)).collect()
+    }
+}

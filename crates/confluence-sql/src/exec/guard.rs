@@ -52,7 +52,7 @@ impl GuardState {
             .get_or_try_init(|| async {
                 let requests: Vec<&Request> = match &self.guard {
                     Some(Guard::Containers { lists, .. }) => lists.iter().collect(),
-                    Some(Guard::Parents { check }) => vec![check],
+                    Some(Guard::Parents { checks }) => checks.iter().collect(),
                     _ => Vec::new(),
                 };
                 let mut ids = HashSet::new();

@@ -69,11 +69,11 @@ impl Reader {
             let index = self.index_if_needed(&partition).await?;
             let stream = match partition {
                 Partition::List { request, constant } => self.list(&request, constant, None, &index),
-                Partition::PerParent { request, parent } => {
+                Partition::PerParent { request, parent, constant } => {
                     if !self.guard.admits_parent(&self, &parent).await? {
                         return Ok(futures::stream::empty().boxed());
                     }
-                    self.list(&request, None, Some(parent), &index)
+                    self.list(&request, constant, Some(parent), &index)
                 }
                 Partition::SpaceShare { request, param, shares, sorts, named, .. } => {
                     self.space_share(request, param, shares, sorts, named, index)

@@ -10,8 +10,24 @@ use crate::spec::{CqlKind, CqlRoute, FilterRule, TableSpec};
 
 use super::list::MAX_PARENTS;
 
-/// The classification of one filter for a table.
+/// The classification of one filter for a table. With a second reading through a search (`by_search`), a filter is
+/// `Exact` only if both readings apply it exactly, and pushed (`Inexact`) if either can use it: which reading a
+/// query gets depends on all its filters.
 pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
+    use TableProviderFilterPushDown::{Exact, Inexact, Unsupported};
+    let own = classify_reading(spec, expr);
+    match spec.by_search.map(|search| classify_reading(search.spec, expr)) {
+        None => own,
+        Some(other) => match (own, other) {
+            (Exact, Exact) => Exact,
+            (Unsupported, Unsupported) => Unsupported,
+            _ => Inexact,
+        },
+    }
+}
+
+/// The classification of one filter for one reading of a table.
+fn classify_reading(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
     // A table read per parent in more than one way (labels: per page, or per blog post): which reading a query
     // gets depends on all its filters, so a parent pin is re-checked by the engine (a blog post's labels read for
     // `blog_post_id = 5 AND page_id = 1` must not all pass as if `page_id = 1` held).
@@ -45,6 +61,14 @@ pub fn classify(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDown {
             return TableProviderFilterPushDown::Inexact;
         }
     }
+    // A table listed from one endpoint per value of its `Constant` column reads only the endpoints pinned, whose
+    // rows all hold that value.
+    if let Some(pinned) = &pinned {
+        let constant = spec.columns.iter().find(|c| c.source == crate::columns::Source::Constant);
+        if !spec.variants.is_empty() && constant.is_some_and(|c| c.name == pinned.column) && !pinned.values.is_empty() {
+            return TableProviderFilterPushDown::Exact;
+        }
+    }
     if spec.time_params.is_some_and(|t| time_bound(expr).is_some_and(|b| b.column == t.column)) {
         return TableProviderFilterPushDown::Inexact;
     }
@@ -75,8 +99,15 @@ fn pins_parent(spec: &TableSpec, expr: &Expr) -> bool {
     }
 }
 
-/// The spec a scan reads with: the table's per-parent variant when the filters pin its parent, else the table.
+/// The spec a scan reads with: the table's search reading when the filters pin one of its columns, its per-parent
+/// variant when they pin its parent, else the table.
 pub fn reading_spec(spec: &'static TableSpec, filters: &[Expr]) -> &'static TableSpec {
+    if let Some(search) = spec.by_search {
+        let pins_one = |f: &Expr| matching_rule(search.spec, f).is_some_and(|r| search.columns.contains(&r.column));
+        if filters.iter().any(pins_one) {
+            return search.spec;
+        }
+    }
     match spec.by_parent {
         Some(by_parent) if filters.iter().any(|f| pins_parent(by_parent, f)) => by_parent,
         _ => spec,
@@ -134,6 +165,14 @@ mod tests {
         assert_eq!(classify(audit, &col("created_at").not_eq(t)), TableProviderFilterPushDown::Unsupported);
         let comments = table("comments").data_center.unwrap_or_else(|_| unreachable!());
         assert_eq!(classify(comments, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Inexact);
+        // Cloud lists footer and inline comments apart (`kind` chooses the lists), but a page's comments are one
+        // search returning both kinds: `kind` is re-checked, and the page pin is pushed.
+        let comments = table("comments").cloud;
+        assert_eq!(classify(comments, &col("kind").eq(lit("inline"))), TableProviderFilterPushDown::Inexact);
+        assert_eq!(classify(comments, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Inexact);
+        let restrictions = table("content_restrictions").cloud;
+        assert_eq!(classify(restrictions, &col("operation").eq(lit("read"))), TableProviderFilterPushDown::Exact);
+        assert_eq!(classify(comments, &col("kind").not_eq(lit("inline"))), TableProviderFilterPushDown::Unsupported);
     }
 
     #[test]

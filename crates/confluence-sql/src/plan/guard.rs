@@ -28,10 +28,10 @@ pub enum Guard {
         /// The lists of the spaces' pages and blog posts (ids only).
         lists: Vec<Request>,
     },
-    /// Read only the parents that are pages of the spaces, found first by `check`.
+    /// Read only the parents that are in the spaces, found first by `checks`.
     Parents {
-        /// The search for which of the pinned parents are in the spaces.
-        check: Request,
+        /// The lists (or the search) of which of the pinned parents are in the spaces.
+        checks: Vec<Request>,
     },
 }
 
@@ -69,7 +69,7 @@ pub fn attach(plan: ScanPlan, spec: &TableSpec, options: &ScanOptions<'_>) -> Re
             match (parents.is_empty(), searched) {
                 // A child search carries the spaces in its CQL.
                 (_, true) => None,
-                (false, _) => Some(Guard::Parents { check: parents_check(&parents, columns, &keys, options)? }),
+                (false, _) => Some(Guard::Parents { checks: parents_check(&parents, columns, &keys, options)? }),
                 (true, _) => Some(Guard::Containers { columns, lists: container_lists(&keys, options)? }),
             }
         }
@@ -77,30 +77,36 @@ pub fn attach(plan: ScanPlan, spec: &TableSpec, options: &ScanOptions<'_>) -> Re
     Ok(ScanPlan::Requests(requests))
 }
 
-/// Which of `parents` (pages, or blog posts when the parent column is `blog_post_id`) are in `keys`: on Cloud the v2
-/// page or blog post list by id and space; on Data Center a search.
+/// Which of `parents` are in `keys`: pages for `page_id`, blog posts for `blog_post_id`, either for `content_id`.
+/// On Cloud the v2 page (and blog post) list by id and space; on Data Center one search, whatever the type.
 fn parents_check(
     parents: &[String],
     columns: &[&str],
     keys: &[String],
     options: &ScanOptions<'_>,
-) -> Result<Request, RestError> {
-    let (list, statuses) = match columns {
-        ["blog_post_id"] => ("blogposts", "current,draft"),
-        _ => ("pages", "current,archived,draft"),
+) -> Result<Vec<Request>, RestError> {
+    const PAGES: (&str, &str) = ("pages", "current,archived,draft");
+    const BLOG_POSTS: (&str, &str) = ("blogposts", "current,draft");
+    let lists: &[(&str, &str)] = match columns {
+        ["blog_post_id"] => &[BLOG_POSTS],
+        ["content_id"] => &[PAGES, BLOG_POSTS],
+        _ => &[PAGES],
     };
     if options.dialect.is_cloud() {
-        RequestBuilder::new(Api::V2, list)
-            .param("id", parents.join(","))
-            .param("status", statuses)
-            .space_ids("space-id", keys.to_vec())
-            .build(options.dialect, 250)
+        lists
+            .iter()
+            .map(|(list, statuses)| {
+                RequestBuilder::new(Api::V2, *list)
+                    .param("id", parents.join(","))
+                    .param("status", *statuses)
+                    .space_ids("space-id", keys.to_vec())
+                    .build(options.dialect, 250)
+            })
+            .collect()
     } else {
         let cql = CqlQuery::new().any_of("id", parents, false).any_of("space", keys, false);
-        RequestBuilder::new(Api::V1, "content/search")
-            .cql(cql)
-            .param("includeArchivedSpaces", "true")
-            .build(options.dialect, CQL_SEARCH_LIMIT)
+        let search = RequestBuilder::new(Api::V1, "content/search").cql(cql).param("includeArchivedSpaces", "true");
+        Ok(vec![search.build(options.dialect, CQL_SEARCH_LIMIT)?])
     }
 }
 
@@ -136,8 +142,9 @@ impl Guard {
                     requests.join("; ")
                 )
             }
-            Guard::Parents { check } => {
-                format!("only the pages of Spaces are read, found first: {}", check.describe(dialect))
+            Guard::Parents { checks } => {
+                let requests: Vec<String> = checks.iter().map(|r| r.describe(dialect)).collect();
+                format!("only the content of Spaces is read, found first: {}", requests.join("; "))
             }
         }
     }

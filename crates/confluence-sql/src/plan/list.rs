@@ -112,6 +112,16 @@ fn by_value(base: RequestBuilder, pinned: &[(&'static FilterRule, Vec<String>)])
         .collect()
 }
 
+/// The values the filters pin a table's `Constant` column to, when it is listed from several endpoints, one per
+/// value (`variants`).
+pub fn variant_pins<'a>(spec: &TableSpec, pins: &'a Pins) -> Option<&'a [String]> {
+    if spec.variants.is_empty() {
+        return None;
+    }
+    let column = spec.columns.iter().find(|c| c.source == crate::columns::Source::Constant)?;
+    pins.get(column.name)
+}
+
 /// Plans the list of `input.spec` (one partition per parent for a per-parent table whose parent is pinned).
 pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Result<ScanPlan> {
     let spec = input.spec;
@@ -126,8 +136,16 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
     let templates = by_value(time_range(base_request(spec, input.columns, options), spec, input.filters), &pinned);
     let variants: Vec<(&str, Option<&'static str>)> = match spec.variants {
         [] => vec![(spec.endpoint.path(), None)],
-        variants => variants.iter().map(|(path, constant)| (*path, Some(*constant))).collect(),
+        // Only the endpoints whose rows the filters keep (`operation = 'read'`: the read restrictions only).
+        variants => variants
+            .iter()
+            .filter(|(_, constant)| variant_pins(spec, pins).is_none_or(|kept| kept.iter().any(|v| v == constant)))
+            .map(|(path, constant)| (*path, Some(*constant)))
+            .collect(),
     };
+    if variants.is_empty() {
+        return Ok(ScanPlan::Empty { reason: "the filters keep none of the lists" });
+    }
     let mut partitions = Vec::new();
     for (path, constant) in variants {
         for template in &templates {
@@ -140,7 +158,7 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
                 let segment = path_segment(parent).map_err(|e| DataFusionError::Plan(e.to_string()))?;
                 let request = template.clone().at(path.replace("{id}", &segment));
                 let request = request.build(options.dialect, page).map_err(super::external)?;
-                partitions.push(Partition::PerParent { request, parent: parent.clone() });
+                partitions.push(Partition::PerParent { request, parent: parent.clone(), constant });
             }
         }
     }

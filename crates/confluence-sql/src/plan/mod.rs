@@ -114,12 +114,15 @@ pub enum Partition {
         /// The value of the `Constant` column of its rows.
         constant: Option<&'static str>,
     },
-    /// One parent's list (`pages/{id}/labels`); `parent` fills the table's `Parent` column.
+    /// One parent's list (`pages/{id}/labels`); `parent` fills the table's `Parent` column, `constant` its
+    /// `Constant` column (the operation of a content restriction).
     PerParent {
         /// The first page.
         request: Request,
         /// The parent's id.
         parent: String,
+        /// The value of the `Constant` column of its rows.
+        constant: Option<&'static str>,
     },
     /// A CQL search for the ids of matching current rows, then one request per page of results for those rows.
     CqlLookup {
@@ -415,7 +418,7 @@ mod tests {
         );
         assert_eq!(
             labels[2],
-            "guard: only the pages of Spaces are read, found first: GET /wiki/api/v2/pages?space-id=<ENG>&id=1,2&status=current,archived,draft&limit=250"
+            "guard: only the content of Spaces is read, found first: GET /wiki/api/v2/pages?space-id=<ENG>&id=1,2&status=current,archived,draft&limit=250"
         );
         let dc_labels = planned("labels", &data_center(), vec![col("page_id").eq(lit(1i64))], None, &["ENG"]);
         assert!(dc_labels[1].contains("content/search?cql=id = \"1\" AND space = \"ENG\""), "{}", dc_labels[1]);

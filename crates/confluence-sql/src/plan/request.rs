@@ -88,6 +88,8 @@ pub enum Api {
     Whole,
     /// REST v1, one object, no `limit`.
     One,
+    /// REST v1, one object holding lists windowed together by `start`/`limit`.
+    Arrays(&'static [confluence_rest::ArrayAt]),
 }
 
 impl Api {
@@ -99,6 +101,7 @@ impl Api {
             Endpoint::Rest { .. } => Api::Rest,
             Endpoint::Whole { .. } => Api::Whole,
             Endpoint::One { .. } => Api::One,
+            Endpoint::Arrays { arrays, .. } => Api::Arrays(arrays),
         }
     }
 }
@@ -150,7 +153,7 @@ impl RequestBuilder {
     pub fn build(self, dialect: &Dialect, limit: usize) -> Result<Request, RestError> {
         let mut url = match self.api {
             Api::V2 => dialect.v2(&self.path)?,
-            Api::V1 | Api::Whole | Api::One => dialect.v1(&self.path)?,
+            Api::V1 | Api::Whole | Api::One | Api::Arrays(_) => dialect.v1(&self.path)?,
             Api::Rest => dialect.rest(&self.path)?,
         };
         {
@@ -171,6 +174,7 @@ impl RequestBuilder {
             Api::V1 | Api::Rest => Pagination::Offset,
             Api::Whole => Pagination::Whole,
             Api::One => Pagination::One,
+            Api::Arrays(arrays) => Pagination::Arrays(arrays),
         };
         Ok(Request { url, pagination, space_ids: self.space_ids })
     }

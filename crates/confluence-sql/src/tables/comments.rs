@@ -1,9 +1,11 @@
 //! `comments`: footer and inline comments, from `GET /wiki/api/v2/footer-comments` and `inline-comments` (two
-//! partitions), with a `kind` column. On Data Center, a CQL search for `type = comment` (one partition per space
-//! when spaces are named), since its `content` list does not list comments.
+//! partitions), with a `kind` column; the comments of the pages or blog posts a query names, from one CQL search for
+//! `type = comment AND container IN (...)` (v2 lists a page's top-level comments only, each reply thread apart).
+//! On Data Center, that CQL search always (one partition per space when spaces are named), since its `content`
+//! list does not list comments.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::spec::{Endpoint, FilterRule, ProjectionParam, SpaceScope, Table, TableSpec};
+use crate::spec::{BySearch, Endpoint, FilterRule, ProjectionParam, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Comment id."),
@@ -33,8 +35,44 @@ pub static COMMENTS: TableSpec = TableSpec {
     endpoint: Endpoint::V2 { path: "footer-comments", max_limit: 250 },
     variants: &[("footer-comments", "footer"), ("inline-comments", "inline")],
     on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
+    by_search: Some(BySearch { columns: &["page_id", "blog_post_id"], spec: &COMMENTS_BY_SEARCH }),
     // The v2 comment lists take no space: rows are kept when their page or blog post is in Spaces.
     space_scope: SpaceScope::Container(&["page_id", "blog_post_id"]),
+    ..TableSpec::BASE
+};
+
+/// The columns of a v1 comment on Cloud: the current version's author and time, as v2's `version` gives them.
+const SEARCH_COLUMNS: &[Column] = &[
+    col("id", Kind::Int, &["id"], ""),
+    col("kind", Kind::Text, &["extensions", "location"], ""),
+    col("status", Kind::Text, &["status"], ""),
+    col("title", Kind::Text, &["title"], ""),
+    Column { name: "page_id", kind: Kind::Int, source: super::container_id_if("page"), doc: "" },
+    Column { name: "blog_post_id", kind: Kind::Int, source: super::container_id_if("blogpost"), doc: "" },
+    Column { name: "parent_comment_id", kind: Kind::Int, source: Source::LastOf(&["ancestors"], "id"), doc: "" },
+    col("author_id", Kind::Text, &["version", "by", "accountId"], ""),
+    col("created_at", Kind::Time, &["version", "when"], ""),
+    col("version", Kind::Int, &["version", "number"], ""),
+    col("resolution_status", Kind::Text, &["extensions", "resolution", "status"], ""),
+    col("body_storage", Kind::Text, &["body", "storage", "value"], ""),
+];
+
+/// The comments of the pages or blog posts a query names, on Cloud: `GET /wiki/rest/api/content/search?cql=type =
+/// comment AND container IN (...)`, with the container, version, reply chain and inline resolution expanded.
+pub static COMMENTS_BY_SEARCH: TableSpec = TableSpec {
+    name: "comments",
+    doc: "One row per footer or inline comment.",
+    columns: SEARCH_COLUMNS,
+    endpoint: Endpoint::V1 { path: "content/search", max_limit: 100 },
+    search_type: Some("comment"),
+    fixed_params: &[("includeArchivedSpaces", "true"), ("expand", "container,version,ancestors,extensions.resolution")],
+    filters: &[
+        FilterRule::spaces_only("space", 100),
+        // CQL's `container` is the page or the blog post: the engine keeps the rows of the right kind.
+        FilterRule::cql("page_id", "container", 100).inexact(),
+        FilterRule::cql("blog_post_id", "container", 100).inexact(),
+    ],
+    on_projection: Some(ProjectionParam { column: "body_storage", param: "expand", value: "body.storage" }),
     ..TableSpec::BASE
 };
 

@@ -7,6 +7,7 @@ mod attachments;
 mod audit_log;
 mod blog_posts;
 mod comments;
+mod content_restrictions;
 mod cql_search;
 mod group_members;
 mod groups;
@@ -17,6 +18,7 @@ mod page_versions;
 mod pages;
 mod space_permissions;
 mod spaces;
+mod system_info;
 mod tasks;
 mod users;
 
@@ -37,6 +39,7 @@ pub static ALL: &[Table] = &[
     page_versions::TABLE,
     page_children::TABLE,
     page_ancestors::TABLE,
+    content_restrictions::TABLE,
     tasks::TABLE,
     users::TABLE,
     groups::TABLE,
@@ -44,6 +47,7 @@ pub static ALL: &[Table] = &[
     audit_log::TABLE,
     analytics::VIEWS_TABLE,
     analytics::VIEWERS_TABLE,
+    system_info::TABLE,
 ];
 
 /// The table named `name` (a programming error when there is none: names are the declarations').
@@ -100,6 +104,7 @@ mod tests {
         for table in ALL.iter().chain(std::iter::once(&CQL_TABLE)) {
             specs.push(table.cloud);
             specs.extend(table.cloud.by_parent);
+            specs.extend(table.cloud.by_search.map(|s| s.spec));
             if let Ok(dc) = table.data_center {
                 specs.push(dc);
                 specs.extend(dc.by_parent);
@@ -134,6 +139,12 @@ mod tests {
             }
             if let Some(by_parent) = spec.by_parent {
                 assert_eq!(types(by_parent.columns), types(spec.columns), "{}", spec.name);
+            }
+            if let Some(search) = spec.by_search {
+                assert_eq!(types(search.spec.columns), types(spec.columns), "{}", spec.name);
+                for column in search.columns {
+                    assert!(search.spec.rule(column).is_some(), "{}: the search cannot filter {column}", spec.name);
+                }
             }
         }
     }
