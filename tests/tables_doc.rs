@@ -30,6 +30,10 @@ Conventions:
   in the middle, every row once. A query naming one space thus reads it from both ends. A CQL search (`cql()`, and
   the searches below) reports its total on the first page:
   the rest is then requested four pages at a time, in order, within the connection's `MaxConcurrency`.
+- `ORDER BY <column> [DESC] LIMIT n` on one column a v2 list sorts by (`pages` and `blog_posts`: `id`, `created_at`,
+  `updated_at`; not `title`, whose server collation is not SQL's) reads one request chain sorted by the server
+  (`sort=-modified-date&limit=n`) and stops after `n` rows, when every filter of the query is sent with it; the
+  engine still sorts those rows, and a server that breaks the order fails the query.
 - `EXPLAIN` shows the requests a query will make; `EXPLAIN ANALYZE` shows requests, retries, 429s and bytes per
   partition.
 ";
@@ -194,7 +198,8 @@ fn render_table(table: &Table) -> String {
         out.push_str(&format!(
             "\nWith {} pinned (`=` or `IN`, up to {rule} values): one CQL search instead, `GET \
              /wiki/rest/api/{}?cql=type = {} AND container IN (...)` (inexact: the engine keeps the rows of the \
-             right kind; `Spaces` becomes a CQL `space` clause).\n",
+             right kind; `Spaces` becomes a CQL `space` clause). The search index can lag a write by a few \
+             seconds: a comment added just before may not be found yet.\n",
             pins.join(" or "),
             search.spec.endpoint.path(),
             search.spec.search_type.unwrap_or_default(),
@@ -213,11 +218,19 @@ fn render_table(table: &Table) -> String {
             "\nFound through CQL (inexact; dates widened by a day, as CQL compares in the user's time zone): {}. \
              Such a query searches `type = {}` with `GET /wiki/rest/api/search` (with the `id`, `space_key` and \
              `Spaces` restrictions) for the current rows, fetches each page of results by id from the endpoint \
-             above, and lists archived rows as usual (CQL does not find them) unless the query pins \
+             above (unless the query reads only {direct}, which the search results hold: then the search alone), \
+             and lists archived rows as usual (CQL does not find them) unless the query pins \
              `status = 'current'`. With another status, or a filter this route does not send, the plain list is \
              used.\n",
             fields.join(", "),
-            route.content_type
+            route.content_type,
+            direct = route
+                .direct
+                .iter()
+                .map(|c| format!("`{}`", c.name))
+                .filter(|c| spec.columns.iter().any(|t| format!("`{}`", t.name) == *c))
+                .collect::<Vec<_>>()
+                .join(", "),
         ));
     }
     out.push_str(&spaces_note(spec));

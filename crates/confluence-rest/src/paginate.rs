@@ -310,7 +310,6 @@ async fn fetch(
             .parse(&response.body)
             .map_err(|e| e.to_string())
             .and_then(|document| arrays_page(document, arrays, &url))
-            .map(|page| (page, Vec::new()))
             .map_err(serde::de::Error::custom),
     };
     let (document, fingerprints) = parsed.map_err(|e| not_a_list(format!("not a list page: {e}")))?;
@@ -320,8 +319,9 @@ async fn fetch(
 
 /// A [`Pagination::Arrays`] object as a list page: every list's elements, tagged, as `results`, and the next
 /// window as `_links.next` when any list came full.
-fn arrays_page(document: Value, arrays: &[ArrayAt], url: &Url) -> Result<Value, String> {
+fn arrays_page(document: Value, arrays: &[ArrayAt], url: &Url) -> Result<(Value, Vec<u64>), String> {
     let asked = url.query_pairs().find(|(k, _)| k == "limit").and_then(|(_, v)| v.parse::<usize>().ok());
+    let start = start_of(url).unwrap_or(0);
     let mut lists = Vec::with_capacity(arrays.len());
     for array in arrays {
         let list = array.path.iter().try_fold(&document, |v, key| v.get(key));
@@ -331,7 +331,16 @@ fn arrays_page(document: Value, arrays: &[ArrayAt], url: &Url) -> Result<Value, 
         let Some(results) = list.get("results").and_then(Value::as_array) else {
             return Err(format!("no results array at {}", array.path.join(".")));
         };
-        let limit = list.get("limit").and_then(Value::as_u64).and_then(|l| usize::try_from(l).ok()).or(asked);
+        let number = |key: &str| list.get(key).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok());
+        // A list that says it starts elsewhere than asked would repeat or skip items.
+        if let Some(reported) = number("start").filter(|s| *s != start) {
+            return Err(format!("its {} list starts at {reported}, not at {start} as asked", array.tag));
+        }
+        // The page size: what the server says it used, never more than what was asked.
+        let limit = match (number("limit"), asked) {
+            (Some(reported), Some(asked)) => Some(reported.min(asked)),
+            (reported, asked) => reported.or(asked),
+        };
         lists.push((array.tag, results, limit));
     }
     // The lists share one window: the next one starts where the narrowest ended.
@@ -342,17 +351,22 @@ fn arrays_page(document: Value, arrays: &[ArrayAt], url: &Url) -> Result<Value, 
         return Err(format!("its {tag} list holds {} items, more than its page of {step}", results.len()));
     }
     let more = lists.iter().any(|(_, results, _)| results.len() == step);
+    let hasher = std::collections::hash_map::RandomState::new();
     let mut items = Vec::new();
+    let mut fingerprints = Vec::new();
     for (tag, results, _) in &lists {
-        items.extend(results.iter().map(|item| serde_json::json!({ ARRAY_TAG: tag, ARRAY_ITEM: item })));
+        for item in results.iter() {
+            let item = serde_json::json!({ ARRAY_TAG: tag, ARRAY_ITEM: item });
+            fingerprints.push(hasher.hash_one(item.to_string()));
+            items.push(item);
+        }
     }
     let mut page = serde_json::json!({ "results": items });
     if more {
-        let start = start_of(url).unwrap_or(0);
-        page["_links"] =
-            serde_json::json!({ "next": with_window(url, start.saturating_add(step), asked.unwrap_or(step)).as_str() });
+        let next = with_window(url, start.saturating_add(step), asked.unwrap_or(step));
+        page["_links"] = serde_json::json!({ "next": next.as_str() });
     }
-    Ok(page)
+    Ok((page, fingerprints))
 }
 
 /// Why the reading stopped before the end of the list.
@@ -593,7 +607,7 @@ impl ListReader {
     async fn deliver(&mut self, mut fetched: Fetched) -> Result<Option<Url>, Halt> {
         let items = fetched.envelope.items;
         self.items = self.items.saturating_add(items);
-        if self.request.pagination == Pagination::Offset {
+        if matches!(self.request.pagination, Pagination::Offset | Pagination::Arrays(_)) {
             if let Some(position) = fetched.fingerprints.iter().position(|f| self.previous_items.contains(f)) {
                 return Err(self
                     .failure(format!(
@@ -783,7 +797,8 @@ mod tests {
     fn lists_sharing_a_window_are_one_page_of_tagged_items() {
         let url = Url::parse("https://x/wiki/rest/api/content/1/restriction/byOperation/read?limit=2")
             .unwrap_or_else(|_| unreachable!());
-        let page = arrays_page(restriction(1, 2, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
+        let (page, fingerprints) = arrays_page(restriction(1, 2, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fingerprints.len(), 3);
         let items = page["results"].as_array().cloned().unwrap_or_default();
         assert_eq!(items.len(), 3);
         assert_eq!(items[0], serde_json::json!({"of": "user", "item": {"accountId": "accountId0"}}));
@@ -793,8 +808,11 @@ mod tests {
             page["_links"]["next"].as_str(),
             Some("https://x/wiki/rest/api/content/1/restriction/byOperation/read?start=2&limit=2")
         );
-        let last = arrays_page(restriction(1, 1, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
+        let (last, _) = arrays_page(restriction(1, 1, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
         assert!(last.get("_links").is_none(), "{last}");
+        // A server saying it used a larger page than asked: the window asked for is what was read.
+        let (wide, _) = arrays_page(restriction(2, 0, 200), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
+        assert!(wide["_links"]["next"].as_str().is_some_and(|n| n.contains("start=2")), "{wide}");
     }
 
     #[test]
@@ -804,6 +822,12 @@ mod tests {
         assert!(arrays_page(missing, LISTS, &url).unwrap_err().contains("restrictions.group"));
         let long = restriction(3, 0, 2);
         assert!(arrays_page(long, LISTS, &url).unwrap_err().contains("more than its page of 2"));
+        // More than asked, whatever the server says its page was.
+        let over = restriction(3, 0, 200);
+        assert!(arrays_page(over, LISTS, &url).unwrap_err().contains("more than its page of 2"));
+        // A window elsewhere than asked (a server ignoring start).
+        let later = Url::parse("https://x/r?limit=2&start=2").unwrap_or_else(|_| unreachable!());
+        assert!(arrays_page(restriction(2, 0, 2), LISTS, &later).unwrap_err().contains("starts at 0, not at 2"));
         let no_limit = serde_json::json!({"restrictions": {"user": {"results": []}, "group": {"results": []}}});
         let bare = Url::parse("https://x/r").unwrap_or_else(|_| unreachable!());
         assert!(arrays_page(no_limit, LISTS, &bare).unwrap_err().contains("page size"));

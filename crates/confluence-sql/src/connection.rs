@@ -314,7 +314,8 @@ impl Connection {
             .with_target_partitions(options.max_concurrency.max(1));
         let policy = SqlPolicy { local_files: options.local_files, session_settings: options.allow_session_settings };
         let mut state =
-            crate::write::with_write_support(SessionStateBuilder::new().with_config(config).with_default_features());
+            crate::write::with_write_support(SessionStateBuilder::new().with_config(config).with_default_features())
+                .with_physical_optimizer_rule(Arc::new(crate::exec::sorted_scan::SortedScan));
         if !policy.allows_file_formats() {
             // Not only refused by the policy: without the file formats, no plan can read a local file at all.
             state = state.with_table_factories(HashMap::new());

@@ -143,7 +143,17 @@ impl TableProvider for ConfluenceTable {
             tracing::debug!(table = spec.name, column, "the filters do not pin the parent");
             return Err(DataFusionError::Plan(hint.clone()));
         }
-        Ok(Arc::new(ConfluenceScanExec::new(plan, columns, schema, client.clone(), self.context.clone())))
+        let replan = crate::plan::sorted::Replan {
+            spec,
+            columns: columns.clone(),
+            filters: filters.to_vec(),
+            spaces: self.spaces.clone(),
+            page_size: self.page_size,
+            max_concurrency: client.max_concurrency(),
+            user_cql: self.user_cql.clone(),
+        };
+        let scan = ConfluenceScanExec::new(plan, columns, schema, client.clone(), self.context.clone());
+        Ok(Arc::new(scan.with_replan(replan)))
     }
 
     /// `INSERT INTO` (and `INSERT ... SELECT`): each row the input produces is created, in order.

@@ -224,6 +224,12 @@ pub struct CqlRoute {
     pub space_key_column: &'static str,
     /// The parameter that fetches rows by id from the table's own endpoint.
     pub id_param: &'static str,
+    /// The columns the search results themselves hold with the same values as the table's endpoint (by name, read
+    /// from each result's `content` with [`CqlRoute::direct_expand`]): a query selecting only these is answered by
+    /// the search alone, without fetching its rows by id (half the requests).
+    pub direct: &'static [Column],
+    /// The search's `expand` for [`CqlRoute::direct`].
+    pub direct_expand: &'static str,
 }
 
 /// A status column and the values of content a CQL search finds and does not find.
@@ -347,6 +353,9 @@ pub struct TableSpec {
     pub id_sorts: Option<IdSorts>,
     /// Parameters bounding a time column, when the list has them (the audit log's `startDate`/`endDate`).
     pub time_params: Option<TimeParams>,
+    /// The columns a v2 list can be sorted by (`sort=-modified-date`), in the engine's own order: `ORDER BY
+    /// updated_at DESC LIMIT 10` then reads the first 10 of the list sorted so (see `plan::sorted`).
+    pub sorts: &'static [SortParam],
     /// How deep the service reads the list, when it stops short of the end.
     pub depth_cap: Option<confluence_rest::DepthCap>,
     /// What a server that answers the list with 404 lacks, and what to do instead (an endpoint added in a later
@@ -374,6 +383,27 @@ pub struct TimeParams {
     pub after: &'static str,
     /// The parameter for "on or before" (`endDate`).
     pub before: &'static str,
+}
+
+/// A column a list sorts by, and its two `sort` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortParam {
+    /// The column (a timestamp or an id: the server orders it as SQL does).
+    pub column: &'static str,
+    /// Its `sort` value, ascending (`modified-date`).
+    pub ascending: &'static str,
+    /// Its `sort` value, descending (`-modified-date`).
+    pub descending: &'static str,
+}
+
+impl SortParam {
+    /// v2's sorts of pages and blog posts by id, creation and last change (not by title: the server's collation is
+    /// not SQL's byte order).
+    pub const V2_CONTENT: &'static [SortParam] = &[
+        SortParam { column: "id", ascending: "id", descending: "-id" },
+        SortParam { column: "created_at", ascending: "created-date", descending: "-created-date" },
+        SortParam { column: "updated_at", ascending: "modified-date", descending: "-modified-date" },
+    ];
 }
 
 /// The two `sort` values that list a table by id, ascending and descending.
@@ -411,6 +441,7 @@ impl TableSpec {
         space_scope: SpaceScope::Request,
         id_sorts: None,
         time_params: None,
+        sorts: &[],
         depth_cap: None,
         requires: None,
     };

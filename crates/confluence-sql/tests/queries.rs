@@ -408,9 +408,41 @@ async fn cql_finds_what_the_page_list_cannot_filter() {
         let expected = query(&connection, &format!("{select} WHERE {plain} ORDER BY id")).await;
         assert!(rows(&expected) > 0, "{plain}: the case selects something");
         assert_eq!(text_of(&found), text_of(&expected), "{pushed}");
+
+        // Only columns the search results hold exactly: the search alone, no fetch by id, the same rows.
+        let select = "SELECT id, title, status, space_id, space_key, author_id, created_at, version, \
+                      version_message, updated_at, updated_by FROM pages";
+        sim.reset_counters();
+        let found = query(&connection, &format!("{select} WHERE {pushed} ORDER BY id")).await;
+        let log = sim.request_log();
+        // (The engine re-checks a parent filter, so the scan reads `parent_id` too, which the results lack.)
+        let direct = !pushed.contains("parent_id");
+        assert_eq!(
+            log.iter().any(|r| r.endpoint == "/wiki/rest/api/search" && r.query.contains("content.version")),
+            direct,
+            "{pushed}: {log:?}"
+        );
+        assert_eq!(
+            !log.iter().any(|r| r.endpoint == "/wiki/api/v2/pages" && r.query.contains("id=")),
+            direct,
+            "{pushed}: no fetch by id: {log:?}"
+        );
+        let expected = query(&connection, &format!("{select} WHERE {plain} ORDER BY id")).await;
+        assert_eq!(text_of(&found), text_of(&expected), "{pushed}, from the search results");
     }
 
-    // EXPLAIN shows the search and the fetch by id; status = 'current' needs no listing of archived pages.
+    // EXPLAIN shows the search and the fetch by id (a column the search results lack, the parent); status =
+    // 'current' needs no listing of archived pages.
+    let plan = text_of(
+        &query(
+            &connection,
+            &format!("EXPLAIN SELECT id, parent_id FROM pages WHERE author_id = '{author}' AND status = 'current'"),
+        )
+        .await,
+    );
+    assert!(plan.contains("GET /wiki/rest/api/search?cql=type = \"page\" AND creator = "), "{plan}");
+    assert!(plan.contains("then per page GET /wiki/api/v2/pages?id=<ids found>"), "{plan}");
+    assert!(plan.contains("partitions=1"), "{plan}");
     let plan = text_of(
         &query(
             &connection,
@@ -418,9 +450,7 @@ async fn cql_finds_what_the_page_list_cannot_filter() {
         )
         .await,
     );
-    assert!(plan.contains("GET /wiki/rest/api/search?cql=type = \"page\" AND creator = "), "{plan}");
-    assert!(plan.contains("then per page GET /wiki/api/v2/pages?id=<ids found>"), "{plan}");
-    assert!(plan.contains("partitions=1"), "{plan}");
+    assert!(plan.contains("expand=content.space,content.history,content.version") && !plan.contains("then per page"));
     // Another status than current and archived keeps the plain list.
     let plan = text_of(
         &query(&connection, &format!("EXPLAIN SELECT id FROM pages WHERE author_id = '{author}' AND status = 'draft'"))
@@ -1101,4 +1131,51 @@ async fn system_info_is_one_row_from_one_request() {
     let old_connection = Connection::open(&old.info().connection_string).await.expect("opens");
     let error = old_connection.query("SELECT * FROM system_info").await.err().map(|e| e.to_string());
     assert!(error.as_deref().is_some_and(|e| e.contains("Data Center 9.1 or later")), "{error:?}");
+}
+
+/// `ORDER BY <column> [DESC] LIMIT n` on pages and blog posts: one request sorted by the server and sized to `n`,
+/// the same rows as sorting the whole table; not where a filter the server cannot apply sits between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_top_n_by_date_or_id_is_one_sorted_request() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let render = |b: Vec<RecordBatch>| pretty_format_batches(&b).expect("prints").to_string();
+    for (table, order, sort) in [
+        ("pages", "updated_at DESC", "sort=-modified-date"),
+        ("pages", "created_at", "sort=created-date"),
+        ("pages", "id DESC", "sort=-id"),
+        ("blog_posts", "updated_at DESC", "sort=-modified-date"),
+    ] {
+        let key = order.split(' ').next().unwrap_or_default();
+        sim.reset_counters();
+        let sorted = format!("SELECT id, title, {key} AS k FROM {table} ORDER BY {order} LIMIT 7");
+        let actual = render(query(&connection, &sorted).await);
+        let log = sim.request_log();
+        assert_eq!(log.len(), 1, "{table} {order}: {log:?}");
+        assert!(log[0].query.contains(sort) && log[0].query.contains("limit=7"), "{}", log[0].query);
+        // The whole table read and sorted by the engine (a filter on a computed value keeps the rule away).
+        let whole = format!("SELECT id, title, {key} AS k FROM {table} WHERE id + 0 > 0 ORDER BY {order} LIMIT 7");
+        sim.reset_counters();
+        assert_eq!(render(query(&connection, &whole).await), actual, "{table} {order}");
+        assert!(sim.request_log().len() > 1, "the whole table is read");
+    }
+
+    // A space and a status pinned: still one request, carrying them.
+    sim.reset_counters();
+    let sql = "SELECT id FROM pages WHERE space_key = 'ENG' AND status = 'current' ORDER BY updated_at DESC LIMIT 3";
+    let ids = query(&connection, sql).await;
+    assert_eq!(rows(&ids), 3);
+    let log = sim.request_log();
+    let content: Vec<_> = log.iter().filter(|r| r.endpoint == "/wiki/api/v2/pages").collect();
+    assert_eq!(content.len(), 1, "{log:?}");
+    assert!(content[0].query.contains("space-id=") && content[0].query.contains("status=current"), "{log:?}");
+
+    // EXPLAIN shows the sorted request.
+    let explain = render(query(&connection, "EXPLAIN SELECT title FROM pages ORDER BY updated_at DESC LIMIT 5").await);
+    assert!(explain.contains("sort=-modified-date&limit=5"), "{explain}");
+
+    // Title order is the server's collation, not SQL's: not pushed (the whole table is read).
+    sim.reset_counters();
+    query(&connection, "SELECT title FROM pages ORDER BY title LIMIT 3").await;
+    assert!(sim.request_log().iter().all(|r| !r.query.contains("sort=title")));
 }

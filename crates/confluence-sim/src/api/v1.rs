@@ -430,7 +430,8 @@ async fn content_viewers(State(st): Shared, Path(id): Path<String>) -> ApiResult
 
 /// `GET content/{id}/restriction/byOperation/{operation}` (shared with Data Center): who the content is restricted
 /// to for `read` or `update`, as two lists in one object, `restrictions.user` and `restrictions.group`, both windowed
-/// by the same `start` and `limit` (at most 100 each). An unknown operation is a 400, unknown content a 404.
+/// by the same `start` and `limit` (at most 100 each), each present when expanded (`expand=restrictions.user`;
+/// by default both on Cloud, the groups only on Data Center). An unknown operation is a 400, unknown content a 404.
 pub fn restriction_of(
     st: &SimState,
     uri: &OriginalUri,
@@ -470,9 +471,29 @@ pub fn restriction_of(
         json!({"results": page, "start": start, "limit": limit, "size": page.len()})
     };
     let ctx = v1_context(st);
+    // Cloud expands both lists by default; Data Center only the groups (its `expand` default is `group`).
+    let expand = params.list("expand");
+    let expanded = |list: &str| match st.config.deployment {
+        crate::config::SimDeployment::Cloud => {
+            expand.is_empty() || expand.iter().any(|e| e == &format!("restrictions.{list}"))
+        }
+        crate::config::SimDeployment::DataCenter => {
+            expand.iter().any(|e| e == &format!("restrictions.{list}")) || (expand.is_empty() && list == "group")
+        }
+    };
+    let mut restrictions = serde_json::Map::new();
+    let mut unexpanded = serde_json::Map::new();
+    for (list, all) in [("user", users), ("group", groups)] {
+        if expanded(list) {
+            restrictions.insert(list.to_owned(), window(all));
+        } else {
+            unexpanded.insert(list.to_owned(), json!(""));
+        }
+    }
+    restrictions.insert("_expandable".to_owned(), Value::Object(unexpanded));
     Ok(json!({
         "operation": operation,
-        "restrictions": {"user": window(users), "group": window(groups)},
+        "restrictions": restrictions,
         "_expandable": {"content": format!("{ctx}/rest/api/content/{}", content.id)},
         "_links": {
             "base": format!("{}{ctx}", st.base_url),

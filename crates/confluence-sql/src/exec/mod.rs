@@ -5,6 +5,7 @@
 pub mod chains;
 pub mod guard;
 pub mod reader;
+pub mod sorted_scan;
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;
@@ -74,9 +75,26 @@ pub struct ConfluenceScanExec {
     shares: Arc<chains::SharePool>,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
+    /// How to plan the scan again sorted by the server (`ORDER BY ... LIMIT`, see [`sorted_scan`]).
+    replan: Option<Arc<crate::plan::sorted::Replan>>,
 }
 
 impl ConfluenceScanExec {
+    /// The same scan, able to be planned again sorted by the optimizer.
+    pub fn with_replan(mut self, replan: crate::plan::sorted::Replan) -> Self {
+        self.replan = Some(Arc::new(replan));
+        self
+    }
+
+    /// The scan reading the first `fetch` rows sorted by `column` from a list the server sorts, when its table's
+    /// list can answer that alone (else `None`).
+    pub fn sorted(&self, column: &str, descending: bool, fetch: usize) -> Result<Option<ConfluenceScanExec>> {
+        let Some(replan) = &self.replan else { return Ok(None) };
+        let Some(plan) = replan.sorted(self.client.dialect(), column, descending, fetch)? else { return Ok(None) };
+        let (client, context) = (self.client.clone(), self.context.clone());
+        Ok(Some(ConfluenceScanExec::new(plan, self.columns.clone(), self.schema.clone(), client, context)))
+    }
+
     /// A scan returning `columns` as `schema` (the table's fields, with their descriptions) by the requests of
     /// `plan` (`Requests` or `Empty`), sent with `client`.
     pub fn new(
@@ -117,6 +135,7 @@ impl ConfluenceScanExec {
             shares: Arc::default(),
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
+            replan: None,
         }
     }
 
@@ -132,7 +151,7 @@ impl ConfluenceScanExec {
 pub fn describe(partition: &Partition, dialect: &Dialect) -> String {
     match partition {
         Partition::List { request, .. } | Partition::PerParent { request, .. } => request.describe(dialect),
-        Partition::ChildSearch { search, .. } => search.describe(dialect),
+        Partition::ChildSearch { search, .. } | Partition::Searched { search, .. } => search.describe(dialect),
         Partition::SpaceShare { request, param, share, shares, sorts, named } => {
             let ends = if sorts.is_some() { ", from both ends" } else { "" };
             let spaces = named.as_ref().map_or_else(|| "every space".to_owned(), |keys| keys.join(","));
@@ -268,6 +287,10 @@ impl ExecutionPlan for ConfluenceScanExec {
             Some(requires) => explain_not_found(error, requires),
             None => error,
         });
+        let batches = match requests.order.and_then(|o| self.schema.index_of(o.column).ok().map(|i| (o, i))) {
+            Some((order, index)) => sorted_scan::check_order(batches, order, index).boxed(),
+            None => batches.boxed(),
+        };
         let limited = limit_rows(batches, requests.limit);
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), limited)))
     }

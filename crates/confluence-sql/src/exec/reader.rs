@@ -79,6 +79,7 @@ impl Reader {
                     self.space_share(request, param, shares, sorts, named, index)
                 }
                 Partition::CqlLookup { search, fetch, id_param } => self.lookup(search, fetch, id_param, &index),
+                Partition::Searched { search, columns } => self.searched(&search, columns, &index)?,
                 Partition::ChildSearch { search, children } => self.child_search(search, children, &index),
                 Partition::PerSpace { request, takes, share, shares, selection } => {
                     self.per_space(request, takes, share, shares, selection, index)
@@ -94,7 +95,7 @@ impl Reader {
         let resolves = match partition {
             Partition::List { request, .. } | Partition::PerParent { request, .. } => request.space_ids.is_some(),
             Partition::SpaceShare { .. } | Partition::PerSpace { .. } => true,
-            Partition::CqlLookup { .. } | Partition::ChildSearch { .. } => false,
+            Partition::CqlLookup { .. } | Partition::ChildSearch { .. } | Partition::Searched { .. } => false,
         };
         let decodes = self.columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
         if !(resolves || decodes) {
@@ -397,6 +398,22 @@ impl Reader {
             .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
+    }
+
+    /// A CQL search whose results are the rows: the scan's columns read from where `columns` (by name) says.
+    fn searched(
+        &self,
+        search: &Request,
+        columns: &'static [Column],
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
+        let mut reader = self.clone();
+        let mapped: Option<Vec<Column>> =
+            self.columns.iter().map(|c| columns.iter().find(|d| d.name == c.name).copied()).collect();
+        let mapped = mapped
+            .ok_or_else(|| DataFusionError::Internal("a column of the scan is not in the search results".to_owned()))?;
+        reader.columns = Arc::new(mapped);
+        Ok(reader.list(search, None, None, index))
     }
 
     /// A CQL search whose results' children are the rows, each with the result's id as its parent.

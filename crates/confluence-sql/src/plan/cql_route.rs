@@ -56,7 +56,7 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             partitions.extend(plain.partitions);
         }
     }
-    Ok(Some(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None })))
+    Ok(Some(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None, order: None })))
 }
 
 /// Whether every exact filter the plain list would push is one the route sends too (the id, the space and the
@@ -66,7 +66,8 @@ fn route_sends_every_exact_filter(spec: &TableSpec, route: &CqlRoute, pins: &Pin
     pins.columns().all(|column| sent.contains(&column) || spec.rule(column).is_none_or(|r| !r.exact))
 }
 
-/// The search partition: `search?cql=...` for ids, then the table's endpoint by id for the rows.
+/// The search partition: `search?cql=...` whose results are the rows when they hold every column selected, else
+/// for ids, then the table's endpoint by id for the rows.
 fn lookup(
     spec: &TableSpec,
     route: &CqlRoute,
@@ -74,10 +75,14 @@ fn lookup(
     input: &ScanInput<'_>,
     options: &ScanOptions<'_>,
 ) -> Result<Partition, RestError> {
-    let search = RequestBuilder::new(Api::V1, "search")
-        .cql(query)
-        .param("includeArchivedSpaces", "true")
-        .build(options.dialect, options.page(CQL_SEARCH_LIMIT, input.limit))?;
+    let search = RequestBuilder::new(Api::V1, "search").cql(query).param("includeArchivedSpaces", "true");
+    let page = options.page(CQL_SEARCH_LIMIT, input.limit);
+    let direct = |c: &crate::columns::Column| route.direct.iter().any(|d| d.name == c.name);
+    if input.columns.iter().all(direct) {
+        let search = search.param("expand", route.direct_expand).build(options.dialect, page)?;
+        return Ok(Partition::Searched { search, columns: route.direct });
+    }
+    let search = search.build(options.dialect, page)?;
     // The plain scan's parameters (fixed, projection), without its filters, and the status CQL found.
     let fetch = base_request(spec, input.columns, options)
         .param(route.status.column, route.status.searched)

@@ -85,8 +85,8 @@ fn parents_check(
     keys: &[String],
     options: &ScanOptions<'_>,
 ) -> Result<Vec<Request>, RestError> {
-    const PAGES: (&str, &str) = ("pages", "current,archived,draft");
-    const BLOG_POSTS: (&str, &str) = ("blogposts", "current,draft");
+    const PAGES: (&str, &str) = ("pages", "current,archived");
+    const BLOG_POSTS: (&str, &str) = ("blogposts", "current");
     let lists: &[(&str, &str)] = match columns {
         ["blog_post_id"] => &[BLOG_POSTS],
         ["content_id"] => &[PAGES, BLOG_POSTS],
@@ -117,8 +117,8 @@ fn container_lists(keys: &[String], options: &ScanOptions<'_>) -> Result<Vec<Req
             RequestBuilder::new(Api::V2, path).param("status", statuses).space_ids("space-id", keys.to_vec())
         };
         Ok(vec![
-            list("pages", "current,archived,draft").build(options.dialect, 250)?,
-            list("blogposts", "current,draft").build(options.dialect, 250)?,
+            list("pages", "current,archived").build(options.dialect, 250)?,
+            list("blogposts", "current").build(options.dialect, 250)?,
         ])
     } else {
         let cql = CqlQuery::new()

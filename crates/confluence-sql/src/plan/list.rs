@@ -66,7 +66,7 @@ pub fn base_request(spec: &TableSpec, columns: &[Column], options: &ScanOptions<
 const DAY_MS: i64 = 86_400_000;
 
 /// The list's time-range parameters for the tightest bounds the filters set on its time column.
-fn time_range(builder: RequestBuilder, spec: &TableSpec, filters: &[Expr]) -> RequestBuilder {
+pub(super) fn time_range(builder: RequestBuilder, spec: &TableSpec, filters: &[Expr]) -> RequestBuilder {
     let Some(params) = spec.time_params else { return builder };
     let bounds: Vec<_> = filters.iter().filter_map(time_bound).filter(|b| b.column == params.column).collect();
     let after = bounds.iter().filter(|b| b.side == Side::After).map(|b| b.at_ms).max();
@@ -82,7 +82,7 @@ fn time_range(builder: RequestBuilder, spec: &TableSpec, filters: &[Expr]) -> Re
 }
 
 /// Sends a pushed filter: as a parameter (values comma-separated), or as a CQL clause.
-fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[String]) -> RequestBuilder {
+pub(super) fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[String]) -> RequestBuilder {
     match rule.value {
         ParamValue::Cql => builder.cql(CqlQuery::new().any_of(rule.param, values, false)),
         ParamValue::AsIs | ParamValue::SpaceKeyToId => builder.param(rule.param, values.join(",")),
@@ -162,5 +162,5 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             }
         }
     }
-    Ok(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None }))
+    Ok(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None, order: None }))
 }

@@ -18,6 +18,7 @@ pub mod guard;
 pub mod list;
 pub mod per_space;
 pub mod request;
+pub mod sorted;
 pub mod space_share;
 
 use confluence_rest::cql::CqlQuery;
@@ -102,6 +103,20 @@ pub struct Requests {
     pub limit: Option<usize>,
     /// How `Spaces` is kept when the requests cannot keep it themselves.
     pub guard: Option<Guard>,
+    /// For a list the server sorts (see [`sorted`]): the order each partition's rows must come in.
+    pub order: Option<OrderCheck>,
+}
+
+/// The order a sorted list's rows must come in; a server that breaks it fails the scan (the engine keeps only the
+/// first rows, so a misplaced one would silently change the answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderCheck {
+    /// The column sorted by.
+    pub column: &'static str,
+    /// Largest first.
+    pub descending: bool,
+    /// The `sort` value sent, for the error.
+    pub param: &'static str,
 }
 
 /// One partition's reading.
@@ -132,6 +147,13 @@ pub enum Partition {
         fetch: Request,
         /// The parameter that takes the ids found.
         id_param: &'static str,
+    },
+    /// A CQL search whose results are the rows, decoded with `columns` (matched to the scan's by name).
+    Searched {
+        /// The search.
+        search: Request,
+        /// Where each column's value is in a result.
+        columns: &'static [Column],
     },
     /// A CQL search whose results' children are the rows (each result a parent).
     ChildSearch {
@@ -408,7 +430,7 @@ mod tests {
         assert!(
             comments[2].starts_with("guard: rows kept when page_id or blog_post_id is a page or blog post of Spaces")
         );
-        assert!(comments[2].contains("GET /wiki/api/v2/pages?space-id=<ENG>&status=current,archived,draft&limit=250"));
+        assert!(comments[2].contains("GET /wiki/api/v2/pages?space-id=<ENG>&status=current,archived&limit=250"));
         let labels = planned(
             "labels",
             &cloud(),
@@ -418,7 +440,7 @@ mod tests {
         );
         assert_eq!(
             labels[2],
-            "guard: only the content of Spaces is read, found first: GET /wiki/api/v2/pages?space-id=<ENG>&id=1,2&status=current,archived,draft&limit=250"
+            "guard: only the content of Spaces is read, found first: GET /wiki/api/v2/pages?space-id=<ENG>&id=1,2&status=current,archived&limit=250"
         );
         let dc_labels = planned("labels", &data_center(), vec![col("page_id").eq(lit(1i64))], None, &["ENG"]);
         assert!(dc_labels[1].contains("content/search?cql=id = \"1\" AND space = \"ENG\""), "{}", dc_labels[1]);

@@ -1,7 +1,9 @@
 //! `blog_posts`: blog posts of every space, from `GET /wiki/api/v2/blogposts`.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::spec::{CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, IdSorts, ProjectionParam, Table, TableSpec};
+use crate::spec::{
+    CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, IdSorts, ProjectionParam, SortParam, Table, TableSpec,
+};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Int, &["id"], "Blog post id."),
@@ -40,6 +42,8 @@ static BLOG_POSTS_CQL: CqlRoute = CqlRoute {
     id_column: "id",
     space_key_column: "space_key",
     id_param: "id",
+    direct: super::pages::SEARCHED_CONTENT,
+    direct_expand: super::pages::SEARCHED_EXPAND,
 };
 
 /// The `blog_posts` table.
@@ -58,6 +62,7 @@ pub static BLOG_POSTS: TableSpec = TableSpec {
     on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
     cql_route: Some(&BLOG_POSTS_CQL),
     id_sorts: Some(IdSorts::V2),
+    sorts: SortParam::V2_CONTENT,
     ..TableSpec::BASE
 };
 

@@ -49,11 +49,14 @@ const UPDATE: &str = "content/{id}/restriction/byOperation/update";
 /// The `content_restrictions` table.
 pub static CONTENT_RESTRICTIONS: TableSpec = TableSpec {
     name: "content_restrictions",
-    doc: "One row per user or group a page or blog post is restricted to, for reading or editing (no rows: not \
-          restricted, anyone with space permission may); WHERE content_id = ... (or IN) is required.",
+    doc: "One row per user or group a page or blog post is restricted to, for reading or editing: its own \
+          restrictions (no rows: none of its own; a read restriction on an ancestor page applies too, see \
+          page_ancestors); WHERE content_id = ... (or IN) is required.",
     columns: COLUMNS,
     endpoint: Endpoint::Arrays { path: READ, arrays: LISTS, max_limit: 100 },
     variants: &[(READ, "read"), (UPDATE, "update")],
+    // Data Center expands only the groups unless asked for both.
+    fixed_params: &[("expand", "restrictions.user,restrictions.group")],
     per_parent: Some(PerParent { column: "content_id", child_search: None }),
     // The content named may be anywhere: with Spaces, only the pages and blog posts of those spaces are read.
     space_scope: SpaceScope::Container(&["content_id"]),

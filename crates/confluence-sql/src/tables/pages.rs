@@ -3,7 +3,8 @@
 
 use crate::columns::{col, Column, Kind, Source};
 use crate::spec::{
-    CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, IdSorts, ProjectionParam, StatusValues, Table, TableSpec,
+    CqlField, CqlKind, CqlRoute, Endpoint, FilterRule, IdSorts, ProjectionParam, SortParam, StatusValues, Table,
+    TableSpec,
 };
 
 const COLUMNS: &[Column] = &[
@@ -57,7 +58,29 @@ static PAGES_CQL: CqlRoute = CqlRoute {
     id_column: "id",
     space_key_column: "space_key",
     id_param: "id",
+    direct: SEARCHED_CONTENT,
+    direct_expand: SEARCHED_EXPAND,
 };
+
+/// What a CQL search result (`GET /wiki/rest/api/search`) holds of a page or blog post exactly as v2 gives it, with
+/// [`SEARCHED_EXPAND`]: the ids, title, status, space, creator, creation, and current version. (Not the parent, the
+/// position, the owner, the body or the web path: v2 words them differently, or v1 lacks them.)
+pub(crate) const SEARCHED_CONTENT: &[Column] = &[
+    col("id", Kind::Int, &["content", "id"], ""),
+    col("title", Kind::Text, &["content", "title"], ""),
+    col("status", Kind::Text, &["content", "status"], ""),
+    col("space_id", Kind::Int, &["content", "space", "id"], ""),
+    col("space_key", Kind::Text, &["content", "space", "key"], ""),
+    col("author_id", Kind::Text, &["content", "history", "createdBy", "accountId"], ""),
+    col("created_at", Kind::Time, &["content", "history", "createdDate"], ""),
+    col("version", Kind::Int, &["content", "version", "number"], ""),
+    col("version_message", Kind::Text, &["content", "version", "message"], ""),
+    col("updated_at", Kind::Time, &["content", "version", "when"], ""),
+    col("updated_by", Kind::Text, &["content", "version", "by", "accountId"], ""),
+];
+
+/// The search's `expand` for [`SEARCHED_CONTENT`].
+pub(crate) const SEARCHED_EXPAND: &str = "content.space,content.history,content.version";
 
 /// The `pages` table.
 pub static PAGES: TableSpec = TableSpec {
@@ -75,6 +98,7 @@ pub static PAGES: TableSpec = TableSpec {
     on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
     cql_route: Some(&PAGES_CQL),
     id_sorts: Some(IdSorts::V2),
+    sorts: SortParam::V2_CONTENT,
     ..TableSpec::BASE
 };
 
