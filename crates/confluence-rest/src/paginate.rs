@@ -351,13 +351,19 @@ fn arrays_page(document: Value, arrays: &[ArrayAt], url: &Url) -> Result<(Value,
         return Err(format!("its {tag} list holds {} items, more than its page of {step}", results.len()));
     }
     let more = lists.iter().any(|(_, results, _)| results.len() == step);
-    let hasher = std::collections::hash_map::RandomState::new();
+    // Fixed keys: the fingerprints are compared with the previous page's (a window served twice).
+    let fingerprint = |text: String| {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        text.hash(&mut hasher);
+        hasher.finish()
+    };
     let mut items = Vec::new();
     let mut fingerprints = Vec::new();
     for (tag, results, _) in &lists {
         for item in results.iter() {
             let item = serde_json::json!({ ARRAY_TAG: tag, ARRAY_ITEM: item });
-            fingerprints.push(hasher.hash_one(item.to_string()));
+            fingerprints.push(fingerprint(item.to_string()));
             items.push(item);
         }
     }
@@ -799,6 +805,9 @@ mod tests {
             .unwrap_or_else(|_| unreachable!());
         let (page, fingerprints) = arrays_page(restriction(1, 2, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fingerprints.len(), 3);
+        // The same items give the same fingerprints on another page (a window served twice is then caught).
+        let (_, again) = arrays_page(restriction(1, 2, 2), LISTS, &url).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fingerprints, again);
         let items = page["results"].as_array().cloned().unwrap_or_default();
         assert_eq!(items.len(), 3);
         assert_eq!(items[0], serde_json::json!({"of": "user", "item": {"accountId": "accountId0"}}));

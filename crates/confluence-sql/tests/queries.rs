@@ -1152,7 +1152,8 @@ async fn a_top_n_by_date_or_id_is_one_sorted_request() {
         let actual = render(query(&connection, &sorted).await);
         let log = sim.request_log();
         assert_eq!(log.len(), 1, "{table} {order}: {log:?}");
-        assert!(log[0].query.contains(sort) && log[0].query.contains("limit=7"), "{}", log[0].query);
+        // One row more than kept: the order is checked past the last row kept.
+        assert!(log[0].query.contains(sort) && log[0].query.contains("limit=8"), "{}", log[0].query);
         // The whole table read and sorted by the engine (a filter on a computed value keeps the rule away).
         let whole = format!("SELECT id, title, {key} AS k FROM {table} WHERE id + 0 > 0 ORDER BY {order} LIMIT 7");
         sim.reset_counters();
@@ -1172,10 +1173,44 @@ async fn a_top_n_by_date_or_id_is_one_sorted_request() {
 
     // EXPLAIN shows the sorted request.
     let explain = render(query(&connection, "EXPLAIN SELECT title FROM pages ORDER BY updated_at DESC LIMIT 5").await);
-    assert!(explain.contains("sort=-modified-date&limit=5"), "{explain}");
+    assert!(explain.contains("sort=-modified-date&limit=6"), "{explain}");
+
+    // More than a page: not one request (a page boundary could repeat or skip a row moved by an edit).
+    sim.reset_counters();
+    let many = query(&connection, "SELECT id FROM pages ORDER BY updated_at DESC LIMIT 300").await;
+    assert_eq!(rows(&many), 300);
+    assert!(sim.request_log().iter().all(|r| !r.query.contains("sort=-modified-date")));
 
     // Title order is the server's collation, not SQL's: not pushed (the whole table is read).
     sim.reset_counters();
     query(&connection, "SELECT title FROM pages ORDER BY title LIMIT 3").await;
     assert!(sim.request_log().iter().all(|r| !r.query.contains("sort=title")));
+}
+
+/// `space_id = X` beside `Spaces` (or `space_key`): both become the list's `space-id`, which the server reads as
+/// their union; only the ids of those spaces among the ones pinned are sent (a DOCS page read with `Spaces=ENG`
+/// otherwise).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_space_id_beside_spaces_reads_only_their_intersection() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let docs = sim.dataset().space_by_key("DOCS").expect("DOCS").id;
+    let restricted = Connection::open(&format!("{};Spaces=ENG", sim.info().connection_string)).await.expect("opens");
+    for sql in [
+        format!("SELECT count(*) FROM pages WHERE space_id = {docs}"),
+        format!("SELECT count(*) FROM (SELECT id FROM pages WHERE space_id = {docs} ORDER BY updated_at DESC LIMIT 5)"),
+        format!("SELECT count(*) FROM pages WHERE space_id = {docs} AND space_key = 'DOCS'"),
+    ] {
+        sim.reset_counters();
+        assert_eq!(first_i64(&query(&restricted, &sql).await), 0, "{sql}");
+        let log = sim.request_log();
+        assert!(log.iter().all(|r| r.endpoint != "/wiki/api/v2/pages"), "nothing to read: {log:?}");
+    }
+    let eng = sim.dataset().space_by_key("ENG").expect("ENG").id;
+    let both =
+        format!("SELECT count(*) FROM pages WHERE space_id = {eng} AND space_key = 'ENG' AND status = 'current'");
+    let expected = first_i64(
+        &query(&connection, "SELECT count(*) FROM pages WHERE space_key = 'ENG' AND status = 'current'").await,
+    );
+    assert_eq!(first_i64(&query(&restricted, &both).await), expected);
 }

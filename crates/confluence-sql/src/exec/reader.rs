@@ -79,7 +79,7 @@ impl Reader {
                     self.space_share(request, param, shares, sorts, named, index)
                 }
                 Partition::CqlLookup { search, fetch, id_param } => self.lookup(search, fetch, id_param, &index),
-                Partition::Searched { search, columns } => self.searched(&search, columns, &index)?,
+                Partition::Searched { search, columns, status } => self.searched(&search, columns, status, &index)?,
                 Partition::ChildSearch { search, children } => self.child_search(search, children, &index),
                 Partition::PerSpace { request, takes, share, shares, selection } => {
                     self.per_space(request, takes, share, shares, selection, index)
@@ -400,20 +400,44 @@ impl Reader {
             .boxed()
     }
 
-    /// A CQL search whose results are the rows: the scan's columns read from where `columns` (by name) says.
+    /// A CQL search whose results are the rows: the scan's columns read from where `columns` (by name) says, and
+    /// only the results whose `status` column reads `status` (what the search is for: the index can lag behind
+    /// content archived or trashed since, which the list of such content then holds).
     fn searched(
         &self,
         search: &Request,
         columns: &'static [Column],
+        status: (&'static str, &'static str),
         index: &Option<Arc<SpaceIndex>>,
     ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
-        let mut reader = self.clone();
+        let internal = |what: &str| DataFusionError::Internal(format!("{what} is not in the search results"));
         let mapped: Option<Vec<Column>> =
             self.columns.iter().map(|c| columns.iter().find(|d| d.name == c.name).copied()).collect();
-        let mapped = mapped
-            .ok_or_else(|| DataFusionError::Internal("a column of the scan is not in the search results".to_owned()))?;
-        reader.columns = Arc::new(mapped);
-        Ok(reader.list(search, None, None, index))
+        let mapped = Arc::new(mapped.ok_or_else(|| internal("a column of the scan"))?);
+        let status_path = match columns.iter().find(|c| c.name == status.0).map(|c| c.source) {
+            Some(Source::Path(path)) => path,
+            _ => return Err(internal("the status")),
+        };
+        let mut shape = shape_of(&mapped);
+        shape.keep(status_path);
+        // Rows are dropped after reading: the list cannot stop at the limit's count (the engine's limit does), and
+        // reads page after page so that stopping wastes little.
+        let request = PageRequest {
+            max_items: None,
+            sequential: self.max_items.is_some() || self.sequential,
+            ..self.page_request(search.url.clone(), search, shape)
+        };
+        let found = pages(self.client.clone(), request, self.metrics.clone());
+        let context = self.decode_context(index);
+        let reader = self.clone();
+        Ok(found
+            .map(move |page| {
+                let mut document = page.map_err(external)?.document;
+                let mut results = take_results(&mut document);
+                results.retain(|r| lookup(r, status_path).and_then(Value::as_str) == Some(status.1));
+                Ok(reader.counted(decode(&mapped, &reader.schema, &results, &context)?))
+            })
+            .boxed())
     }
 
     /// A CQL search whose results' children are the rows, each with the result's id as its parent.

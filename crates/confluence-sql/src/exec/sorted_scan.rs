@@ -61,25 +61,30 @@ fn sorted_input(sort: &SortExec) -> Result<Option<Arc<dyn ExecutionPlan>>> {
     let (Some(fetch), [key]) = (sort.fetch(), &**sort.expr()) else { return Ok(None) };
     let Some(column) = key.expr.downcast_ref::<Column>() else { return Ok(None) };
     let mut node = sort.input().clone();
+    let mut cooperative = false;
     let scan = loop {
         if let Some(scan) = node.downcast_ref::<ConfluenceScanExec>() {
             break scan;
         }
         // Nodes that keep every row: a partition's rows are merged or regrouped, never dropped (the sort above
-        // re-sorts them anyway).
+        // re-sorts them anyway); a merge with a limit of its own drops rows.
+        cooperative |= node.downcast_ref::<CooperativeExec>().is_some();
         let passes = node.downcast_ref::<CooperativeExec>().is_some()
-            || node.downcast_ref::<CoalescePartitionsExec>().is_some()
+            || node.downcast_ref::<CoalescePartitionsExec>().is_some_and(|c| c.fetch().is_none())
             || node.downcast_ref::<RepartitionExec>().is_some();
         match (passes, node.children().as_slice()) {
             (true, [child]) => node = Arc::clone(child),
             _ => return Ok(None),
         }
     };
-    let name = scan.schema().field(column.index()).name().clone();
-    if name != column.name() {
+    let schema = scan.schema();
+    let Some(field) = schema.fields().get(column.index()).filter(|f| f.name() == column.name()) else {
         return Ok(None);
-    }
-    Ok(scan.sorted(&name, key.options.descending, fetch)?.map(|s| Arc::new(s) as Arc<dyn ExecutionPlan>))
+    };
+    let Some(sorted) = scan.sorted(field.name(), key.options.descending, fetch)? else { return Ok(None) };
+    let sorted: Arc<dyn ExecutionPlan> = Arc::new(sorted);
+    // Kept cancellable as DataFusion made the scan it replaces.
+    Ok(Some(if cooperative { Arc::new(CooperativeExec::new(sorted)) } else { sorted }))
 }
 
 /// The batches of a sorted list, failing at the first row out of the order asked for, or without a value to sort

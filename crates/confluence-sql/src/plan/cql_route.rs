@@ -80,7 +80,8 @@ fn lookup(
     let direct = |c: &crate::columns::Column| route.direct.iter().any(|d| d.name == c.name);
     if input.columns.iter().all(direct) {
         let search = search.param("expand", route.direct_expand).build(options.dialect, page)?;
-        return Ok(Partition::Searched { search, columns: route.direct });
+        let status = (route.status.column, route.status.searched);
+        return Ok(Partition::Searched { search, columns: route.direct, status });
     }
     let search = search.build(options.dialect, page)?;
     // The plain scan's parameters (fixed, projection), without its filters, and the status CQL found.

@@ -89,15 +89,34 @@ pub(super) fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[S
     }
 }
 
+/// Folds a pin of a space-id parameter by id (`space_id = 5`) into the same parameter's space keys (`space_key`,
+/// `Spaces`), when both are pinned: the ids pinned, to keep among the keys' ids once resolved. Sent as two
+/// parameters, the server would read the union of both, beyond `Spaces`.
+pub(super) fn fold_space_ids(
+    pinned: &mut Vec<(&'static FilterRule, Vec<String>)>,
+) -> Option<(&'static str, Vec<String>)> {
+    let param = pinned.iter().find(|(r, _)| r.value == ParamValue::SpaceKeyToId).map(|(r, _)| r.param)?;
+    let position = pinned.iter().position(|(r, _)| r.value == ParamValue::AsIs && r.param == param)?;
+    let (_, ids) = pinned.remove(position);
+    Some((param, ids))
+}
+
 /// One request per value of the first multi-valued partitioning filter (else one), the other filters sent.
 fn by_value(base: RequestBuilder, pinned: &[(&'static FilterRule, Vec<String>)]) -> Vec<RequestBuilder> {
+    let mut pinned = pinned.to_vec();
+    let within = fold_space_ids(&mut pinned).map(|(_, ids)| ids);
+    let restrict = |builder: RequestBuilder| match &within {
+        Some(ids) => builder.space_ids_within(ids.clone()),
+        None => builder,
+    };
+    let pinned = pinned.as_slice();
     let mut base = base;
     let mut split: Option<(&FilterRule, &[String])> = None;
     for (rule, values) in pinned {
         if rule.partition && values.len() > 1 && split.is_none() {
             split = Some((rule, values));
         } else if rule.value == ParamValue::SpaceKeyToId {
-            base = base.space_ids(rule.param, values.clone());
+            base = restrict(base.space_ids(rule.param, values.clone()));
         } else {
             base = add_filter(base, rule, values);
         }
@@ -106,7 +125,7 @@ fn by_value(base: RequestBuilder, pinned: &[(&'static FilterRule, Vec<String>)])
     values
         .iter()
         .map(|value| match rule.value {
-            ParamValue::SpaceKeyToId => base.clone().space_ids(rule.param, vec![value.clone()]),
+            ParamValue::SpaceKeyToId => restrict(base.clone().space_ids(rule.param, vec![value.clone()])),
             ParamValue::AsIs | ParamValue::Cql => add_filter(base.clone(), rule, std::slice::from_ref(value)),
         })
         .collect()

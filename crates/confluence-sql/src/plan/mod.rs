@@ -154,6 +154,8 @@ pub enum Partition {
         search: Request,
         /// Where each column's value is in a result.
         columns: &'static [Column],
+        /// The status column and the value of the rows searched for (`current`): other results are dropped.
+        status: (&'static str, &'static str),
     },
     /// A CQL search whose results' children are the rows (each result a parent).
     ChildSearch {

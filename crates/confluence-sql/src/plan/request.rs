@@ -18,6 +18,9 @@ pub struct SpaceIds {
     pub param: &'static str,
     /// The keys.
     pub keys: Vec<String>,
+    /// The ids the query pins the same parameter to (`space_id = 5` beside `space_key` or `Spaces`): only the keys'
+    /// ids among these are sent. Sending both would read their union.
+    pub within: Option<Vec<String>>,
 }
 
 /// The first page of a list.
@@ -35,7 +38,13 @@ impl Request {
     /// The URL with the resolved space ids (`None`: none of the spaces exists, so there is nothing to read).
     pub fn url_with(&self, id_of: impl Fn(&str) -> Option<i64>) -> Option<Url> {
         let Some(space_ids) = &self.space_ids else { return Some(self.url.clone()) };
-        let ids: Vec<String> = space_ids.keys.iter().filter_map(|k| id_of(k)).map(|id| id.to_string()).collect();
+        let ids: Vec<String> = space_ids
+            .keys
+            .iter()
+            .filter_map(|k| id_of(k))
+            .map(|id| id.to_string())
+            .filter(|id| space_ids.within.as_ref().is_none_or(|within| within.contains(id)))
+            .collect();
         if ids.is_empty() {
             return None;
         }
@@ -54,7 +63,8 @@ impl Request {
     pub fn describe_with(&self, dialect: &Dialect, added: Option<String>) -> String {
         let mut params: Vec<String> = added.into_iter().collect();
         if let Some(space_ids) = &self.space_ids {
-            params.push(format!("{}=<{}>", space_ids.param, space_ids.keys.join(",")));
+            let within = space_ids.within.as_ref().map(|w| format!(" among {}", w.join(","))).unwrap_or_default();
+            params.push(format!("{}=<{}{within}>", space_ids.param, space_ids.keys.join(",")));
         }
         params.extend(self.url.query_pairs().map(|(k, v)| format!("{k}={v}")));
         let base = dialect.base().path().trim_end_matches('/');
@@ -145,7 +155,15 @@ impl RequestBuilder {
 
     /// Sends `keys` as `param` once resolved to space ids.
     pub fn space_ids(mut self, param: &'static str, keys: Vec<String>) -> RequestBuilder {
-        self.space_ids = Some(SpaceIds { param, keys });
+        self.space_ids = Some(SpaceIds { param, keys, within: None });
+        self
+    }
+
+    /// Keeps the space ids sent to `ids` (see [`SpaceIds::within`]).
+    pub fn space_ids_within(mut self, ids: Vec<String>) -> RequestBuilder {
+        if let Some(space_ids) = &mut self.space_ids {
+            space_ids.within = Some(ids);
+        }
         self
     }
 

@@ -1,7 +1,8 @@
 //! `ORDER BY <column> [DESC] LIMIT n` over a v2 list that sorts by that column (`pages ORDER BY updated_at DESC
-//! LIMIT 10`): one request chain sorted by the server (`sort=-modified-date`) and stopped after `n` rows, instead
-//! of reading the whole table to keep ten rows. The engine still sorts the `n` rows it gets (ties and `NULLS`
-//! stay the engine's), and the reader checks that the server kept the order asked for.
+//! LIMIT 10`): one request sorted by the server (`sort=-modified-date&limit=11`), instead of reading the whole
+//! table to keep ten rows; `n` below the endpoint's page (250, or `PageSize`). The engine still sorts the rows it
+//! gets (ties stay the engine's), and the reader checks that the server kept the order asked for, over one row more
+//! than kept. The columns sorted by are never NULL in v2 lists: a NULL among the rows read fails the query.
 //!
 //! Only where the list alone answers the query: a v2 list (not the CQL route, not per parent or per space), every
 //! filter sent to the server in that one request (the optimizer rule asks only when no filter sits between the
@@ -12,7 +13,7 @@ use datafusion::error::Result;
 use crate::predicate::Pins;
 use crate::spec::{Endpoint, ParamValue};
 
-use super::list::{add_filter, base_request, pinned_rules, time_range};
+use super::list::{add_filter, base_request, fold_space_ids, pinned_rules, time_range};
 use super::{classify, cql_route, guard, OrderCheck, Partition, Requests, ScanInput, ScanOptions, ScanPlan};
 
 /// The plan reading the first `fetch` rows of `input`'s table sorted by `column` (descending or not), or `None`
@@ -39,28 +40,38 @@ pub fn plan(
     {
         return Ok(None);
     }
-    let Some(pinned) = pinned_rules(spec, &pins, options.spaces) else {
+    let Some(mut pinned) = pinned_rules(spec, &pins, options.spaces) else {
         return Ok(Some(ScanPlan::Empty { reason: "the filters contradict each other or leave Spaces" }));
     };
     // One request: every value of every filter in it (the space ids too), or no sorted plan.
     if pinned.iter().any(|(rule, values)| values.len() > rule.max_values) {
         return Ok(None);
     }
+    let within = fold_space_ids(&mut pinned).map(|(_, ids)| ids);
     let mut builder = time_range(base_request(spec, input.columns, options), spec, input.filters);
     for (rule, values) in &pinned {
-        builder = match rule.value {
-            ParamValue::SpaceKeyToId => builder.space_ids(rule.param, values.clone()),
-            ParamValue::AsIs | ParamValue::Cql => add_filter(builder, rule, values),
+        builder = match (rule.value, &within) {
+            (ParamValue::SpaceKeyToId, Some(ids)) => {
+                builder.space_ids(rule.param, values.clone()).space_ids_within(ids.clone())
+            }
+            (ParamValue::SpaceKeyToId, None) => builder.space_ids(rule.param, values.clone()),
+            (ParamValue::AsIs | ParamValue::Cql, _) => add_filter(builder, rule, values),
         };
     }
+    // One page, one row more than asked: the order is then checked past the rows kept (a server ignoring `sort`
+    // shows), and no page boundary can repeat or skip a row moved by an edit meanwhile.
+    let wanted = fetch.saturating_add(1);
+    if wanted > options.page(max_limit, None) {
+        return Ok(None);
+    }
     let value = if descending { sort.descending } else { sort.ascending };
-    let page = options.page(max_limit, Some(fetch));
+    let page = options.page(max_limit, Some(wanted));
     let request = builder.param("sort", value).build(options.dialect, page).map_err(super::external)?;
     let order = OrderCheck { column: sort.column, descending, param: value };
     let plan = ScanPlan::Requests(Requests {
         spec,
         partitions: vec![Partition::List { request, constant: None }],
-        limit: Some(fetch),
+        limit: Some(wanted),
         guard: None,
         order: Some(order),
     });
