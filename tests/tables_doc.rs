@@ -67,6 +67,17 @@ WITH RECURSIVE tree(id, title, depth) AS (
 )
 SELECT * FROM tree ORDER BY depth, title
 ```
+
+## Not tables (yet), and what to read instead
+
+- Who edited a page (Confluence's contributors): `SELECT DISTINCT author_id FROM page_versions WHERE page_id = ...`.
+- Licence figures: Cloud's REST API has none (they are in Atlassian's organization admin API); Data Center's
+  `/rest/license/1.0/license/userCount` is planned. `system_info` gives the Cloud plan (`edition`).
+- Whiteboards, databases and folders: Cloud's v2 API lists none of them (it reads them by id only); they show as
+  `ancestor_type` in `page_ancestors`, and `cql('type = whiteboard')` finds them.
+- Bodies in other formats: v2 lists send one body format per request (storage or Atlassian document format), and
+  the rendered view only page by page; `body_storage` with `confluence_text()` / `confluence_markdown()` covers
+  search and AI pipelines.
 ";
 
 /// How a [`Endpoint::Arrays`] object is read.
