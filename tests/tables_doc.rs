@@ -253,6 +253,9 @@ fn render_table(table: &Table) -> String {
             cap.max, cap.reason
         ));
     }
+    if let Some(forbidden) = spec.forbidden {
+        out.push_str(&format!("\nA 403 from the server fails the query saying: {forbidden}.\n"));
+    }
     out.push_str(&writes_note(spec.name));
     match table.data_center {
         Ok(dc) if !std::ptr::eq(dc, spec) => {

@@ -179,6 +179,9 @@ pub struct SimConfig {
     pub faults: Vec<FaultRule>,
     /// The Data Center version served (major, minor): endpoints added later answer 404, as on an older server.
     pub data_center_version: (u32, u32),
+    /// The Cloud plan (`free`, `standard`, `premium`, `enterprise`): on `free`, the audit log and page analytics
+    /// answer 403, as those features are not on the Free plan.
+    pub edition: String,
 }
 
 impl SimConfig {
@@ -195,6 +198,7 @@ impl SimConfig {
             oauth: OAuthConfig::default_for(SimDeployment::Cloud),
             faults: Vec::new(),
             data_center_version: (9, 2),
+            edition: "standard".to_owned(),
         }
     }
 
@@ -210,6 +214,12 @@ impl SimConfig {
     /// The same configuration with another data set size.
     pub fn with_size(mut self, size: DatasetSize) -> SimConfig {
         self.size = size;
+        self
+    }
+
+    /// The same configuration on another Cloud plan (`free` has no audit log and no page analytics).
+    pub fn with_edition(mut self, edition: &str) -> SimConfig {
+        self.edition = edition.to_owned();
         self
     }
 

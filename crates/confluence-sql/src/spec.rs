@@ -361,6 +361,9 @@ pub struct TableSpec {
     /// What a server that answers the list with 404 lacks, and what to do instead (an endpoint added in a later
     /// version), appended to the error.
     pub requires: Option<&'static str>,
+    /// What a 403 from the list means besides missing permissions (a plan without the feature), and what to do,
+    /// appended to the error.
+    pub forbidden: Option<&'static str>,
 }
 
 /// Another reading of a table, through a CQL search, for queries that pin one of `columns` (`=` or `IN`, as many
@@ -444,6 +447,7 @@ impl TableSpec {
         sorts: &[],
         depth_cap: None,
         requires: None,
+        forbidden: None,
     };
 
     /// The column named `name`.

@@ -267,6 +267,14 @@ async fn data_center_spaces_pages_and_blog_posts() {
     assert_eq!(first_i64(&pages), current as i64);
     let text = pretty_format_batches(&pages).map(|t| t.to_string()).unwrap_or_default();
     assert!(text.contains("| ENG "), "{text}");
+    // The parent's type, from the last ancestor: a page wherever there is a parent.
+    let typed = query(
+        &connection,
+        "SELECT count(parent_id) - count(parent_type), count(parent_type) FILTER (WHERE parent_type <> 'page') \
+         FROM pages WHERE space_key = 'ENG'",
+    )
+    .await;
+    assert_eq!(pretty_format_batches(&typed).map(|t| t.to_string()).unwrap_or_default().matches("| 0 ").count(), 2);
     let log = sim.request_log();
     assert!(
         log.iter().filter(|r| r.endpoint == "/rest/api/content").all(|r| r.query.contains("spaceKey=ENG")),
@@ -1213,4 +1221,22 @@ async fn a_space_id_beside_spaces_reads_only_their_intersection() {
         &query(&connection, "SELECT count(*) FROM pages WHERE space_key = 'ENG' AND status = 'current'").await,
     );
     assert_eq!(first_i64(&query(&restricted, &both).await), expected);
+}
+
+/// A feature the site's plan lacks (Cloud Free: no audit log, no page analytics) answers 403: the error says so and
+/// what is needed, not only "denied".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feature_the_plan_lacks_fails_saying_so() {
+    let sim =
+        Simulator::start(SimConfig::cloud().with_size(DatasetSize::TINY).with_edition("free")).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let page = sim.dataset().page(0).id;
+    for sql in
+        ["SELECT count(*) FROM audit_log".to_owned(), format!("SELECT * FROM content_views WHERE content_id = {page}")]
+    {
+        let error = connection.query(&sql).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("403") && error.contains("the Free plan has none"), "{sql}: {error}");
+    }
+    let edition = query(&connection, "SELECT edition FROM system_info").await;
+    assert_eq!(edition[0].column(0).as_string::<i32>().value(0), "free");
 }

@@ -298,6 +298,7 @@ fn audit_date(params: &Params, name: &str, style: ErrorStyle) -> Result<Option<i
 
 /// The audit log, newest first (shared with Data Center, which has the same resource).
 pub async fn audit(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    not_on_free_plan(&st, "The audit log")?;
     let params = Params::parse(uri.query());
     let (start, limit) = v1_window(&params, 1000, 1000, STYLE)?;
     let from = audit_date(&params, "startDate", STYLE)?;
@@ -407,6 +408,7 @@ async fn content_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<Stri
 /// A page's or blog post's analytics: `(views, distinct viewers)`, generated from the seed (more for content
 /// edited more often); `fromDate` is accepted and, as the data set has no view history, changes nothing.
 fn analytics_of(st: &SimState, id: &str) -> Result<(u64, u64, u64), ApiError> {
+    not_on_free_plan(st, "Page analytics")?;
     let content = st
         .store
         .content(path_id(id, STYLE, "content")?)
@@ -511,13 +513,25 @@ async fn content_restriction(
     Ok(Json(restriction_of(&st, &uri, &id, &operation, STYLE)?).into_response())
 }
 
+/// A 403 for a feature the Free plan lacks (Cloud only; the simulator's `edition`).
+fn not_on_free_plan(st: &SimState, feature: &str) -> Result<(), ApiError> {
+    if st.config.deployment == crate::config::SimDeployment::Cloud && st.config.edition == "free" {
+        return Err(ApiError::new(
+            STYLE,
+            StatusCode::FORBIDDEN,
+            format!("{feature} is not available on the Free plan"),
+        ));
+    }
+    Ok(())
+}
+
 /// `GET settings/systemInfo`: the site's id, build and name, as Cloud describes its tenant.
 async fn system_info(State(st): Shared) -> ApiResult {
     Ok(Json(json!({
         "cloudId": st.config.cloud_id,
         "commitHash": "5f0c1d2e3a4b",
         "baseUrl": st.wiki_base(),
-        "edition": "standard",
+        "edition": st.config.edition,
         "siteTitle": "Confluence (simulated)",
         "defaultLocale": "en_US",
     }))

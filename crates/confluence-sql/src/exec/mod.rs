@@ -282,11 +282,8 @@ impl ExecutionPlan for ConfluenceScanExec {
                 Ok(kept)
             }
         });
-        let requires = requests.spec.requires;
-        let batches = batches.map_err(move |error| match requires {
-            Some(requires) => explain_not_found(error, requires),
-            None => error,
-        });
+        let (requires, forbidden) = (requests.spec.requires, requests.spec.forbidden);
+        let batches = batches.map_err(move |error| explain_refusal(error, requires, forbidden));
         let batches = match requests.order.and_then(|o| self.schema.index_of(o.column).ok().map(|i| (o, i))) {
             Some((order, index)) => sorted_scan::check_order(batches, order, index).boxed(),
             None => batches.boxed(),
@@ -296,19 +293,26 @@ impl ExecutionPlan for ConfluenceScanExec {
     }
 }
 
-/// A 404 from a list the server lacks (an endpoint of a later version), with what the table needs and what to do.
-fn explain_not_found(error: DataFusionError, requires: &str) -> DataFusionError {
+/// A 404 from a list the server lacks (an endpoint of a later version), or a 403 from a list the site's plan or
+/// the user's role does not allow, with what the table needs and what to do.
+fn explain_refusal(error: DataFusionError, requires: Option<&str>, forbidden: Option<&str>) -> DataFusionError {
     use confluence_rest::RestError;
+    if requires.is_none() && forbidden.is_none() {
+        return error;
+    }
     let DataFusionError::External(boxed) = error else { return error };
     let rest = match boxed.downcast::<RestError>() {
         Ok(rest) => *rest,
         Err(other) => return DataFusionError::External(other),
     };
-    let rest = match rest {
-        RestError::NotFound { path, message } => {
+    let rest = match (rest, requires, forbidden) {
+        (RestError::NotFound { path, message }, Some(requires), _) => {
             RestError::NotFound { path, message: format!("{message}; {requires}") }
         }
-        other => other,
+        (RestError::Forbidden { path, message }, _, Some(forbidden)) => {
+            RestError::Forbidden { path, message: format!("{message}; {forbidden}") }
+        }
+        (other, _, _) => other,
     };
     DataFusionError::External(Box::new(rest))
 }

@@ -38,6 +38,10 @@ pub static CONTENT_VIEWS: TableSpec = TableSpec {
     per_parent: Some(PerParent { column: "content_id", child_search: None }),
     // The content named may be anywhere: with Spaces, only the pages of those spaces are read.
     space_scope: SpaceScope::Container(&["content_id"]),
+    forbidden: Some(
+        "page analytics are on the Standard, Premium and Enterprise plans (the Free plan has none), for content \
+         the user may view",
+    ),
     ..TableSpec::BASE
 };
 

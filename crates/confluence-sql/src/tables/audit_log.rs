@@ -25,6 +25,10 @@ pub static AUDIT_LOG: TableSpec = TableSpec {
     endpoint: Endpoint::V1 { path: "audit", max_limit: 1000 },
     space_scope: SpaceScope::Site,
     time_params: Some(TimeParams { column: "created_at", after: "startDate", before: "endDate" }),
+    forbidden: Some(
+        "the audit log is read by site administrators (Confluence admin permission), and only on the Standard, \
+         Premium and Enterprise plans: the Free plan has none",
+    ),
     ..TableSpec::BASE
 };
 
@@ -42,7 +46,11 @@ const DATA_CENTER_COLUMNS: &[Column] = &[
 ];
 
 /// `audit_log` on Data Center: the same records from `GET /rest/api/audit`, the author as a user key.
-pub static AUDIT_LOG_DATA_CENTER: TableSpec = TableSpec { columns: DATA_CENTER_COLUMNS, ..AUDIT_LOG };
+pub static AUDIT_LOG_DATA_CENTER: TableSpec = TableSpec {
+    columns: DATA_CENTER_COLUMNS,
+    forbidden: Some("the audit log is read by Confluence system administrators"),
+    ..AUDIT_LOG
+};
 
 /// `audit_log` on both deployments.
 pub static TABLE: Table = Table { cloud: &AUDIT_LOG, data_center: Ok(&AUDIT_LOG_DATA_CENTER) };
