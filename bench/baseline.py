@@ -86,8 +86,9 @@ def authors(url, user, token, key):
 
 
 def text_search(url, user, token, word):
-    """A CQL text search."""
-    results = cql(url, user, token, f'type = page AND text ~ "{word}"', limit=100)
+    """A CQL text search, as Confluence's search box runs it (archived spaces left out, as the driver's cql() sends
+    the query as written)."""
+    results = cql(url, user, token, f'type = page AND text ~ "{word}"', limit=100, includeArchivedSpaces="false")
     return len(pd.DataFrame({"id": [r["id"] for r in results], "title": [r["title"] for r in results]}))
 
 

@@ -106,6 +106,7 @@ impl Simulator {
                 oauth.code_lifetime,
             ),
             auto_approve: AtomicBool::new(oauth.auto_approve),
+            search_cache: crate::search::SearchCache::default(),
             config,
         });
         state.faults.set(state.config.faults.clone());

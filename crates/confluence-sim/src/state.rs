@@ -27,6 +27,8 @@ pub struct SimState {
     pub tokens: TokenRegistry,
     /// Approve authorizations without a consent page.
     pub auto_approve: AtomicBool,
+    /// The last CQL searches' results.
+    pub search_cache: crate::search::SearchCache,
 }
 
 impl SimState {

@@ -110,12 +110,18 @@ pub struct Store {
     /// The generated data.
     pub data: Dataset,
     overlay: RwLock<Overlay>,
+    /// Counts the writes (each write lock taken): what a cached search result was computed at.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
     /// Wraps a data set.
     pub fn new(data: Dataset) -> Store {
-        Store { data, overlay: RwLock::new(Overlay { next_id: CREATED_BASE, ..Overlay::default() }) }
+        Store {
+            data,
+            overlay: RwLock::new(Overlay { next_id: CREATED_BASE, ..Overlay::default() }),
+            generation: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Overlay> {
@@ -123,7 +129,14 @@ impl Store {
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Overlay> {
-        self.overlay.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let guard = self.overlay.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        guard
+    }
+
+    /// How many writes the store has taken (a search computed at one generation holds until the next write).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     // ---- pages and blog posts ----

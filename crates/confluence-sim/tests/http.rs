@@ -193,6 +193,40 @@ async fn cql_search_and_its_errors() {
     );
 }
 
+/// A search's next pages come from its first evaluation (as from a site's index), until a write: then the
+/// search sees the write.
+#[tokio::test]
+async fn a_search_is_evaluated_once_until_a_write() {
+    let sim = cloud().await;
+    let info = sim.info();
+    let page = sim.dataset().page(3);
+    let cql = url_escape("type = page AND title = \"Cached search probe\"");
+    let total = |body: Value| body["totalSize"].as_u64();
+    let first: Value = get(&sim, &format!("/wiki/rest/api/search?cql={cql}&limit=1")).await.json().await.expect("json");
+    assert_eq!(total(first), Some(0));
+    let url = format!("{}/wiki/api/v2/pages/{}", sim.base_url(), page.id);
+    let renamed = client()
+        .put(&url)
+        .basic_auth(&info.user, Some(&info.api_token))
+        .json(&json!({
+            "id": page.id.to_string(), "status": "current", "title": "Cached search probe",
+            "version": {"number": page.version.number + 1},
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let again: Value = get(&sim, &format!("/wiki/rest/api/search?cql={cql}&limit=1")).await.json().await.expect("json");
+    assert_eq!(total(again), Some(1), "the write is seen, not the cached answer");
+    // The next page of a cached search: the same total, the window after.
+    let all = url_escape("type = page AND space = ENG");
+    let one: Value = get(&sim, &format!("/wiki/rest/api/search?cql={all}&limit=2")).await.json().await.expect("json");
+    let two: Value =
+        get(&sim, &format!("/wiki/rest/api/search?cql={all}&limit=2&start=2")).await.json().await.expect("json");
+    assert_eq!(one["totalSize"], two["totalSize"]);
+    assert_ne!(one["results"][0]["content"]["id"], two["results"][0]["content"]["id"]);
+}
+
 #[tokio::test]
 async fn writes_with_versions_and_conflicts() {
     let sim = cloud().await;
