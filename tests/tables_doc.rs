@@ -31,7 +31,8 @@ Conventions:
   the searches below) reports its total on the first page:
   the rest is then requested four pages at a time, in order, within the connection's `MaxConcurrency`.
 - `ORDER BY <column> [DESC] LIMIT n` on one column a v2 list sorts by (`pages` and `blog_posts`: `id`, `created_at`,
-  `updated_at`; not `title`, whose server collation is not SQL's) reads one request sorted by the server
+  `updated_at`; `attachments`: `created_at`, without `Spaces`; not `title`, whose server collation is not SQL's) reads
+  one request sorted by the server
   (`sort=-modified-date&limit=n+1`, `n` below the page size) when every filter of the query is sent with it; the
   engine still sorts those rows, and a server that breaks the order (checked one row past the `n` kept) fails the
   query.

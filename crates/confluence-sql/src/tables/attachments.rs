@@ -3,7 +3,7 @@
 //! CQL search for `type = attachment` (one partition per space when spaces are named).
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::spec::{Endpoint, FilterRule, PerParent, SpaceScope, Table, TableSpec};
+use crate::spec::{Endpoint, FilterRule, PerParent, SortParam, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     col("id", Kind::Text, &["id"], "Attachment id (att<digits>)."),
@@ -33,6 +33,9 @@ pub static ATTACHMENTS: TableSpec = TableSpec {
         FilterRule::exact("title", "filename", 1),
     ],
     by_parent: Some(&ATTACHMENTS_BY_PAGE),
+    // The latest uploads: `ORDER BY created_at DESC LIMIT n` is one sorted request (without `Spaces`, which the
+    // list cannot apply).
+    sorts: &[SortParam { column: "created_at", ascending: "created-date", descending: "-created-date" }],
     // The v2 attachment list takes no space: rows are kept when their page or blog post is in Spaces.
     space_scope: SpaceScope::Container(&["page_id", "blog_post_id"]),
     ..TableSpec::BASE
