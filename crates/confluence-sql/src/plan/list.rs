@@ -82,7 +82,7 @@ pub(super) fn time_range(builder: RequestBuilder, spec: &TableSpec, filters: &[E
 }
 
 /// Sends a pushed filter: as a parameter (values comma-separated), or as a CQL clause.
-pub(super) fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[String]) -> RequestBuilder {
+fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[String]) -> RequestBuilder {
     match rule.value {
         ParamValue::Cql => builder.cql(CqlQuery::new().any_of(rule.param, values, false)),
         ParamValue::AsIs | ParamValue::SpaceKeyToId => builder.param(rule.param, values.join(",")),
@@ -92,41 +92,41 @@ pub(super) fn add_filter(builder: RequestBuilder, rule: &FilterRule, values: &[S
 /// Folds a pin of a space-id parameter by id (`space_id = 5`) into the same parameter's space keys (`space_key`,
 /// `Spaces`), when both are pinned: the ids pinned, to keep among the keys' ids once resolved. Sent as two
 /// parameters, the server would read the union of both, beyond `Spaces`.
-pub(super) fn fold_space_ids(
-    pinned: &mut Vec<(&'static FilterRule, Vec<String>)>,
-) -> Option<(&'static str, Vec<String>)> {
+fn fold_space_ids(pinned: &mut Vec<(&'static FilterRule, Vec<String>)>) -> Option<(&'static str, Vec<String>)> {
     let param = pinned.iter().find(|(r, _)| r.value == ParamValue::SpaceKeyToId).map(|(r, _)| r.param)?;
     let position = pinned.iter().position(|(r, _)| r.value == ParamValue::AsIs && r.param == param)?;
     let (_, ids) = pinned.remove(position);
     Some((param, ids))
 }
 
-/// One request per value of the first multi-valued partitioning filter (else one), the other filters sent.
-fn by_value(base: RequestBuilder, pinned: &[(&'static FilterRule, Vec<String>)]) -> Vec<RequestBuilder> {
+/// One request with every pinned filter: space keys to resolve (only the ids pinned among theirs, see
+/// [`fold_space_ids`]), the rest as parameters or CQL clauses.
+pub(super) fn one_request(base: RequestBuilder, pinned: &[(&'static FilterRule, Vec<String>)]) -> RequestBuilder {
     let mut pinned = pinned.to_vec();
     let within = fold_space_ids(&mut pinned).map(|(_, ids)| ids);
-    let restrict = |builder: RequestBuilder| match &within {
-        Some(ids) => builder.space_ids_within(ids.clone()),
-        None => builder,
-    };
-    let pinned = pinned.as_slice();
-    let mut base = base;
-    let mut split: Option<(&FilterRule, &[String])> = None;
-    for (rule, values) in pinned {
-        if rule.partition && values.len() > 1 && split.is_none() {
-            split = Some((rule, values));
-        } else if rule.value == ParamValue::SpaceKeyToId {
-            base = restrict(base.space_ids(rule.param, values.clone()));
-        } else {
-            base = add_filter(base, rule, values);
+    pinned.iter().fold(base, |builder, (rule, values)| match (rule.value, &within) {
+        (ParamValue::SpaceKeyToId, Some(ids)) => {
+            builder.space_ids(rule.param, values.clone()).space_ids_within(ids.clone())
         }
-    }
-    let Some((rule, values)) = split else { return vec![base] };
+        (ParamValue::SpaceKeyToId, None) => builder.space_ids(rule.param, values.clone()),
+        (ParamValue::AsIs | ParamValue::Cql, _) => add_filter(builder, rule, values),
+    })
+}
+
+/// One request per value of the first multi-valued partitioning filter (else one), the other filters sent.
+fn by_value(base: RequestBuilder, pinned: &[(&'static FilterRule, Vec<String>)]) -> Vec<RequestBuilder> {
+    let Some(split) = pinned.iter().position(|(rule, values)| rule.partition && values.len() > 1) else {
+        return vec![one_request(base, pinned)];
+    };
+    let (rule, values) = &pinned[split];
+    let others = pinned.iter().enumerate().filter(|(i, _)| *i != split).map(|(_, p)| p.clone());
+    let others: Vec<_> = others.collect();
     values
         .iter()
-        .map(|value| match rule.value {
-            ParamValue::SpaceKeyToId => restrict(base.clone().space_ids(rule.param, vec![value.clone()])),
-            ParamValue::AsIs | ParamValue::Cql => add_filter(base.clone(), rule, std::slice::from_ref(value)),
+        .map(|value| {
+            let mut one = others.clone();
+            one.push((*rule, vec![value.clone()]));
+            one_request(base.clone(), &one)
         })
         .collect()
 }

@@ -11,9 +11,9 @@
 use datafusion::error::Result;
 
 use crate::predicate::Pins;
-use crate::spec::{Endpoint, ParamValue};
+use crate::spec::Endpoint;
 
-use super::list::{add_filter, base_request, fold_space_ids, pinned_rules, time_range};
+use super::list::{base_request, one_request, pinned_rules, time_range};
 use super::{classify, cql_route, guard, OrderCheck, Partition, Requests, ScanInput, ScanOptions, ScanPlan};
 
 /// The plan reading the first `fetch` rows of `input`'s table sorted by `column` (descending or not), or `None`
@@ -40,24 +40,14 @@ pub fn plan(
     {
         return Ok(None);
     }
-    let Some(mut pinned) = pinned_rules(spec, &pins, options.spaces) else {
+    let Some(pinned) = pinned_rules(spec, &pins, options.spaces) else {
         return Ok(Some(ScanPlan::Empty { reason: "the filters contradict each other or leave Spaces" }));
     };
     // One request: every value of every filter in it (the space ids too), or no sorted plan.
     if pinned.iter().any(|(rule, values)| values.len() > rule.max_values) {
         return Ok(None);
     }
-    let within = fold_space_ids(&mut pinned).map(|(_, ids)| ids);
-    let mut builder = time_range(base_request(spec, input.columns, options), spec, input.filters);
-    for (rule, values) in &pinned {
-        builder = match (rule.value, &within) {
-            (ParamValue::SpaceKeyToId, Some(ids)) => {
-                builder.space_ids(rule.param, values.clone()).space_ids_within(ids.clone())
-            }
-            (ParamValue::SpaceKeyToId, None) => builder.space_ids(rule.param, values.clone()),
-            (ParamValue::AsIs | ParamValue::Cql, _) => add_filter(builder, rule, values),
-        };
-    }
+    let builder = one_request(time_range(base_request(spec, input.columns, options), spec, input.filters), &pinned);
     // One page, one row more than asked: the order is then checked past the rows kept (a server ignoring `sort`
     // shows), and no page boundary can repeat or skip a row moved by an edit meanwhile.
     let wanted = fetch.saturating_add(1);

@@ -57,23 +57,12 @@ const SEARCH_COLUMNS: &[Column] = &[
     col("body_storage", Kind::Text, &["body", "storage", "value"], ""),
 ];
 
-/// The comments of the pages or blog posts a query names, on Cloud: `GET /wiki/rest/api/content/search?cql=type =
-/// comment AND container IN (...)`, with the container, version, reply chain and inline resolution expanded.
+/// The comments of the pages or blog posts a query names, on Cloud: Data Center's reading (`GET
+/// /wiki/rest/api/content/search?cql=type = comment AND container IN (...)`), with the version's author by account id.
 pub static COMMENTS_BY_SEARCH: TableSpec = TableSpec {
-    name: "comments",
-    doc: "One row per footer or inline comment.",
     columns: SEARCH_COLUMNS,
-    endpoint: Endpoint::V1 { path: "content/search", max_limit: 100 },
-    search_type: Some("comment"),
     fixed_params: &[("includeArchivedSpaces", "true"), ("expand", "container,version,ancestors,extensions.resolution")],
-    filters: &[
-        FilterRule::spaces_only("space", 100),
-        // CQL's `container` is the page or the blog post: the engine keeps the rows of the right kind.
-        FilterRule::cql("page_id", "container", 100).inexact(),
-        FilterRule::cql("blog_post_id", "container", 100).inexact(),
-    ],
-    on_projection: Some(ProjectionParam { column: "body_storage", param: "expand", value: "body.storage" }),
-    ..TableSpec::BASE
+    ..COMMENTS_DATA_CENTER
 };
 
 const DATA_CENTER_COLUMNS: &[Column] = &[
