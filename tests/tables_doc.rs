@@ -132,11 +132,29 @@ fn render_table(table: &Table) -> String {
         let how = if spec.by_search.is_some() { "inexact: the search below returns every kind" } else { "exact" };
         out.push_str(&format!("\n`{}` = or `IN` reads only the lists named ({how}).\n", constant.name));
     }
-    if let Some(parent) = spec.per_parent.map(|p| p.column) {
+    if let (Some(parent), Some(fan_out)) = (spec.per_parent.map(|p| p.column), spec.fan_out) {
+        let children: Vec<String> =
+            fan_out.children.iter().map(|c| format!("`GET /wiki/api/v2/{}`", c.endpoint.path())).collect();
+        out.push_str(&format!(
+            "\nRead one `{parent}` at a time when the query pins it with `{parent} = <id>` or `{parent} IN (<ids>)` \
+             (one partition per id; a join does not pin it). Otherwise every {name} of the site is listed, `GET \
+             /wiki/api/v2/{parents}` (once per query), then {children} for each (up to 250 per request; the {name}s \
+             shared by up to `MaxConcurrency` workers; `Spaces` sent as `{space}`): a request per {name} and list \
+             at least, not one per `{parent}`. `LIMIT` stops it early. Which statuses these lists hold is not \
+             published (the simulator serves current content): the rows of archived content are certain only with \
+             `{parent}`.\n",
+            name = fan_out.parent_name,
+            parents = fan_out.parents.path(),
+            children = children.join(" and "),
+            space = fan_out.space_param,
+        ));
+    } else if let Some(parent) = spec.per_parent.map(|p| p.column) {
         out.push_str(&format!(
             "\nRead one `{parent}` at a time: the query must pin it with `{parent} = <id>` or `{parent} IN (<ids>)` \
              (one partition per id; a join does not pin it), else it fails with a message saying so.\n"
         ));
+    }
+    if let Some(parent) = spec.per_parent.map(|p| p.column) {
         if let Some(search) = spec.per_parent.and_then(|p| p.child_search) {
             out.push_str(&format!(
                 "\nOr pin `{column}` instead (`=` or `IN`): one CQL search, `GET /wiki/rest/api/{path}?cql=type = \

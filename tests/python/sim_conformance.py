@@ -146,7 +146,18 @@ def cloud():
     walk_v2("/footer-comments", "/wiki/api/v2/footer-comments", 250, expected=DATASET["footer_comments"])
     walk_v2("/inline-comments", "/wiki/api/v2/inline-comments", 250, expected=DATASET["inline_comments"])
     walk_v2("/attachments", "/wiki/api/v2/attachments", 250, expected=DATASET["attachments"])
-    walk_v2("/labels", "/wiki/api/v2/labels", 250, expected=DATASET["labels"])
+    labels = walk_v2("/labels", "/wiki/api/v2/labels", 250, expected=DATASET["labels"])
+    # A label's pages and blog posts (what `labels` reads when no page is named), the pages checked against
+    # the pages list: each labelled page is listed by its label.
+    if labels:
+        label = labels[0]
+        tagged = walk_v2("/labels/{id}/pages", f"/wiki/api/v2/labels/{label['id']}/pages", 250, params={"sort": "id"})
+        walk_v2("/labels/{id}/blogposts", f"/wiki/api/v2/labels/{label['id']}/blogposts", 250)
+        if not tagged:
+            failures.append(f"label {label['name']}: no page listed")
+        one, _ = get(f"/wiki/api/v2/pages/{tagged[0]['id']}/labels", {"limit": 250}) if tagged else (None, None)
+        if one is not None and label["name"] not in [l["name"] for l in one.get("results", [])]:
+            failures.append(f"label {label['name']}: page {tagged[0]['id']} is listed by it but does not carry it")
     walk_v2("/tasks", "/wiki/api/v2/tasks", 250, expected=DATASET["tasks"])
     first = spaces[0]
     walk_v2("/spaces/{id}/pages", f"/wiki/api/v2/spaces/{first['id']}/pages", 250, expected=first["pages_listed"])

@@ -143,7 +143,12 @@ pub fn required_scopes(deployment: SimDeployment, method: &str, route: &str) -> 
         ("GET", r) if r.starts_with("/api/v2/pages") && r.ends_with("/labels") => {
             &["read:label:confluence", "read:confluence-content.all"]
         }
-        ("GET", r) if r.starts_with("/api/v2/pages") || r.starts_with("/api/v2/blogposts") || r.ends_with("/pages") => {
+        ("GET", r)
+            if r.starts_with("/api/v2/pages")
+                || r.starts_with("/api/v2/blogposts")
+                || r.starts_with("/api/v2/labels/")
+                || r.ends_with("/pages") =>
+        {
             &["read:page:confluence", "read:confluence-content.all", "read:confluence-content.summary"]
         }
         ("GET", r) if r.contains("comments") => &["read:comment:confluence", "read:confluence-content.all"],

@@ -26,6 +26,8 @@ pub struct ContentFilter {
     pub title: Option<String>,
     /// Only children of this page (`parent_id`).
     pub parent_id: Option<u64>,
+    /// Only content with this label.
+    pub label: Option<String>,
 }
 
 impl ContentFilter {
@@ -40,6 +42,7 @@ impl ContentFilter {
             && self.spaces.as_ref().is_none_or(|s| s.contains(&c.space))
             && self.ids.as_ref().is_none_or(|ids| ids.contains(&c.id))
             && self.parent_id.is_none_or(|p| c.parent_id == Some(p))
+            && self.label.as_ref().is_none_or(|l| c.labels.contains(l))
     }
 }
 

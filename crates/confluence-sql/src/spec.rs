@@ -276,6 +276,28 @@ pub struct ChildSearch {
     pub parent_id: &'static [&'static str],
 }
 
+/// How a per-parent table is read when the query pins no parent at all: the parents are listed (`GET /labels`)
+/// when the scan runs, then each parent's lists of children (`labels/{id}/pages`, `labels/{id}/blogposts`), a row
+/// per child, the parent's fields filling the row's `Constant` columns. Requests: the parents' list, and one per
+/// child list of each parent (more for a long one): few where parents are few beside their children (labels beside
+/// the pages they label), instead of a request per child.
+#[derive(Clone, Copy, Debug)]
+pub struct FanOut {
+    /// What a parent is (`label`), for `EXPLAIN` and the docs.
+    pub parent_name: &'static str,
+    /// The parents' list (cursor pages).
+    pub parents: Endpoint,
+    /// The parent's id in a parent, which fills `{id}` in the children's paths.
+    pub parent_id: &'static [&'static str],
+    /// The parent's fields each of its children's rows carries: (the row's `Constant` column, the path in the
+    /// parent).
+    pub parent_fields: &'static [(&'static str, &'static [&'static str])],
+    /// Each parent's lists (`{id}` in their paths), their columns matched to the scan's by name.
+    pub children: &'static [&'static TableSpec],
+    /// The children lists' parameter taking space ids, which keeps them to `Spaces`.
+    pub space_param: &'static str,
+}
+
 /// A table read one space at a time (`spaces/{id}/permissions`): every space of the site (or of `Spaces`), or the
 /// spaces the query names by key or id, each space's list read in turn by one of up to `MaxConcurrency` workers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -338,6 +360,8 @@ pub struct TableSpec {
     pub per_parent: Option<PerParent>,
     /// For tables read one space at a time.
     pub per_space: Option<PerSpace>,
+    /// For a per-parent table whose parents the query does not pin: the parents listed, then their children.
+    pub fan_out: Option<&'static FanOut>,
     /// Predicates found through CQL (Cloud), when the list endpoint cannot filter them.
     pub cql_route: Option<&'static CqlRoute>,
     /// The same table read per parent (`pages/{id}/attachments`), used instead of the whole list when the query
@@ -438,6 +462,7 @@ impl TableSpec {
         on_projection: None,
         per_parent: None,
         per_space: None,
+        fan_out: None,
         cql_route: None,
         by_parent: None,
         by_search: None,
@@ -471,6 +496,9 @@ impl TableSpec {
         }
         if let Some(per_space) = self.per_space {
             names.extend([per_space.id_column, per_space.key_column]);
+        }
+        if let Some(fan_out) = self.fan_out {
+            names.extend(fan_out.parent_fields.iter().map(|(column, _)| *column));
         }
         if let Some(route) = self.cql_route {
             names.extend(route.fields.iter().map(|f| f.column));

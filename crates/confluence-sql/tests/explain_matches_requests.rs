@@ -20,7 +20,7 @@ fn explained_requests(plan: &str) -> Vec<Explained> {
     plan.lines()
         .flat_map(|line| line.split("GET ").skip(1))
         .map(|text| {
-            let text = text.split(" then per page ").next().unwrap_or_default();
+            let text = text.split(" then per ").next().unwrap_or_default();
             let text = text.trim_end().trim_end_matches(';');
             let (path, query) = text.split_once('?').unwrap_or((text, ""));
             let params = query
@@ -53,7 +53,10 @@ async fn plan_text(connection: &Connection, sql: &str) -> String {
 /// shows a placeholder). CQL is compared as written, so the decoded text must be identical.
 fn sent(sim: &SimHandle, explained: &Explained) -> bool {
     sim.request_log().iter().any(|record| {
-        let path_matches = record.path.ends_with(&explained.path);
+        // `<id>` in a path is any one segment (a parent's id, known when the query runs).
+        let (sent_path, shown) = (record.path.rsplit('/'), explained.path.rsplit('/'));
+        let path_matches = sent_path.zip(shown).all(|(s, e)| s == e || e.starts_with('<'))
+            && record.path.split('/').count() >= explained.path.split('/').count();
         let params: Vec<(String, String)> = url::form_urlencoded::parse(record.query.as_bytes()).into_owned().collect();
         path_matches
             && params.len() == explained.params.len()

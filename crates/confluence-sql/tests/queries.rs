@@ -604,9 +604,72 @@ async fn the_pages_with_a_label_come_from_one_search_not_a_request_per_page() {
     )
     .await;
     assert_eq!(first_i64(&joined), labelled.len() as i64);
-    // Without page_id or name, the error says both ways.
-    let error = cloud.query("SELECT * FROM labels").await.expect_err("needs a filter").to_string();
+    // Without page_id or name, Data Center's error says both ways (Cloud reads every label, below).
+    let error = dc.query("SELECT * FROM labels").await.expect_err("needs a filter").to_string();
     assert!(error.contains("page_id = <id>") && error.contains("name = '<value>'"), "{error}");
+}
+
+/// `labels` with no page, blog post or label named, on Cloud: every label of the site, then each label's pages and
+/// blog posts, a request per label and per 250 of its pages, rather than a request per page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_label_of_the_site_is_read_label_by_label() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let eng = Connection::open(&format!("{};Spaces=ENG", sim.info().connection_string)).await.expect("opens");
+    let data = sim.dataset();
+    let pages: Vec<_> = (0..data.page_count()).map(|i| data.page(i)).filter(|p| p.status == "current").collect();
+    let posts: Vec<_> =
+        (0..data.blogpost_count()).map(|i| data.blogpost(i)).filter(|p| p.status == "current").collect();
+    let pairs = |space: Option<&str>| {
+        let in_space =
+            |c: &&confluence_sim::dataset::model::Content| space.is_none_or(|key| data.space(c.space).key == key);
+        let mut truth: Vec<String> = pages
+            .iter()
+            .filter(in_space)
+            .flat_map(|p| p.labels.iter().map(move |l| format!("page {} {l}", p.id)))
+            .chain(
+                posts.iter().filter(in_space).flat_map(|p| p.labels.iter().map(move |l| format!("post {} {l}", p.id))),
+            )
+            .collect();
+        truth.sort();
+        truth
+    };
+    let sql = "SELECT CASE WHEN page_id IS NOT NULL THEN 'page ' || page_id ELSE 'post ' || blog_post_id END || ' ' \
+               || name FROM labels WHERE prefix = 'global'";
+    let listed = |batches: Vec<RecordBatch>| {
+        let mut rows: Vec<String> = batches
+            .iter()
+            .flat_map(|b| (0..b.num_rows()).map(move |i| b.column(0).as_string::<i32>().value(i).to_owned()))
+            .collect();
+        rows.sort();
+        rows
+    };
+    sim.reset_counters();
+    let everything = listed(query(&connection, sql).await);
+    let truth = pairs(None);
+    assert!(truth.len() > 500, "{}", truth.len());
+    assert_eq!(everything, truth, "every page/label and blog post/label pair, once");
+    let counters = sim.counters();
+    assert_eq!(counters.get("GET /wiki/api/v2/labels"), 1, "the site's labels: one request");
+    let per_label = |of: &[confluence_sim::dataset::model::Content]| -> u64 {
+        (0..data.label_count())
+            .map(|l| data.label(l).1)
+            .map(|name| (of.iter().filter(|c| c.labels.iter().any(|l| l == name)).count() as u64).div_ceil(250).max(1))
+            .sum()
+    };
+    assert_eq!(counters.get("GET /wiki/api/v2/labels/{id}/pages"), per_label(&pages), "per label, per 250 pages");
+    assert_eq!(counters.get("GET /wiki/api/v2/labels/{id}/blogposts"), per_label(&posts));
+    assert_eq!(counters.get("GET /wiki/api/v2/pages/{id}/labels"), 0, "no request per page");
+
+    // Under Spaces, the label's lists carry the spaces: only ENG's pairs.
+    let restricted = listed(query(&eng, sql).await);
+    assert_eq!(restricted, pairs(Some("ENG")));
+    assert!(restricted.len() < everything.len());
+
+    // A LIMIT: one worker, the labels and the first label's pages, no more.
+    sim.reset_counters();
+    assert_eq!(rows(&query(&connection, "SELECT * FROM labels LIMIT 5").await), 5);
+    assert_eq!(sim.counters().total, 2, "{:?}", sim.request_log());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -908,7 +971,7 @@ async fn a_blog_posts_labels_are_read_from_that_blog_post() {
         let count = format!("SELECT count(*) FROM labels WHERE blog_post_id = {}", post.id);
         assert_eq!(first_i64(&query(&restricted, &count).await) as usize, expected, "Spaces={spaces}");
     }
-    let error = cloud.query("SELECT * FROM labels").await.err().map(|e| e.to_string()).unwrap_or_default();
+    let error = dc.query("SELECT * FROM labels").await.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(error.contains("or blog_post_id = <id>"), "{error}");
 }
 

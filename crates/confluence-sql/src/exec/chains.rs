@@ -271,16 +271,23 @@ pub fn group(index: &SpaceIndex, workers: usize) -> Vec<Vec<i64>> {
     groups
 }
 
-/// The runs of a scan's space-share partitions: the k-th time a partition is executed, it joins the k-th run, so
-/// that a plan executed again starts over while each execution's workers share one pool.
-#[derive(Debug, Default)]
-pub struct SharePool {
-    runs: Mutex<(Vec<usize>, Vec<Arc<ShareRun>>)>,
+/// The runs of a scan's partitions that share work (a [`ShareRun`] of space chains, or the parents of a fan-out):
+/// the k-th time a partition is executed, it joins the k-th run, so that a plan executed again starts over while
+/// each execution's workers share one pool.
+#[derive(Debug)]
+pub struct SharePool<R = ShareRun> {
+    runs: Mutex<(Vec<usize>, Vec<Arc<R>>)>,
 }
 
-impl SharePool {
+impl<R> Default for SharePool<R> {
+    fn default() -> Self {
+        SharePool { runs: Mutex::new((Vec::new(), Vec::new())) }
+    }
+}
+
+impl<R: Default> SharePool<R> {
     /// The run partition `worker` joins now.
-    pub fn join(&self, worker: usize) -> Arc<ShareRun> {
+    pub fn join(&self, worker: usize) -> Arc<R> {
         let mut guard = self.runs.lock().unwrap_or_else(|p| p.into_inner());
         let (joins, runs) = &mut *guard;
         if joins.len() <= worker {
@@ -289,7 +296,7 @@ impl SharePool {
         let k = joins[worker];
         joins[worker] += 1;
         while runs.len() <= k {
-            runs.push(Arc::new(ShareRun::default()));
+            runs.push(Arc::new(R::default()));
         }
         runs[k].clone()
     }
@@ -433,7 +440,7 @@ mod tests {
 
     #[test]
     fn each_execution_of_a_plan_gets_its_own_run() {
-        let pool = SharePool::default();
+        let pool: SharePool = SharePool::default();
         let (a, b) = (pool.join(0), pool.join(1));
         assert!(Arc::ptr_eq(&a, &b));
         let again = pool.join(0);

@@ -3,6 +3,7 @@
 //! stops at the limit; requests, retries, 429s, bytes and rows go to `EXPLAIN ANALYZE` per partition.
 
 pub mod chains;
+pub mod fan_out;
 pub mod guard;
 pub mod reader;
 pub mod sorted_scan;
@@ -73,6 +74,7 @@ pub struct ConfluenceScanExec {
     context: Arc<ScanContext>,
     guard: Arc<GuardState>,
     shares: Arc<chains::SharePool>,
+    parents: Arc<chains::SharePool<fan_out::ParentRun>>,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
     /// How to plan the scan again sorted by the server (`ORDER BY ... LIMIT`, see [`sorted_scan`]).
@@ -133,6 +135,7 @@ impl ConfluenceScanExec {
             context,
             guard,
             shares: Arc::default(),
+            parents: Arc::default(),
             properties: Arc::new(properties),
             metrics: ExecutionPlanMetricsSet::new(),
             replan: None,
@@ -168,6 +171,13 @@ pub fn describe(partition: &Partition, dialect: &Dialect) -> String {
         Partition::CqlLookup { search, fetch, id_param } => {
             let fetch = fetch.describe_with(dialect, Some(format!("{id_param}=<ids found>")));
             format!("{} then per page {fetch}", search.describe(dialect))
+        }
+        Partition::FanOut { parents, children, fan_out, share, shares } => {
+            let placeholder = crate::plan::fan_out::PARENT_PLACEHOLDER.replace('{', "%7B").replace('}', "%7D");
+            let each: Vec<String> =
+                children.iter().map(|(r, _)| r.describe(dialect).replace(&placeholder, "<id>")).collect();
+            let (listed, worker) = (parents.describe(dialect), share + 1);
+            format!("{listed} then per {} (worker {worker} of {shares}) {}", fan_out.parent_name, each.join("; "))
         }
     }
 }
@@ -270,6 +280,7 @@ impl ExecutionPlan for ConfluenceScanExec {
             counters: Arc::new(PartitionCounters::new(&self.metrics, partition)),
             guard: self.guard.clone(),
             share_run: matches!(part, Partition::SpaceShare { .. }).then(|| self.shares.join(partition)),
+            parent_run: matches!(part, Partition::FanOut { .. }).then(|| self.parents.join(partition)),
             depth_cap: requests.spec.depth_cap,
         };
         let (guard, output) = (self.guard.clone(), self.schema.clone());

@@ -29,6 +29,7 @@ use crate::plan::{Partition, Request};
 use crate::spec::{ChildSearch, IdSorts, SpaceRef};
 
 use super::chains::{self, Assignment, End, ShareRun};
+use super::fan_out::ParentRun;
 use super::{GuardState, PartitionCounters, ScanContext};
 
 /// What every partition of a scan reads with.
@@ -54,6 +55,8 @@ pub struct Reader {
     pub guard: Arc<GuardState>,
     /// For a space-share partition, the pool of chains its workers share.
     pub share_run: Option<Arc<ShareRun>>,
+    /// For a fan-out partition, the parents its workers share.
+    pub parent_run: Option<Arc<ParentRun>>,
     /// How deep the service reads the table's offset lists.
     pub depth_cap: Option<DepthCap>,
 }
@@ -84,6 +87,7 @@ impl Reader {
                 Partition::PerSpace { request, takes, share, shares, selection } => {
                     self.per_space(request, takes, share, shares, selection, index)
                 }
+                Partition::FanOut { parents, children, fan_out, .. } => self.fan_out(parents, children, fan_out, index),
             };
             Ok::<_, DataFusionError>(stream)
         };
@@ -95,6 +99,7 @@ impl Reader {
         let resolves = match partition {
             Partition::List { request, .. } | Partition::PerParent { request, .. } => request.space_ids.is_some(),
             Partition::SpaceShare { .. } | Partition::PerSpace { .. } => true,
+            Partition::FanOut { children, .. } => children.iter().any(|(request, _)| request.space_ids.is_some()),
             Partition::CqlLookup { .. } | Partition::ChildSearch { .. } | Partition::Searched { .. } => false,
         };
         let decodes = self.columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
@@ -104,12 +109,12 @@ impl Reader {
         self.context.directory.get(&self.client, &self.metrics).await.map(Some).map_err(external)
     }
 
-    fn decode_context(&self, index: &Option<Arc<SpaceIndex>>) -> DecodeContext {
+    pub(super) fn decode_context(&self, index: &Option<Arc<SpaceIndex>>) -> DecodeContext {
         DecodeContext { space_keys: index.as_ref().map(|i| i.keys.clone()).unwrap_or_default(), ..Default::default() }
     }
 
     /// A page request: the list's first page, this scan's limit, and the projected columns' shape.
-    fn page_request(&self, first: Url, request: &Request, items: Shape) -> PageRequest {
+    pub(super) fn page_request(&self, first: Url, request: &Request, items: Shape) -> PageRequest {
         PageRequest {
             first,
             pagination: request.pagination,
@@ -155,10 +160,6 @@ impl Reader {
         parent: Option<String>,
         index: &Option<Arc<SpaceIndex>>,
     ) -> BoxStream<'static, Result<RecordBatch>> {
-        let Some(first) = request.url_with(|key| index.as_ref().and_then(|i| i.id_of(key))) else {
-            // None of the spaces exists: nothing to read.
-            return futures::stream::empty().boxed();
-        };
         let mut context = self.decode_context(index);
         context.parent = parent.map(|p| p.parse::<i64>().map(Value::from).unwrap_or(Value::String(p)));
         if let Some(constant) = constant {
@@ -166,6 +167,20 @@ impl Reader {
                 context.constants.insert(column.name, Value::String(constant.to_owned()));
             }
         }
+        self.list_with(request, context, index)
+    }
+
+    /// A list whose rows are decoded with `context` (its constants and parent already set).
+    pub(super) fn list_with(
+        &self,
+        request: &Request,
+        context: DecodeContext,
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let Some(first) = request.url_with(|key| index.as_ref().and_then(|i| i.id_of(key))) else {
+            // None of the spaces exists: nothing to read.
+            return futures::stream::empty().boxed();
+        };
         let page_request = PageRequest {
             decoder: self.decoder(request, &context, false),
             ..self.page_request(first, request, shape_of(&self.columns))

@@ -65,9 +65,12 @@ pub fn attach(plan: ScanPlan, spec: &TableSpec, options: &ScanOptions<'_>) -> Re
                     _ => None,
                 })
                 .collect();
-            let searched = requests.partitions.iter().all(|p| matches!(p, Partition::ChildSearch { .. }));
+            let searched = requests
+                .partitions
+                .iter()
+                .all(|p| matches!(p, Partition::ChildSearch { .. } | Partition::FanOut { .. }));
             match (parents.is_empty(), searched) {
-                // A child search carries the spaces in its CQL.
+                // A child search carries the spaces in its CQL, a fan-out's child lists as their space parameter.
                 (_, true) => None,
                 (false, _) => Some(Guard::Parents { checks: parents_check(&parents, columns, &keys, options)? }),
                 (true, _) => Some(Guard::Containers { columns, lists: container_lists(&keys, options)? }),

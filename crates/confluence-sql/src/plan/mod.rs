@@ -6,6 +6,7 @@
 //! - [`list`]: a table's own list, filters as parameters, one partition per pinned value or parent;
 //! - [`cql_route`]: filters only CQL can apply, searched then fetched by id;
 //! - [`child_search`]: a per-parent table read through a CQL search for its parents;
+//! - [`fan_out`]: a per-parent table read through its parents' list, when the query names none;
 //! - [`space_share`]: a full scan split into chains over shares of the spaces;
 //! - [`per_space`]: a table read one space at a time, over the spaces named or all of them;
 //! - [`guard`]: the `Spaces` property kept where the request itself cannot keep it;
@@ -14,6 +15,7 @@
 pub mod child_search;
 pub mod classify;
 pub mod cql_route;
+pub mod fan_out;
 pub mod guard;
 pub mod list;
 pub mod per_space;
@@ -28,7 +30,7 @@ use datafusion::logical_expr::Expr;
 
 use crate::columns::Column;
 use crate::predicate::Pins;
-use crate::spec::{ChildSearch, IdSorts, SpaceRef, TableSpec};
+use crate::spec::{ChildSearch, FanOut, IdSorts, SpaceRef, TableSpec};
 
 pub use guard::Guard;
 pub use request::Request;
@@ -194,11 +196,25 @@ pub enum Partition {
         /// The spaces to read.
         selection: per_space::SpaceSelection,
     },
+    /// One of the workers reading a per-parent table through its parents' list: the parents, listed once when the
+    /// scan runs, are taken one at a time by the workers, each reading the parent's child lists in turn.
+    FanOut {
+        /// The parents' list.
+        parents: Request,
+        /// The child lists (`{id}` in their paths), each with the spec its rows are decoded with.
+        children: Vec<(Request, &'static TableSpec)>,
+        /// Where the parent's id and fields are.
+        fan_out: &'static FanOut,
+        /// Which worker (0-based).
+        share: usize,
+        /// Of how many.
+        shares: usize,
+    },
 }
 
 /// Plans a scan: a per-space table over its spaces, else the per-parent variant when the filters pin its parent, else the CQL route when a filter only CQL
-/// can apply, else a child search for an unpinned per-parent table, else the table's list (split across the
-/// spaces for a full scan); then the `Spaces` guard.
+/// can apply, else a child search (or the parents' list) for an unpinned per-parent table, else the table's list
+/// (split across the spaces for a full scan); then the `Spaces` guard.
 pub fn plan(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
     let spec = classify::reading_spec(input.spec, input.filters);
     // Rows a guard drops do not count towards a LIMIT: pages are then sized as for a full read.
@@ -232,9 +248,12 @@ fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
                     .unwrap_or(ScanPlan::Empty { reason: "the filters pin no parent" })
             }
             Some(_) => list::plan(&input, &pins, options)?,
-            None => child_search::plan(&input, &pins, options)
-                .map_err(external)?
-                .unwrap_or_else(|| needs_parent(spec, per_parent.column)),
+            None => match child_search::plan(&input, &pins, options).map_err(external)? {
+                Some(plan) => plan,
+                None => fan_out::plan(&input, options)
+                    .map_err(external)?
+                    .unwrap_or_else(|| needs_parent(spec, per_parent.column)),
+            },
         },
         None => space_share::split(list::plan(&input, &pins, options)?, &input, &pins, options).map_err(external)?,
     };

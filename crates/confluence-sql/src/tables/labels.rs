@@ -2,23 +2,25 @@
 //! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page), or per blog post/label pair for the blog posts it
 //! names (`blogposts/{id}/labels`); on Data Center, `GET /rest/api/content/{id}/label` for both. For the pages that
 //! carry a label (`WHERE name = 'release'`), one CQL search for `label = "release"` with each page's labels
-//! expanded, instead of a request per page.
+//! expanded, instead of a request per page. On Cloud, a query that names no page, blog post or label reads every
+//! label of the site (`GET /wiki/api/v2/labels`), then each label's pages and blog posts
+//! (`labels/{id}/pages`, `labels/{id}/blogposts`): a request per label and per 250 labelled pages, not one per page.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::spec::{ChildSearch, Endpoint, PerParent, SpaceScope, Table, TableSpec};
+use crate::spec::{ChildSearch, Endpoint, FanOut, PerParent, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     Column {
         name: "page_id",
         kind: Kind::Int,
         source: Source::Parent,
-        doc: "The page (WHERE needs page_id, blog_post_id or name: = or IN).",
+        doc: "The page (NULL for a blog post's label).",
     },
     Column {
         name: "blog_post_id",
         kind: Kind::Int,
         source: Source::Null,
-        doc: "The blog post, for a blog post's labels (WHERE blog_post_id = ... or IN).",
+        doc: "The blog post (NULL for a page's label).",
     },
     col("label_id", Kind::Int, &["id"], "Label id."),
     col("name", Kind::Text, &["name"], "Label name."),
@@ -34,8 +36,54 @@ const BLOG_POST_COLUMNS: &[Column] = &[
     col("prefix", Kind::Text, &["prefix"], ""),
 ];
 
-const DOC: &str = "One row per page/label or blog post/label pair; WHERE page_id, blog_post_id or name = ... (or IN) \
-                   is required.";
+const DOC: &str = "One row per page/label or blog post/label pair. WHERE page_id, blog_post_id or name = ... (or IN) \
+                   reads only those; without them, Cloud reads every label's pages and blog posts (Data Center \
+                   requires one).";
+
+/// A label's pages, a row each, the label's fields filled from the label (`GET /wiki/api/v2/labels/{id}/pages`).
+const LABELLED_PAGE_COLUMNS: &[Column] = &[
+    col("page_id", Kind::Int, &["id"], ""),
+    Column { name: "blog_post_id", kind: Kind::Int, source: Source::Null, doc: "" },
+    Column { name: "label_id", kind: Kind::Int, source: Source::Constant, doc: "" },
+    Column { name: "name", kind: Kind::Text, source: Source::Constant, doc: "" },
+    Column { name: "prefix", kind: Kind::Text, source: Source::Constant, doc: "" },
+];
+
+/// A label's blog posts (`labels/{id}/blogposts`).
+const LABELLED_BLOG_POST_COLUMNS: &[Column] = &[
+    Column { name: "page_id", kind: Kind::Int, source: Source::Null, doc: "" },
+    col("blog_post_id", Kind::Int, &["id"], ""),
+    Column { name: "label_id", kind: Kind::Int, source: Source::Constant, doc: "" },
+    Column { name: "name", kind: Kind::Text, source: Source::Constant, doc: "" },
+    Column { name: "prefix", kind: Kind::Text, source: Source::Constant, doc: "" },
+];
+
+/// The pages a label is on. The list is sorted by id: `sort=id` is sent.
+static LABELLED_PAGES: TableSpec = TableSpec {
+    name: "labels",
+    doc: DOC,
+    columns: LABELLED_PAGE_COLUMNS,
+    endpoint: Endpoint::V2 { path: "labels/{id}/pages", max_limit: 250 },
+    fixed_params: &[("sort", "id")],
+    ..TableSpec::BASE
+};
+
+/// The blog posts a label is on.
+static LABELLED_BLOG_POSTS: TableSpec = TableSpec {
+    columns: LABELLED_BLOG_POST_COLUMNS,
+    endpoint: Endpoint::V2 { path: "labels/{id}/blogposts", max_limit: 250 },
+    ..LABELLED_PAGES
+};
+
+/// Every label of the site, then the pages and blog posts of each (Cloud).
+static EVERY_LABEL: FanOut = FanOut {
+    parent_name: "label",
+    parents: Endpoint::V2 { path: "labels", max_limit: 250 },
+    parent_id: &["id"],
+    parent_fields: &[("label_id", &["id"]), ("name", &["name"]), ("prefix", &["prefix"])],
+    children: &[&LABELLED_PAGES, &LABELLED_BLOG_POSTS],
+    space_param: "space-id",
+};
 
 /// The `labels` table.
 pub static LABELS: TableSpec = TableSpec {
@@ -44,6 +92,7 @@ pub static LABELS: TableSpec = TableSpec {
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages/{id}/labels", max_limit: 250 },
     per_parent: Some(PerParent { column: "page_id", child_search: Some(&BY_LABEL) }),
+    fan_out: Some(&EVERY_LABEL),
     by_parent: Some(&BLOG_POST_LABELS),
     // The pages named may be anywhere: only those in Spaces are read.
     space_scope: SpaceScope::Container(&["page_id"]),

@@ -54,6 +54,7 @@ pub async fn queries(connection: &Connection, cloud: bool) -> Vec<String> {
             format!("SELECT * FROM pages WHERE author_id = '{author}'"),
             "SELECT * FROM tasks".to_owned(),
             "SELECT * FROM users".to_owned(),
+            "SELECT * FROM labels".to_owned(),
         ]);
     }
     queries

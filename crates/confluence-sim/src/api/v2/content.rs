@@ -22,16 +22,32 @@ pub(super) fn content_order(sort: &str) -> impl Fn(&Content, &Content) -> Orderi
     }
 }
 
-/// Lists pages or blog posts; `space` comes from `/spaces/{id}/pages`.
-pub(super) fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, space: Option<usize>) -> ApiResult {
+/// Which pages or blog posts a list holds.
+pub(super) enum Listed {
+    /// The site's (`/pages`).
+    Site,
+    /// A space's (`/spaces/{id}/pages`).
+    Space(usize),
+    /// A label's (`/labels/{id}/pages`): current content only, and no status, id or title parameter (the
+    /// endpoint has none; the simulator assumes the label's current content, as a CQL `label =` search finds).
+    Label(String),
+}
+
+/// Lists pages or blog posts.
+pub(super) fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, listed: Listed) -> ApiResult {
     let p = params(uri);
+    let (space, label) = match listed {
+        Listed::Site => (None, None),
+        Listed::Space(space) => (Some(space), None),
+        Listed::Label(label) => (None, Some(label)),
+    };
     let limit = v2_limit(&p, 25, 250)?;
     let cursor = v2_cursor(&p)?;
     let (statuses, sorts): (&[&str], &[&str]) = match kind {
         ContentKind::BlogPost => (&["current", "deleted", "trashed", "draft", "any"], &PAGE_SORTS[..6]),
         _ => (&["current", "archived", "deleted", "trashed", "draft", "any"], PAGE_SORTS),
     };
-    let status = p.list("status");
+    let status = if label.is_some() { vec!["current".to_owned()] } else { p.list("status") };
     if let Some(bad) = status.iter().find(|s| !statuses.contains(&s.as_str())) {
         return Err(ApiError::bad_request(
             STYLE,
@@ -44,10 +60,11 @@ pub(super) fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, 
     let sort = p.choice("sort", sorts, STYLE)?.unwrap_or("id");
     let mut filter = ContentFilter {
         statuses: if status.is_empty() && kind == ContentKind::BlogPost { vec!["current".to_owned()] } else { status },
-        title: p.get("title").map(str::to_owned),
+        title: p.get("title").filter(|_| label.is_none()).map(str::to_owned),
+        label: label.clone(),
         ..ContentFilter::default()
     };
-    let ids = p.ids("id", 250, STYLE)?;
+    let ids = if label.is_some() { Vec::new() } else { p.ids("id", 250, STYLE)? };
     if !ids.is_empty() {
         filter.ids = Some(ids.into_iter().collect());
     }
@@ -96,11 +113,11 @@ pub(super) fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, 
 }
 
 pub(super) async fn list_pages(State(st): Shared, uri: OriginalUri) -> ApiResult {
-    list_content(&st, &uri, ContentKind::Page, None)
+    list_content(&st, &uri, ContentKind::Page, Listed::Site)
 }
 
 pub(super) async fn list_blogposts(State(st): Shared, uri: OriginalUri) -> ApiResult {
-    list_content(&st, &uri, ContentKind::BlogPost, None)
+    list_content(&st, &uri, ContentKind::BlogPost, Listed::Site)
 }
 
 pub(super) fn space_index(st: &SimState, id: &str) -> Result<usize, ApiError> {
@@ -113,12 +130,12 @@ pub(super) fn space_index(st: &SimState, id: &str) -> Result<usize, ApiError> {
 
 pub(super) async fn list_space_pages(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
     let s = space_index(&st, &id)?;
-    list_content(&st, &uri, ContentKind::Page, Some(s))
+    list_content(&st, &uri, ContentKind::Page, Listed::Space(s))
 }
 
 pub(super) async fn list_space_blogposts(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
     let s = space_index(&st, &id)?;
-    list_content(&st, &uri, ContentKind::BlogPost, Some(s))
+    list_content(&st, &uri, ContentKind::BlogPost, Listed::Space(s))
 }
 
 pub(super) fn find_content(st: &SimState, id: &str, kind: ContentKind) -> Result<Content, ApiError> {

@@ -68,6 +68,8 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/api/v2/pages/{id}/attachments", get(resources::list_page_attachments))
         .route("/wiki/api/v2/attachments/{id}", get(get_attachment))
         .route("/wiki/api/v2/labels", get(list_labels))
+        .route("/wiki/api/v2/labels/{id}/pages", get(resources::list_label_pages))
+        .route("/wiki/api/v2/labels/{id}/blogposts", get(resources::list_label_blogposts))
         .route("/wiki/api/v2/tasks", get(list_tasks))
         .route("/wiki/api/v2/tasks/{id}", get(get_task))
         .route("/wiki/api/v2/users-bulk", axum::routing::post(users_bulk))

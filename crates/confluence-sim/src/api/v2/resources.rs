@@ -87,6 +87,29 @@ pub(super) async fn list_labels(State(st): Shared, uri: OriginalUri) -> ApiResul
     Ok(v2_list(&st, &uri, &p, items.iter().map(|(id, n)| v2_label(*id, n)).collect(), next))
 }
 
+/// `GET /labels/{id}/pages`: the pages with the label.
+pub(super) async fn list_label_pages(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let label = label_name(&st, &id)?;
+    content::list_content(&st, &uri, ContentKind::Page, content::Listed::Label(label))
+}
+
+/// `GET /labels/{id}/blogposts`: the blog posts with the label.
+pub(super) async fn list_label_blogposts(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+    let label = label_name(&st, &id)?;
+    content::list_content(&st, &uri, ContentKind::BlogPost, content::Listed::Label(label))
+}
+
+/// The name of the label `id` (a number; 404 when no label has it).
+fn label_name(st: &SimState, id: &str) -> Result<String, ApiError> {
+    let id = path_id(id, STYLE, "label")?;
+    st.store
+        .labels()
+        .into_iter()
+        .find(|(label, _)| *label == id)
+        .map(|(_, name)| name)
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No label found with id {id}")))
+}
+
 pub(super) struct TaskFilter {
     status: Option<&'static str>,
     task_ids: Vec<u64>,

@@ -1,0 +1,167 @@
+//! Reading a per-parent table through its parents' list (see [`crate::spec::FanOut`]): the first worker of an
+//! execution lists the parents (every label) while the others wait for that list; then each worker takes the next
+//! parent not yet taken and reads its child lists (its pages, its blog posts) before taking another, so that a
+//! parent with many children does not hold up the parents after it.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use confluence_rest::{pages, PageRequest, RestError, Shape};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::{DataFusionError, Result};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use crate::columns::{lookup, Column};
+use crate::directory::SpaceIndex;
+use crate::plan::fan_out::PARENT_PLACEHOLDER;
+use crate::plan::request::path_segment;
+use crate::plan::Request;
+use crate::spec::{FanOut, TableSpec};
+
+use super::reader::{external, Reader};
+
+/// The parents one execution of a fan-out scan shares among its workers, and the next one to take.
+#[derive(Debug, Default)]
+pub struct ParentRun {
+    parents: tokio::sync::OnceCell<Arc<Vec<Value>>>,
+    next: AtomicUsize,
+}
+
+impl ParentRun {
+    /// The next parent no worker has taken yet.
+    fn take(&self, parents: &[Value]) -> Option<Value> {
+        parents.get(self.next.fetch_add(1, Ordering::Relaxed)).cloned()
+    }
+}
+
+/// One child list of every parent: its request (`{id}` in the path) and the scan's columns as that list fills them.
+#[derive(Clone)]
+struct ChildList {
+    request: Request,
+    columns: Arc<Vec<Column>>,
+}
+
+impl Reader {
+    /// One worker of a fan-out scan: the parents (listed once per execution), one after another as this worker
+    /// takes them, each parent's child lists read to their end, the parent's fields in every row.
+    pub(super) fn fan_out(
+        &self,
+        parents: Request,
+        children: Vec<(Request, &'static TableSpec)>,
+        fan_out: &'static FanOut,
+        index: Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let Some(run) = self.parent_run.clone() else {
+            let message = "a fan-out partition without the parents its workers share".to_owned();
+            return futures::stream::once(async { Err(external(RestError::Internal(message))) }).boxed();
+        };
+        let lists: Result<Vec<ChildList>> =
+            children.iter().map(|(request, spec)| self.child_list(request, spec)).collect();
+        let lists = match lists {
+            Ok(lists) => Arc::new(lists),
+            Err(e) => return futures::stream::once(async { Err(e) }).boxed(),
+        };
+        let reader = self.clone();
+        let listed = {
+            let (reader, run) = (reader.clone(), run.clone());
+            async move {
+                let all = run.parents.get_or_try_init(|| reader.list_parents(&parents, fan_out)).await?;
+                Ok::<_, DataFusionError>(all.clone())
+            }
+        };
+        futures::stream::once(listed)
+            .map_ok(move |all| {
+                let (reader, run, lists, index) = (reader.clone(), run.clone(), lists.clone(), index.clone());
+                futures::stream::iter(std::iter::from_fn(move || run.take(&all)))
+                    .map(move |parent| reader.children_of(&parent, fan_out, &lists, &index))
+                    .flatten()
+            })
+            .try_flatten()
+            .boxed()
+    }
+
+    /// The scan's columns as one child list fills them (matched by name).
+    fn child_list(&self, request: &Request, spec: &TableSpec) -> Result<ChildList> {
+        let columns: Option<Vec<Column>> = self.columns.iter().map(|c| spec.column(c.name).copied()).collect();
+        let columns = columns.ok_or_else(|| {
+            DataFusionError::Internal(format!("a column of the scan is not in {}", spec.endpoint.path()))
+        })?;
+        Ok(ChildList { request: request.clone(), columns: Arc::new(columns) })
+    }
+
+    /// Every parent, each with its id and the fields its children's rows carry.
+    async fn list_parents(&self, parents: &Request, fan_out: &FanOut) -> Result<Arc<Vec<Value>>> {
+        let mut items = Shape::nothing();
+        items.keep(fan_out.parent_id);
+        for (_, path) in fan_out.parent_fields {
+            items.keep(path);
+        }
+        // Every parent is needed whatever the LIMIT: the limit applies to the children's rows.
+        let request = PageRequest { max_items: None, ..self.page_request(parents.url.clone(), parents, items) };
+        let mut all = Vec::new();
+        let mut ids = HashSet::new();
+        let mut listed = pages(self.client.clone(), request, self.metrics.clone());
+        while let Some(page) = listed.next().await {
+            let mut document = page.map_err(external)?.document;
+            let Some(Value::Array(results)) = document.get_mut("results").map(Value::take) else { continue };
+            for parent in results {
+                // A parent listed twice would read its children twice: rows repeated, not an answer.
+                let id = lookup(&parent, fan_out.parent_id).map(Value::to_string).unwrap_or_default();
+                if !ids.insert(id.clone()) {
+                    let path = parents.url.path().to_owned();
+                    let message = format!("it listed {id} twice; the rows would repeat");
+                    return Err(external(RestError::Pagination { path, message }));
+                }
+                all.push(parent);
+            }
+        }
+        Ok(Arc::new(all))
+    }
+
+    /// One parent's child lists, one after another, its fields in each row.
+    fn children_of(
+        &self,
+        parent: &Value,
+        fan_out: &'static FanOut,
+        lists: &[ChildList],
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let id = match lookup(parent, fan_out.parent_id) {
+            Some(Value::String(id)) => id.clone(),
+            Some(Value::Number(id)) => id.to_string(),
+            _ => {
+                let (path, message) = (fan_out.parents.path().to_owned(), "an item has no id".to_owned());
+                return futures::stream::once(async { Err(external(RestError::Pagination { path, message })) }).boxed();
+            }
+        };
+        let segment = match path_segment(&id) {
+            Ok(segment) => segment,
+            Err(e) => {
+                let error = DataFusionError::Execution(format!("the server listed a parent whose id {e}"));
+                return futures::stream::once(async { Err(error) }).boxed();
+            }
+        };
+        let placeholder = PARENT_PLACEHOLDER.replace('{', "%7B").replace('}', "%7D");
+        let (reader, parent, index) = (self.clone(), parent.clone(), index.clone());
+        // Each list is started once the one before has ended (a LIMIT met by the first sends no other).
+        futures::stream::iter(lists.to_vec())
+            .map(move |list| {
+                let mut request = list.request.clone();
+                let path = request.url.path().replace(&placeholder, &segment);
+                request.url.set_path(&path);
+                let reader = Reader { columns: list.columns.clone(), ..reader.clone() };
+                let mut context = reader.decode_context(&index);
+                for (column, path) in fan_out.parent_fields {
+                    if let Some(value) = lookup(&parent, path) {
+                        context.constants.insert(column, value.clone());
+                    }
+                }
+                reader.list_with(&request, context, &index)
+            })
+            .flatten()
+            .boxed()
+    }
+}

@@ -1,0 +1,71 @@
+//! A per-parent table read without a pinned parent through its parents' list (see [`crate::spec::FanOut`]): the parents'
+//! list and each child list are built here; execution lists the parents once per scan and hands them out one at a
+//! time to up to `MaxConcurrency` workers (see `exec::fan_out`), each replacing `{id}` in the children's paths.
+
+use confluence_rest::RestError;
+
+use super::request::{Api, RequestBuilder};
+use super::{Partition, Requests, ScanInput, ScanOptions, ScanPlan};
+
+/// The path segment execution replaces with each parent's id.
+pub const PARENT_PLACEHOLDER: &str = "{id}";
+
+/// The plan through the parents' list, when the table has one.
+pub fn plan(input: &ScanInput<'_>, options: &ScanOptions<'_>) -> Result<Option<ScanPlan>, RestError> {
+    let spec = input.spec;
+    let Some(fan_out) = spec.fan_out else { return Ok(None) };
+    let parents = RequestBuilder::new(Api::of(&fan_out.parents), fan_out.parents.path())
+        .build(options.dialect, options.page(fan_out.parents.max_limit(), None))?;
+    let children = fan_out
+        .children
+        .iter()
+        .map(|child| {
+            let mut builder = RequestBuilder::new(Api::of(&child.endpoint), child.endpoint.path())
+                .params(child.fixed_params.iter().copied());
+            if !options.spaces.is_empty() {
+                // The children's own parameter keeps them to `Spaces`: no row outside is read.
+                builder = builder.space_ids(fan_out.space_param, options.spaces.to_vec());
+            }
+            let request = builder.build(options.dialect, options.page(child.endpoint.max_limit(), input.limit))?;
+            Ok((request, *child))
+        })
+        .collect::<Result<Vec<_>, RestError>>()?;
+    // A LIMIT is met by the first worker's rows as well as by several: one worker, one request at a time.
+    let shares = if input.limit.is_some() { 1 } else { options.max_concurrency.max(1) };
+    let partitions = (0..shares)
+        .map(|share| Partition::FanOut { parents: parents.clone(), children: children.clone(), fan_out, share, shares })
+        .collect();
+    Ok(Some(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None, order: None })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confluence_rest::Dialect;
+    use url::Url;
+
+    #[test]
+    fn the_children_carry_spaces_and_the_limit() {
+        let dialect =
+            Dialect::Cloud { api_base: Url::parse("https://acme.atlassian.net").unwrap_or_else(|_| unreachable!()) };
+        let spec = crate::tables::table("labels").cloud;
+        let spaces = vec!["ENG".to_owned()];
+        let options =
+            ScanOptions { dialect: &dialect, spaces: &spaces, page_size: None, max_concurrency: 8, user_cql: None };
+        let input = ScanInput { spec, columns: spec.columns, filters: &[], limit: Some(10) };
+        let Ok(Some(ScanPlan::Requests(requests))) = plan(&input, &options) else { panic!("no fan-out plan") };
+        assert_eq!(requests.partitions.len(), 1, "a LIMIT: one worker");
+        let Partition::FanOut { parents, children, .. } = &requests.partitions[0] else { panic!("not a fan-out") };
+        assert_eq!(parents.describe(&dialect), "GET /wiki/api/v2/labels?limit=250");
+        let children: Vec<String> = children.iter().map(|(r, _)| r.describe(&dialect)).collect();
+        assert_eq!(
+            children,
+            [
+                "GET /wiki/api/v2/labels/%7Bid%7D/pages?space-id=<ENG>&sort=id&limit=10",
+                "GET /wiki/api/v2/labels/%7Bid%7D/blogposts?space-id=<ENG>&sort=id&limit=10"
+            ]
+        );
+        assert!(plan(&ScanInput { spec: crate::tables::table("tasks").cloud, ..input }, &options)
+            .is_ok_and(|p| p.is_none()));
+    }
+}
