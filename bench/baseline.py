@@ -85,6 +85,18 @@ def authors(url, user, token, key):
     return len(pages[["title", "author"]])
 
 
+def labels_per_space(url, user, token, _):
+    """How many current pages carry each label, per space: the library has no helper for a label's pages, so its
+    v2 paging over `labels`, then each label's pages (each page names its space), counted by pandas."""
+    confluence = v2(url, user, token)
+    pairs = []
+    for label in confluence._get_paged("api/v2/labels", params={"limit": 250}):
+        for page in confluence._get_paged(f"api/v2/labels/{label['id']}/pages", params={"limit": 250}):
+            pairs.append((page["spaceId"], label["name"]))
+    frame = pd.DataFrame(pairs, columns=["space_id", "label"])
+    return len(frame.groupby(["space_id", "label"]).size())
+
+
 def text_search(url, user, token, word):
     """A CQL text search, as Confluence's search box runs it (archived spaces left out, as the driver's cql() sends
     the query as written)."""

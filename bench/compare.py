@@ -91,6 +91,9 @@ def scenarios(key):
                  # The space's chain from both ends (as above), the directory, and the users (one search page per
                  # 100 of the site's 60).
                  minimum=lambda rows, _: math.ceil(rows / PAGE) + 2 + 1 + 1),
+        Scenario("labels_per_space", "how many current pages carry each label, per space",
+                 "SELECT p.space_id, l.name, count(*) FROM labels l JOIN pages p ON p.id = l.page_id "
+                 "WHERE p.status = 'current' GROUP BY p.space_id, l.name", "rows", "labels_per_space"),
         Scenario("text_search", f"a CQL text search (`text ~ \"{WORD}\"`)",
                  f"SELECT id, title FROM cql('type = page AND text ~ \"{WORD}\"')", "rows", "text_search", WORD,
                  minimum=lambda rows, _: max(1, math.ceil(rows / SEARCH_PAGE))),

@@ -140,9 +140,11 @@ fn render_table(table: &Table) -> String {
              (one partition per id; a join does not pin it). Otherwise every {name} of the site is listed, `GET \
              /wiki/api/v2/{parents}` (once per query), then {children} for each (up to 250 per request; the {name}s \
              shared by up to `MaxConcurrency` workers; `Spaces` sent as `{space}`): a request per {name} and list \
-             at least, not one per `{parent}`. `LIMIT` stops it early. Which statuses these lists hold is not \
-             published (the simulator serves current content): the rows of archived content are certain only with \
-             `{parent}`.\n",
+             at least, not one per `{parent}`. A pin on {fields} (`=` or `IN`) reads only the lists of the {name}s \
+             that match (inexact: the engine re-checks). `LIMIT` stops it early. Which statuses these lists hold is \
+             not published (the simulator serves current content): the rows of archived content are certain only \
+             with `{parent}`.\n",
+            fields = fan_out.parent_fields.iter().map(|(c, _)| format!("`{c}`")).collect::<Vec<_>>().join(", "),
             name = fan_out.parent_name,
             parents = fan_out.parents.path(),
             children = children.join(" and "),
@@ -328,6 +330,22 @@ fn render_table(table: &Table) -> String {
             ));
             if let Some(requires) = dc.requires {
                 out.push_str(&format!(" A server without it answers 404, and the query fails saying: {requires}."));
+            }
+            if let Some((parent, search)) =
+                dc.per_parent.and_then(|p| p.child_search.filter(|s| s.column != p.column).map(|s| (p.column, s)))
+            {
+                out.push_str(&format!(
+                    " A pin on `{column}` (`=` or `IN`) is one CQL search instead, `GET /rest/api/{path}?cql=type = \
+                     {kind} AND {field} = ...&expand={expand}` ({max} per request; one partition per space of \
+                     `Spaces`), finding the current {kind}s, each with all its rows (inexact); a query that pins \
+                     neither `{column}` nor `{parent}` fails saying so.",
+                    column = search.column,
+                    path = search.path,
+                    kind = search.content_type,
+                    field = search.field,
+                    expand = search.expand,
+                    max = search.max_limit,
+                ));
             }
             if dc.filters.iter().any(|f| f.restricts_spaces && dc.columns.iter().all(|c| c.name != f.column)) {
                 out.push_str(" The `Spaces` property adds a CQL `space` clause, one partition per space.");

@@ -567,35 +567,50 @@ async fn data_center_comments_attachments_audit_and_groups_agree_with_cloud() {
     assert!(first_i64(&dc_members) > 0);
 }
 
+/// A label's pages: on Cloud, that label's lists (`labels/{id}/pages`, found in the site's labels); on Data Center,
+/// one CQL search for the pages carrying it; never a request per page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_pages_with_a_label_come_from_one_search_not_a_request_per_page() {
+async fn the_pages_with_a_label_come_from_its_lists_or_one_search_not_a_request_per_page() {
     let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
     let dc_sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::SMALL)).await.expect("starts");
     let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
     let dc = Connection::open(&dc_sim.info().connection_string).await.expect("opens");
     let data = cloud_sim.dataset();
     let label = data.page(1).labels.first().expect("page 1 has a label").clone();
-    // CQL searches current pages (in current and archived spaces).
+    // Both find current pages (in current and archived spaces).
     let labelled: Vec<i64> = (0..data.page_count())
         .map(|i| data.page(i))
         .filter(|p| p.status == "current" && p.labels.contains(&label))
         .map(|p| p.id as i64)
         .collect();
     assert!(labelled.len() > 1, "{label}");
-    let sql = format!("SELECT page_id, name, prefix FROM labels WHERE name = '{label}' ORDER BY page_id");
+    let sql = format!(
+        "SELECT page_id, name, prefix FROM labels WHERE name = '{label}' AND page_id IS NOT NULL ORDER BY page_id"
+    );
     let (a, b) = on_both(&cloud, &dc, &sql).await;
     assert_eq!(a, b);
     cloud_sim.reset_counters();
+    dc_sim.reset_counters();
     let rows = query(&cloud, &sql).await;
     let ids: Vec<i64> = rows.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect();
     assert_eq!(ids, labelled);
-    let searches = cloud_sim.counters().get("GET /wiki/rest/api/search");
-    assert_eq!(searches as usize, labelled.len().div_ceil(100), "one search per 100 pages");
-    assert_eq!(cloud_sim.counters().get("GET /wiki/api/v2/pages/{id}/labels"), 0, "no request per page");
+    let counters = cloud_sim.counters();
+    assert_eq!(counters.get("GET /wiki/api/v2/labels"), 1);
+    assert_eq!(counters.get("GET /wiki/api/v2/labels/{id}/pages") as usize, labelled.len().div_ceil(250));
+    assert_eq!(counters.get("GET /wiki/api/v2/labels/{id}/blogposts"), 1, "the label's blog posts, one list");
+    assert_eq!(counters.get("GET /wiki/api/v2/pages/{id}/labels"), 0, "no request per page");
+    assert_eq!(counters.get("GET /wiki/rest/api/search"), 0, "no search");
+    query(&dc, &sql).await;
     assert!(dc_sim.request_log().iter().all(|r| r.endpoint == "/rest/api/content/search"));
 
-    // Every label of those pages is there, so a second label on the same pages can be asked for too.
-    let all = query(&cloud, &format!("SELECT count(*) FROM labels WHERE name IN ('{label}', 'no-such-label')")).await;
+    // Its blog posts too on Cloud: the same rows as the whole table filtered by the engine.
+    let everything = format!("SELECT page_id, blog_post_id FROM labels WHERE lower(name) = '{label}' ORDER BY 1, 2");
+    let pinned = format!("SELECT page_id, blog_post_id FROM labels WHERE name = '{label}' ORDER BY 1, 2");
+    let render = |b: Vec<RecordBatch>| pretty_format_batches(&b).map(|t| t.to_string()).unwrap_or_default();
+    assert_eq!(render(query(&cloud, &pinned).await), render(query(&cloud, &everything).await));
+    // A second label can be asked for too; one that does not exist adds nothing.
+    let all =
+        query(&cloud, &format!("SELECT count(page_id) FROM labels WHERE name IN ('{label}', 'no-such-label')")).await;
     assert_eq!(first_i64(&all), labelled.len() as i64);
     // The question users ask: which pages carry the label.
     let joined = query(

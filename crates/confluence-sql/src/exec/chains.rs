@@ -273,32 +273,52 @@ pub fn group(index: &SpaceIndex, workers: usize) -> Vec<Vec<i64>> {
 
 /// The runs of a scan's partitions that share work (a [`ShareRun`] of space chains, or the parents of a fan-out):
 /// the k-th time a partition is executed, it joins the k-th run, so that a plan executed again starts over while
-/// each execution's workers share one pool.
+/// each execution's workers share one pool. A run is let go once every worker has joined it (they hold it while they
+/// read), so a plan executed many times does not keep every run.
 #[derive(Debug)]
 pub struct SharePool<R = ShareRun> {
-    runs: Mutex<(Vec<usize>, Vec<Arc<R>>)>,
+    runs: Mutex<PoolState<R>>,
+}
+
+#[derive(Debug)]
+struct PoolState<R> {
+    /// How many times each worker has joined.
+    joins: Vec<usize>,
+    /// The runs, `None` once every worker has joined it.
+    runs: Vec<Option<Arc<R>>>,
 }
 
 impl<R> Default for SharePool<R> {
     fn default() -> Self {
-        SharePool { runs: Mutex::new((Vec::new(), Vec::new())) }
+        SharePool { runs: Mutex::new(PoolState { joins: Vec::new(), runs: Vec::new() }) }
     }
 }
 
 impl<R: Default> SharePool<R> {
-    /// The run partition `worker` joins now.
-    pub fn join(&self, worker: usize) -> Arc<R> {
+    /// The run partition `worker` (of `workers`) joins now.
+    pub fn join(&self, worker: usize, workers: usize) -> Arc<R> {
         let mut guard = self.runs.lock().unwrap_or_else(|p| p.into_inner());
-        let (joins, runs) = &mut *guard;
-        if joins.len() <= worker {
-            joins.resize(worker + 1, 0);
+        let state = &mut *guard;
+        if state.joins.len() < workers.max(worker + 1) {
+            state.joins.resize(workers.max(worker + 1), 0);
         }
-        let k = joins[worker];
-        joins[worker] += 1;
-        while runs.len() <= k {
-            runs.push(Arc::new(R::default()));
+        let k = state.joins[worker];
+        state.joins[worker] += 1;
+        while state.runs.len() <= k {
+            state.runs.push(Some(Arc::new(R::default())));
         }
-        runs[k].clone()
+        let run = state.runs[k].get_or_insert_with(|| Arc::new(R::default())).clone();
+        let passed = state.joins.iter().copied().min().unwrap_or(0);
+        for done in state.runs.iter_mut().take(passed) {
+            *done = None;
+        }
+        run
+    }
+
+    /// How many runs the pool still holds.
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        self.runs.lock().unwrap_or_else(|p| p.into_inner()).runs.iter().flatten().count()
     }
 }
 
@@ -441,10 +461,19 @@ mod tests {
     #[test]
     fn each_execution_of_a_plan_gets_its_own_run() {
         let pool: SharePool = SharePool::default();
-        let (a, b) = (pool.join(0), pool.join(1));
+        let (a, b) = (pool.join(0, 2), pool.join(1, 2));
         assert!(Arc::ptr_eq(&a, &b));
-        let again = pool.join(0);
+        let again = pool.join(0, 2);
         assert!(!Arc::ptr_eq(&a, &again));
-        assert!(Arc::ptr_eq(&again, &pool.join(1)));
+        assert_eq!(pool.held(), 1, "the first run is let go once both have joined it (they hold it)");
+        assert!(Arc::ptr_eq(&again, &pool.join(1, 2)));
+        assert_eq!(pool.held(), 0);
+        for _ in 0..100 {
+            pool.join(0, 2);
+            pool.join(1, 2);
+        }
+        assert_eq!(pool.held(), 0, "runs do not pile up");
+        pool.join(0, 2);
+        assert_eq!(pool.held(), 1, "a run some worker has yet to join is kept");
     }
 }

@@ -17,7 +17,6 @@ use serde_json::Value;
 use crate::columns::{lookup, Column};
 use crate::directory::SpaceIndex;
 use crate::plan::fan_out::PARENT_PLACEHOLDER;
-use crate::plan::request::path_segment;
 use crate::plan::Request;
 use crate::spec::{FanOut, TableSpec};
 
@@ -52,6 +51,7 @@ impl Reader {
         parents: Request,
         children: Vec<(Request, &'static TableSpec)>,
         fan_out: &'static FanOut,
+        keep: Vec<(&'static [&'static str], Vec<String>)>,
         index: Option<Arc<SpaceIndex>>,
     ) -> BoxStream<'static, Result<RecordBatch>> {
         let Some(run) = self.parent_run.clone() else {
@@ -68,7 +68,7 @@ impl Reader {
         let listed = {
             let (reader, run) = (reader.clone(), run.clone());
             async move {
-                let all = run.parents.get_or_try_init(|| reader.list_parents(&parents, fan_out)).await?;
+                let all = run.parents.get_or_try_init(|| reader.list_parents(&parents, fan_out, &keep)).await?;
                 Ok::<_, DataFusionError>(all.clone())
             }
         };
@@ -92,8 +92,14 @@ impl Reader {
         Ok(ChildList { request: request.clone(), columns: Arc::new(columns) })
     }
 
-    /// Every parent, each with its id and the fields its children's rows carry.
-    async fn list_parents(&self, parents: &Request, fan_out: &FanOut) -> Result<Arc<Vec<Value>>> {
+    /// Every parent whose fields are among those kept, each with its id (a number) and the fields its children's
+    /// rows carry.
+    async fn list_parents(
+        &self,
+        parents: &Request,
+        fan_out: &FanOut,
+        keep: &[(&'static [&'static str], Vec<String>)],
+    ) -> Result<Arc<Vec<Value>>> {
         let mut items = Shape::nothing();
         items.keep(fan_out.parent_id);
         for (_, path) in fan_out.parent_fields {
@@ -102,20 +108,29 @@ impl Reader {
         // Every parent is needed whatever the LIMIT: the limit applies to the children's rows.
         let request = PageRequest { max_items: None, ..self.page_request(parents.url.clone(), parents, items) };
         let mut all = Vec::new();
-        let mut ids = HashSet::new();
+        let mut ids: HashSet<i64> = HashSet::new();
         let mut listed = pages(self.client.clone(), request, self.metrics.clone());
         while let Some(page) = listed.next().await {
             let mut document = page.map_err(external)?.document;
             let Some(Value::Array(results)) = document.get_mut("results").map(Value::take) else { continue };
             for parent in results {
+                let path = || parents.url.path().to_owned();
+                // Ids are numbers (int64): anything else is not sent into a path.
+                let Some(id) = lookup(&parent, fan_out.parent_id).and_then(number) else {
+                    let message = "an item has no numeric id".to_owned();
+                    return Err(external(RestError::Pagination { path: path(), message }));
+                };
                 // A parent listed twice would read its children twice: rows repeated, not an answer.
-                let id = lookup(&parent, fan_out.parent_id).map(Value::to_string).unwrap_or_default();
-                if !ids.insert(id.clone()) {
-                    let path = parents.url.path().to_owned();
+                if !ids.insert(id) {
                     let message = format!("it listed {id} twice; the rows would repeat");
-                    return Err(external(RestError::Pagination { path, message }));
+                    return Err(external(RestError::Pagination { path: path(), message }));
                 }
-                all.push(parent);
+                let kept = keep.iter().all(|(path, values)| {
+                    lookup(&parent, path).and_then(text).is_some_and(|v| values.contains(&v))
+                });
+                if kept {
+                    all.push(parent);
+                }
             }
         }
         Ok(Arc::new(all))
@@ -129,21 +144,8 @@ impl Reader {
         lists: &[ChildList],
         index: &Option<Arc<SpaceIndex>>,
     ) -> BoxStream<'static, Result<RecordBatch>> {
-        let id = match lookup(parent, fan_out.parent_id) {
-            Some(Value::String(id)) => id.clone(),
-            Some(Value::Number(id)) => id.to_string(),
-            _ => {
-                let (path, message) = (fan_out.parents.path().to_owned(), "an item has no id".to_owned());
-                return futures::stream::once(async { Err(external(RestError::Pagination { path, message })) }).boxed();
-            }
-        };
-        let segment = match path_segment(&id) {
-            Ok(segment) => segment,
-            Err(e) => {
-                let error = DataFusionError::Execution(format!("the server listed a parent whose id {e}"));
-                return futures::stream::once(async { Err(error) }).boxed();
-            }
-        };
+        // Checked when listed: a number, a path segment as it is written.
+        let segment = lookup(parent, fan_out.parent_id).and_then(number).unwrap_or_default().to_string();
         let placeholder = PARENT_PLACEHOLDER.replace('{', "%7B").replace('}', "%7D");
         let (reader, parent, index) = (self.clone(), parent.clone(), index.clone());
         // Each list is started once the one before has ended (a LIMIT met by the first sends no other).
@@ -159,9 +161,78 @@ impl Reader {
                         context.constants.insert(column, value.clone());
                     }
                 }
-                reader.list_with(&request, context, &index)
+                ended_by_not_found(reader.list_with(&request, context, &index))
             })
             .flatten()
             .boxed()
+    }
+}
+
+/// An id as a number: a JSON number, or text holding one.
+fn number(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A field as text, to compare with a pinned value (numbers written as SQL writes them).
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A child list that ends at a 404: a parent gone since it was listed (or hidden from the user: the service
+/// answers 404 for both) has no children to read. Any other error stays an error.
+fn ended_by_not_found(
+    batches: BoxStream<'static, Result<RecordBatch>>,
+) -> impl futures::Stream<Item = Result<RecordBatch>> + Send + 'static {
+    batches.scan((), |_, batch| {
+        futures::future::ready(match batch {
+            Err(e) if is_not_found(&e) => None,
+            other => Some(other),
+        })
+    })
+}
+
+/// Whether `error` is the service's 404.
+fn is_not_found(error: &DataFusionError) -> bool {
+    let DataFusionError::External(e) = error else { return false };
+    matches!(e.downcast_ref::<RestError>(), Some(RestError::NotFound { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::datatypes::Schema;
+
+    fn not_found() -> DataFusionError {
+        external(RestError::NotFound { path: "/wiki/api/v2/labels/5/pages".into(), message: "gone".into() })
+    }
+
+    #[tokio::test]
+    async fn a_child_list_ends_at_a_404_and_fails_at_any_other_error() {
+        let batch = || Ok(RecordBatch::new_empty(Arc::new(Schema::empty())));
+        let gone = futures::stream::iter(vec![batch(), Err(not_found()), batch()]).boxed();
+        let read: Vec<Result<RecordBatch>> = ended_by_not_found(gone).collect().await;
+        assert_eq!(read.len(), 1, "the rows before, none after");
+        assert!(read[0].is_ok());
+        let failing = futures::stream::iter(vec![Err(external(RestError::Internal("boom".into())))]).boxed();
+        let read: Vec<Result<RecordBatch>> = ended_by_not_found(failing).collect().await;
+        assert!(read.len() == 1 && read[0].is_err(), "other errors pass through");
+    }
+
+    #[test]
+    fn ids_are_numbers_and_fields_compare_as_text() {
+        assert_eq!(number(&Value::from("100000")), Some(100_000));
+        assert_eq!(number(&Value::from(7)), Some(7));
+        assert_eq!(number(&Value::from("../x")), None, "never sent into a path");
+        assert_eq!(text(&Value::from(5)).as_deref(), Some("5"));
+        assert_eq!(text(&Value::Null), None);
     }
 }

@@ -172,12 +172,15 @@ pub fn describe(partition: &Partition, dialect: &Dialect) -> String {
             let fetch = fetch.describe_with(dialect, Some(format!("{id_param}=<ids found>")));
             format!("{} then per page {fetch}", search.describe(dialect))
         }
-        Partition::FanOut { parents, children, fan_out, share, shares } => {
+        Partition::FanOut { parents, children, fan_out, keep, share, shares } => {
             let placeholder = crate::plan::fan_out::PARENT_PLACEHOLDER.replace('{', "%7B").replace('}', "%7D");
             let each: Vec<String> =
                 children.iter().map(|(r, _)| r.describe(dialect).replace(&placeholder, "<id>")).collect();
-            let (listed, worker) = (parents.describe(dialect), share + 1);
-            format!("{listed} then per {} (worker {worker} of {shares}) {}", fan_out.parent_name, each.join("; "))
+            let (listed, worker, name) = (parents.describe(dialect), share + 1, fan_out.parent_name);
+            let kept: Vec<String> =
+                keep.iter().map(|(path, values)| format!("{} in ({})", path.join("."), values.join(", "))).collect();
+            let kept = if kept.is_empty() { String::new() } else { format!(" whose {}", kept.join(" and ")) };
+            format!("{listed} then per {name}{kept} (worker {worker} of {shares}) {}", each.join("; "))
         }
     }
 }
@@ -266,6 +269,7 @@ impl ExecutionPlan for ConfluenceScanExec {
             requests.partitions.get(partition).cloned().ok_or_else(|| {
                 DataFusionError::Internal(format!("{} has no partition {partition}", requests.spec.name))
             })?;
+        let workers = requests.partitions.len();
         // With a guard dropping rows, a list cannot stop at the limit's count of items: the engine's limit does.
         let guarded = self.guard.guard().is_some();
         let reader = Reader {
@@ -279,8 +283,8 @@ impl ExecutionPlan for ConfluenceScanExec {
             metrics: Arc::new(RequestMetrics::default()),
             counters: Arc::new(PartitionCounters::new(&self.metrics, partition)),
             guard: self.guard.clone(),
-            share_run: matches!(part, Partition::SpaceShare { .. }).then(|| self.shares.join(partition)),
-            parent_run: matches!(part, Partition::FanOut { .. }).then(|| self.parents.join(partition)),
+            share_run: matches!(part, Partition::SpaceShare { .. }).then(|| self.shares.join(partition, workers)),
+            parent_run: matches!(part, Partition::FanOut { .. }).then(|| self.parents.join(partition, workers)),
             depth_cap: requests.spec.depth_cap,
         };
         let (guard, output) = (self.guard.clone(), self.schema.clone());

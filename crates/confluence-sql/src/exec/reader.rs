@@ -87,7 +87,9 @@ impl Reader {
                 Partition::PerSpace { request, takes, share, shares, selection } => {
                     self.per_space(request, takes, share, shares, selection, index)
                 }
-                Partition::FanOut { parents, children, fan_out, .. } => self.fan_out(parents, children, fan_out, index),
+                Partition::FanOut { parents, children, fan_out, keep, .. } => {
+                    self.fan_out(parents, children, fan_out, keep, index)
+                }
             };
             Ok::<_, DataFusionError>(stream)
         };

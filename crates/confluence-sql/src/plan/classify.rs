@@ -54,6 +54,13 @@ fn classify_reading(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDow
             return TableProviderFilterPushDown::Inexact;
         }
     }
+    // A fan-out keeps the parents whose fields are pinned (`name = 'release'`: only that label's lists), each
+    // returning every child: the engine keeps the rows.
+    if let (Some(fan_out), Some(pinned)) = (spec.fan_out, &pinned) {
+        if fan_out.parent_fields.iter().any(|(column, _)| *column == pinned.column) && !pinned.values.is_empty() {
+            return TableProviderFilterPushDown::Inexact;
+        }
+    }
     // Found by a child search, which returns every child of the parents found: the engine keeps the rows.
     let search = spec.per_parent.and_then(|p| p.child_search);
     if let (Some(search), Some(pinned)) = (search, &pinned) {
@@ -159,6 +166,9 @@ mod tests {
         let versions = table("page_versions").cloud;
         assert_eq!(classify(versions, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Exact);
         assert_eq!(classify(labels, &col("name").eq(lit("a"))), TableProviderFilterPushDown::Inexact);
+        assert_eq!(classify(labels, &col("prefix").eq(lit("team"))), TableProviderFilterPushDown::Inexact);
+        let dc_labels = table("labels").data_center.unwrap_or_else(|_| unreachable!());
+        assert_eq!(classify(dc_labels, &col("prefix").eq(lit("team"))), TableProviderFilterPushDown::Unsupported);
         let audit = table("audit_log").cloud;
         let t = lit(ScalarValue::TimestampMillisecond(Some(1_710_072_000_000), Some("UTC".into())));
         assert_eq!(classify(audit, &col("created_at").gt_eq(t.clone())), TableProviderFilterPushDown::Inexact);

@@ -4,16 +4,27 @@
 
 use confluence_rest::RestError;
 
+use crate::predicate::Pins;
+
 use super::request::{Api, RequestBuilder};
 use super::{Partition, Requests, ScanInput, ScanOptions, ScanPlan};
 
 /// The path segment execution replaces with each parent's id.
 pub const PARENT_PLACEHOLDER: &str = "{id}";
 
-/// The plan through the parents' list, when the table has one.
-pub fn plan(input: &ScanInput<'_>, options: &ScanOptions<'_>) -> Result<Option<ScanPlan>, RestError> {
+/// The plan through the parents' list, when the table has one: the parents whose fields the query pins (a
+/// label's name, id or prefix) are the only ones whose children are read.
+pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Result<Option<ScanPlan>, RestError> {
     let spec = input.spec;
     let Some(fan_out) = spec.fan_out else { return Ok(None) };
+    let keep: Vec<(&'static [&'static str], Vec<String>)> = fan_out
+        .parent_fields
+        .iter()
+        .filter_map(|(column, path)| pins.get(column).map(|values| (*path, values.to_vec())))
+        .collect();
+    if keep.iter().any(|(_, values)| values.is_empty()) {
+        return Ok(Some(ScanPlan::Empty { reason: "the filters contradict each other" }));
+    }
     let parents = RequestBuilder::new(Api::of(&fan_out.parents), fan_out.parents.path())
         .build(options.dialect, options.page(fan_out.parents.max_limit(), None))?;
     let children = fan_out
@@ -33,7 +44,14 @@ pub fn plan(input: &ScanInput<'_>, options: &ScanOptions<'_>) -> Result<Option<S
     // A LIMIT is met by the first worker's rows as well as by several: one worker, one request at a time.
     let shares = if input.limit.is_some() { 1 } else { options.max_concurrency.max(1) };
     let partitions = (0..shares)
-        .map(|share| Partition::FanOut { parents: parents.clone(), children: children.clone(), fan_out, share, shares })
+        .map(|share| Partition::FanOut {
+            parents: parents.clone(),
+            children: children.clone(),
+            fan_out,
+            keep: keep.clone(),
+            share,
+            shares,
+        })
         .collect();
     Ok(Some(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None, order: None })))
 }
@@ -53,7 +71,8 @@ mod tests {
         let options =
             ScanOptions { dialect: &dialect, spaces: &spaces, page_size: None, max_concurrency: 8, user_cql: None };
         let input = ScanInput { spec, columns: spec.columns, filters: &[], limit: Some(10) };
-        let Ok(Some(ScanPlan::Requests(requests))) = plan(&input, &options) else { panic!("no fan-out plan") };
+        let pins = Pins::of(&[]);
+        let Ok(Some(ScanPlan::Requests(requests))) = plan(&input, &pins, &options) else { panic!("no fan-out plan") };
         assert_eq!(requests.partitions.len(), 1, "a LIMIT: one worker");
         let Partition::FanOut { parents, children, .. } = &requests.partitions[0] else { panic!("not a fan-out") };
         assert_eq!(parents.describe(&dialect), "GET /wiki/api/v2/labels?limit=250");
@@ -65,7 +84,15 @@ mod tests {
                 "GET /wiki/api/v2/labels/%7Bid%7D/blogposts?space-id=<ENG>&sort=id&limit=10"
             ]
         );
-        assert!(plan(&ScanInput { spec: crate::tables::table("tasks").cloud, ..input }, &options)
+        assert!(plan(&ScanInput { spec: crate::tables::table("tasks").cloud, ..input }, &pins, &options)
             .is_ok_and(|p| p.is_none()));
+        // A pinned name keeps that label's lists; two names that cannot both hold read nothing.
+        use datafusion::prelude::{col, lit};
+        let named = Pins::of(&[col("name").in_list(vec![lit("a"), lit("b")], false)]);
+        let Ok(Some(ScanPlan::Requests(requests))) = plan(&input, &named, &options) else { panic!("no plan") };
+        let Partition::FanOut { keep, .. } = &requests.partitions[0] else { panic!("not a fan-out") };
+        assert_eq!(keep, &[(&["name"][..], vec!["a".to_owned(), "b".to_owned()])]);
+        let contradiction = Pins::of(&[col("name").eq(lit("a")), col("name").eq(lit("b"))]);
+        assert!(matches!(plan(&input, &contradiction, &options), Ok(Some(ScanPlan::Empty { .. }))));
     }
 }

@@ -205,6 +205,8 @@ pub enum Partition {
         children: Vec<(Request, &'static TableSpec)>,
         /// Where the parent's id and fields are.
         fan_out: &'static FanOut,
+        /// The parents read: those whose field at each path is one of the values the query pins its column to.
+        keep: Vec<(&'static [&'static str], Vec<String>)>,
         /// Which worker (0-based).
         share: usize,
         /// Of how many.
@@ -248,9 +250,11 @@ fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
                     .unwrap_or(ScanPlan::Empty { reason: "the filters pin no parent" })
             }
             Some(_) => list::plan(&input, &pins, options)?,
-            None => match child_search::plan(&input, &pins, options).map_err(external)? {
+            // Through the parents' list where the table has one (the same rows whatever else is pinned), else a
+            // search for the parents.
+            None => match fan_out::plan(&input, &pins, options).map_err(external)? {
                 Some(plan) => plan,
-                None => fan_out::plan(&input, options)
+                None => child_search::plan(&input, &pins, options)
                     .map_err(external)?
                     .unwrap_or_else(|| needs_parent(spec, per_parent.column)),
             },
@@ -420,15 +424,25 @@ mod tests {
             ["GET /wiki/api/v2/pages/1/versions?limit=250", "GET /wiki/api/v2/pages/2/versions?limit=250"]
         );
         let by_name = vec![col("name").in_list(vec![lit("a"), lit("b")], false)];
-        let search = planned("labels", &cloud(), by_name, None, &["ENG", "DOCS"]);
+        let search = planned("labels", &data_center(), by_name.clone(), None, &["ENG", "DOCS"]);
         assert_eq!(search.len(), 2, "one search per space of Spaces, no guard: {search:?}");
         assert!(
             search[0].contains("cql=type = \"page\" AND label IN (\"a\", \"b\") AND space = \"ENG\""),
             "{}",
             search[0]
         );
+        // Cloud reads those labels' lists, found among the site's labels, Spaces sent with them.
+        let lists = planned("labels", &cloud(), by_name, None, &["ENG", "DOCS"]);
+        assert_eq!(lists.len(), 8, "{lists:?}");
+        assert_eq!(
+            lists[0],
+            "GET /wiki/api/v2/labels?limit=250 then per label whose name in (a, b) (worker 1 of 8) \
+             GET /wiki/api/v2/labels/<id>/pages?space-id=<ENG,DOCS>&sort=id&limit=250; \
+             GET /wiki/api/v2/labels/<id>/blogposts?space-id=<ENG,DOCS>&sort=id&limit=250"
+        );
         let contradiction = vec![col("name").eq(lit("a")), col("name").eq(lit("b"))];
-        assert!(planned("labels", &cloud(), contradiction, None, &[])[0].starts_with("empty"));
+        assert!(planned("labels", &cloud(), contradiction.clone(), None, &[])[0].starts_with("empty"));
+        assert!(planned("labels", &data_center(), contradiction, None, &[])[0].starts_with("empty"));
     }
 
     /// `..` as a parent id once became a path dot-segment (`pages/../versions`): the request went elsewhere.

@@ -1,10 +1,10 @@
 //! `labels`: one row per page/label pair for the pages the query names, from
 //! `GET /wiki/api/v2/pages/{id}/labels` (one partition per page), or per blog post/label pair for the blog posts it
-//! names (`blogposts/{id}/labels`); on Data Center, `GET /rest/api/content/{id}/label` for both. For the pages that
-//! carry a label (`WHERE name = 'release'`), one CQL search for `label = "release"` with each page's labels
-//! expanded, instead of a request per page. On Cloud, a query that names no page, blog post or label reads every
-//! label of the site (`GET /wiki/api/v2/labels`), then each label's pages and blog posts
-//! (`labels/{id}/pages`, `labels/{id}/blogposts`): a request per label and per 250 labelled pages, not one per page.
+//! names (`blogposts/{id}/labels`); on Data Center, `GET /rest/api/content/{id}/label` for both. On Cloud, a query
+//! that names no page or blog post reads the site's labels (`GET /wiki/api/v2/labels`; only those whose name, id or
+//! prefix it pins), then each label's pages and blog posts (`labels/{id}/pages`, `labels/{id}/blogposts`): a request
+//! per label and per 250 labelled items, not one per page. On Data Center, the pages that carry a label (`WHERE
+//! name = 'release'`) come from one CQL search for `label = "release"` with each page's labels expanded.
 
 use crate::columns::{col, Column, Kind, Source};
 use crate::spec::{ChildSearch, Endpoint, FanOut, PerParent, SpaceScope, Table, TableSpec};
@@ -91,7 +91,9 @@ pub static LABELS: TableSpec = TableSpec {
     doc: DOC,
     columns: COLUMNS,
     endpoint: Endpoint::V2 { path: "pages/{id}/labels", max_limit: 250 },
-    per_parent: Some(PerParent { column: "page_id", child_search: Some(&BY_LABEL) }),
+    // A pinned name reads that label's lists (the fan-out keeps it), rather than a CQL search: the same rows,
+    // blog posts included, whatever is pinned.
+    per_parent: Some(PerParent { column: "page_id", child_search: None }),
     fan_out: Some(&EVERY_LABEL),
     by_parent: Some(&BLOG_POST_LABELS),
     // The pages named may be anywhere: only those in Spaces are read.
@@ -129,25 +131,17 @@ pub static BLOG_POST_LABELS_DATA_CENTER: TableSpec = TableSpec {
     ..BLOG_POST_LABELS
 };
 
-/// The pages with a label, each with all its labels: `GET /wiki/rest/api/search?cql=type = page AND label = ...`.
-static BY_LABEL: ChildSearch = ChildSearch {
+/// The pages with a label, each with all its labels (Data Center):
+/// `GET /rest/api/content/search?cql=type = page AND label = ...&expand=metadata.labels`.
+static BY_LABEL_DATA_CENTER: ChildSearch = ChildSearch {
     column: "name",
     field: "label",
     content_type: "page",
-    path: "search",
-    max_limit: 100,
-    expand: "content.metadata.labels",
-    children: &["content", "metadata", "labels", "results"],
-    parent_id: &["content", "id"],
-};
-
-/// The same on Data Center, whose `content/search` returns the content objects themselves.
-static BY_LABEL_DATA_CENTER: ChildSearch = ChildSearch {
     path: "content/search",
+    max_limit: 100,
     expand: "metadata.labels",
     children: &["metadata", "labels", "results"],
     parent_id: &["id"],
-    ..BY_LABEL
 };
 
 /// `labels` on both deployments.

@@ -28,7 +28,7 @@ pub(super) enum Listed {
     Site,
     /// A space's (`/spaces/{id}/pages`).
     Space(usize),
-    /// A label's (`/labels/{id}/pages`): current content only, and no status, id or title parameter (the
+    /// A label's (`/labels/{id}/pages`): current content only, and no status, id, title or depth parameter (the
     /// endpoint has none; the simulator assumes the label's current content, as a CQL `label =` search finds).
     Label(String),
 }
@@ -80,7 +80,7 @@ pub(super) fn list_content(st: &SimState, uri: &OriginalUri, kind: ContentKind, 
             }
         }
     };
-    let root_only = p.choice("depth", &["all", "root"], STYLE)? == Some("root");
+    let root_only = label.is_none() && p.choice("depth", &["all", "root"], STYLE)? == Some("root");
     let keep_root = |c: &Content| !root_only || c.parent_id.is_none();
     let (page, next) = if sort == "id" {
         let after = match cursor {
