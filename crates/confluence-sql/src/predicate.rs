@@ -177,6 +177,17 @@ pub fn utc_date(ms: i64, days: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(shifted).map(|t| t.format("%Y-%m-%d").to_string())
 }
 
+/// The column `expr` requires to be non-NULL (`column IS NOT NULL`).
+pub fn not_null_column(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::IsNotNull(inner) => match inner.as_ref() {
+            Expr::Column(column) => Some(column.name.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,9 +125,9 @@ impl Reader {
                     let message = format!("it listed {id} twice; the rows would repeat");
                     return Err(external(RestError::Pagination { path: path(), message }));
                 }
-                let kept = keep.iter().all(|(path, values)| {
-                    lookup(&parent, path).and_then(text).is_some_and(|v| values.contains(&v))
-                });
+                let kept = keep
+                    .iter()
+                    .all(|(path, values)| lookup(&parent, path).and_then(text).is_some_and(|v| values.contains(&v)));
                 if kept {
                     all.push(parent);
                 }

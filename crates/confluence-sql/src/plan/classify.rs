@@ -5,7 +5,8 @@
 use confluence_rest::cql::CqlClause;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 
-use crate::predicate::{column_values, time_bound, utc_date, Side};
+use crate::columns::Source;
+use crate::predicate::{column_values, not_null_column, time_bound, utc_date, Side};
 use crate::spec::{CqlKind, CqlRoute, FilterRule, TableSpec};
 
 use super::list::MAX_PARENTS;
@@ -51,6 +52,13 @@ fn classify_reading(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDow
             return TableProviderFilterPushDown::Exact;
         }
         if pinned.column == per_space.key_column && !pinned.values.is_empty() {
+            return TableProviderFilterPushDown::Inexact;
+        }
+    }
+    // A fan-out skips the child lists whose rows hold NULL in a column required non-NULL (`page_id IS NOT NULL`:
+    // no blog post's labels); the engine still checks.
+    if let (Some(fan_out), Some(column)) = (spec.fan_out, not_null_column(expr)) {
+        if fan_out.children.iter().any(|child| child.column(column).is_some_and(|c| c.source == Source::Null)) {
             return TableProviderFilterPushDown::Inexact;
         }
     }
@@ -167,6 +175,8 @@ mod tests {
         assert_eq!(classify(versions, &col("page_id").eq(lit(5i64))), TableProviderFilterPushDown::Exact);
         assert_eq!(classify(labels, &col("name").eq(lit("a"))), TableProviderFilterPushDown::Inexact);
         assert_eq!(classify(labels, &col("prefix").eq(lit("team"))), TableProviderFilterPushDown::Inexact);
+        assert_eq!(classify(labels, &col("page_id").is_not_null()), TableProviderFilterPushDown::Inexact);
+        assert_eq!(classify(labels, &col("name").is_not_null()), TableProviderFilterPushDown::Unsupported);
         let dc_labels = table("labels").data_center.unwrap_or_else(|_| unreachable!());
         assert_eq!(classify(dc_labels, &col("prefix").eq(lit("team"))), TableProviderFilterPushDown::Unsupported);
         let audit = table("audit_log").cloud;

@@ -4,7 +4,7 @@
 
 use confluence_rest::RestError;
 
-use crate::predicate::Pins;
+use crate::predicate::{not_null_column, Pins};
 
 use super::request::{Api, RequestBuilder};
 use super::{Partition, Requests, ScanInput, ScanOptions, ScanPlan};
@@ -27,9 +27,14 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
     }
     let parents = RequestBuilder::new(Api::of(&fan_out.parents), fan_out.parents.path())
         .build(options.dialect, options.page(fan_out.parents.max_limit(), None))?;
+    // A list whose rows hold NULL where the filters require a value returns no row they keep.
+    let required: Vec<&str> = input.filters.iter().filter_map(not_null_column).collect();
     let children = fan_out
         .children
         .iter()
+        .filter(|child| {
+            !required.iter().any(|name| child.column(name).is_some_and(|c| c.source == crate::columns::Source::Null))
+        })
         .map(|child| {
             let mut builder = RequestBuilder::new(Api::of(&child.endpoint), child.endpoint.path())
                 .params(child.fixed_params.iter().copied());
@@ -92,6 +97,12 @@ mod tests {
         let Ok(Some(ScanPlan::Requests(requests))) = plan(&input, &named, &options) else { panic!("no plan") };
         let Partition::FanOut { keep, .. } = &requests.partitions[0] else { panic!("not a fan-out") };
         assert_eq!(keep, &[(&["name"][..], vec!["a".to_owned(), "b".to_owned()])]);
+        let pages_only = [col("page_id").is_not_null()];
+        let input_pages = ScanInput { filters: &pages_only, ..input };
+        let Ok(Some(ScanPlan::Requests(requests))) = plan(&input_pages, &pins, &options) else { panic!("no plan") };
+        let Partition::FanOut { children, .. } = &requests.partitions[0] else { panic!("not a fan-out") };
+        assert_eq!(children.len(), 1, "page_id IS NOT NULL: no blog post list");
+        assert!(children[0].0.url.path().ends_with("/pages"));
         let contradiction = Pins::of(&[col("name").eq(lit("a")), col("name").eq(lit("b"))]);
         assert!(matches!(plan(&input, &contradiction, &options), Ok(Some(ScanPlan::Empty { .. }))));
     }
