@@ -141,10 +141,26 @@ fn render_table(table: &Table) -> String {
              /wiki/api/v2/{parents}` (once per query), then {children} for each (up to 250 per request; the {name}s \
              shared by up to `MaxConcurrency` workers; `Spaces` sent as `{space}`): a request per {name} and list \
              at least, not one per `{parent}`. A pin on {fields} (`=` or `IN`) reads only the lists of the {name}s \
-             that match (inexact: the engine re-checks). `LIMIT` stops it early. Which statuses these lists hold is \
+             that match (inexact: the engine re-checks); one on `{space_column}` is sent as `{space}` (up to 100, \
+             within `Spaces`); {nulls}. `LIMIT` stops it early. Which statuses these lists hold is \
              not published (the simulator serves current content): the rows of archived content are certain only \
              with `{parent}`.\n",
             fields = fan_out.parent_fields.iter().map(|(c, _)| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+            space_column = fan_out.space_column,
+            nulls = fan_out
+                .children
+                .iter()
+                .flat_map(|child| {
+                    let list = child.endpoint.path().rsplit('/').next().unwrap_or_default();
+                    child
+                        .columns
+                        .iter()
+                        .filter(|c| c.source == Source::Null)
+                        .map(move |c| format!("`{} IS NOT NULL` skips the `{list}` lists", c.name))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+                + " (an inner join on the column implies it)",
             name = fan_out.parent_name,
             parents = fan_out.parents.path(),
             children = children.join(" and "),

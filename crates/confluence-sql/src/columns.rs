@@ -57,6 +57,9 @@ pub enum Source {
     FirstOf(&'static [&'static str], &'static [&'static str]),
     /// Always NULL: the deployment has no such field (Data Center attachments have no media-services id).
     Null,
+    /// The space of the content the row belongs to, when the row itself does not say: the parent's space, found
+    /// once per scan for a per-parent list (`pages/{id}/labels`), or the search result's space for a child search.
+    ParentSpace,
 }
 
 /// One column of a table.
@@ -96,7 +99,7 @@ pub fn shape_of(columns: &[Column]) -> confluence_rest::Shape {
             Source::FirstOf(first, second) => {
                 shape.keep(first).keep(second);
             }
-            Source::Constant | Source::Parent | Source::Null => {}
+            Source::Constant | Source::Parent | Source::Null | Source::ParentSpace => {}
         }
     }
     shape
@@ -209,6 +212,10 @@ pub struct DecodeContext {
     /// The value for `Parent` columns row by row, when the rows come from several parents (a child search);
     /// takes precedence over `parent`.
     pub row_parents: Option<Vec<Value>>,
+    /// The value for `ParentSpace` columns, when the rows come from one parent.
+    pub parent_space: Option<Value>,
+    /// The value for `ParentSpace` columns row by row (a child search); takes precedence over `parent_space`.
+    pub row_spaces: Option<Vec<Value>>,
 }
 
 /// Decodes `results` (API objects) into a batch with the given columns.
@@ -261,6 +268,10 @@ pub fn decode(
                     lookup(object, first).filter(|v| !v.is_null()).or_else(|| lookup(object, second))
                 }
                 Source::Null => None,
+                Source::ParentSpace => match &context.row_spaces {
+                    Some(spaces) => spaces.get(row).filter(|v| !v.is_null()),
+                    None => context.parent_space.as_ref(),
+                },
             };
             append(builder, value, column)?;
         }

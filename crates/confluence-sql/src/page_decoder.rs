@@ -95,7 +95,12 @@ impl PageDecoder {
                 Source::Path(path) | Source::SpaceKeyOf(path) => tree.insert(path, Slot::Column(index)),
                 Source::Constant | Source::Null => {}
                 Source::Parent if context.row_parents.is_none() => {}
-                Source::Parent | Source::LastOf(..) | Source::PathIf(..) | Source::FirstOf(..) => return None,
+                Source::ParentSpace if context.row_spaces.is_none() => {}
+                Source::Parent
+                | Source::ParentSpace
+                | Source::LastOf(..)
+                | Source::PathIf(..)
+                | Source::FirstOf(..) => return None,
             }
         }
         if ids {
@@ -216,6 +221,7 @@ impl<'a> Rows<'a> {
             let value = match column.source {
                 Source::Constant => self.context.constants.get(column.name),
                 Source::Parent => self.context.parent.as_ref(),
+                Source::ParentSpace => self.context.parent_space.as_ref(),
                 _ => None,
             };
             let scalar = value.map_or(Scalar::Null, Scalar::of);
@@ -609,6 +615,7 @@ mod tests {
         Column { name: "kind", kind: Kind::Text, source: Source::Constant, doc: "" },
         Column { name: "page_id", kind: Kind::Int, source: Source::Parent, doc: "" },
         Column { name: "nothing", kind: Kind::Text, source: Source::Null, doc: "" },
+        Column { name: "space", kind: Kind::Int, source: Source::ParentSpace, doc: "" },
         col("body", Kind::Text, &["body"], ""),
     ];
 
@@ -618,6 +625,8 @@ mod tests {
             constants: HashMap::from([("kind", Value::from("footer"))]),
             parent: Some(Value::from(7)),
             row_parents: None,
+            parent_space: Some(Value::from(42)),
+            row_spaces: None,
         }
     }
 

@@ -274,6 +274,8 @@ pub struct ChildSearch {
     pub children: &'static [&'static str],
     /// Where the parent's id is in a result.
     pub parent_id: &'static [&'static str],
+    /// Where the parent's space id is in a result (for a `ParentSpace` column; empty: nowhere).
+    pub parent_space: &'static [&'static str],
 }
 
 /// How a per-parent table is read when the query pins no parent at all: the parents are listed (`GET /labels`)
@@ -294,7 +296,9 @@ pub struct FanOut {
     pub parent_fields: &'static [(&'static str, &'static [&'static str])],
     /// Each parent's lists (`{id}` in their paths), their columns matched to the scan's by name.
     pub children: &'static [&'static TableSpec],
-    /// The children lists' parameter taking space ids, which keeps them to `Spaces`.
+    /// The column holding the children's space id: `= ` or `IN` on it is sent as `space_param`.
+    pub space_column: &'static str,
+    /// The children lists' parameter taking space ids, which keeps them to `Spaces` (and to the spaces pinned).
     pub space_param: &'static str,
 }
 
@@ -499,6 +503,7 @@ impl TableSpec {
         }
         if let Some(fan_out) = self.fan_out {
             names.extend(fan_out.parent_fields.iter().map(|(column, _)| *column));
+            names.push(fan_out.space_column);
         }
         if let Some(route) = self.cql_route {
             names.extend(route.fields.iter().map(|f| f.column));

@@ -585,10 +585,13 @@ async fn the_pages_with_a_label_come_from_its_lists_or_one_search_not_a_request_
         .collect();
     assert!(labelled.len() > 1, "{label}");
     let sql = format!(
-        "SELECT page_id, name, prefix FROM labels WHERE name = '{label}' AND page_id IS NOT NULL ORDER BY page_id"
+        "SELECT page_id, name, prefix, space_id FROM labels WHERE name = '{label}' AND page_id IS NOT NULL \
+         ORDER BY page_id"
     );
     let (a, b) = on_both(&cloud, &dc, &sql).await;
     assert_eq!(a, b);
+    let spaces = format!("SELECT count(space_id) FROM labels WHERE name = '{label}' AND page_id IS NOT NULL");
+    assert_eq!(first_i64(&query(&dc, &spaces).await), labelled.len() as i64, "each row's space, from the search");
     cloud_sim.reset_counters();
     dc_sim.reset_counters();
     let rows = query(&cloud, &sql).await;
@@ -619,6 +622,19 @@ async fn the_pages_with_a_label_come_from_its_lists_or_one_search_not_a_request_
     )
     .await;
     assert_eq!(first_i64(&joined), labelled.len() as i64);
+    // The space of the pages named: one lookup per query on each deployment, the same answer.
+    let page = data.page(1);
+    let sql = format!("SELECT DISTINCT space_id FROM labels WHERE page_id = {}", page.id);
+    let (a, b) = on_both(&cloud, &dc, &sql).await;
+    assert_eq!(a, b);
+    assert!(a.contains(&data.space(page.space).id.to_string()), "{a}");
+    cloud_sim.reset_counters();
+    query(&cloud, &format!("SELECT space_id FROM labels WHERE page_id = {}", page.id)).await;
+    assert_eq!(cloud_sim.counters().get("GET /wiki/api/v2/pages"), 1, "the lookup: one request");
+    cloud_sim.reset_counters();
+    query(&cloud, &format!("SELECT name FROM labels WHERE page_id = {}", page.id)).await;
+    assert_eq!(cloud_sim.counters().get("GET /wiki/api/v2/pages"), 0, "no lookup when space_id is not selected");
+
     // Without page_id or name, Data Center's error says both ways (Cloud reads every label, below).
     let error = dc.query("SELECT * FROM labels").await.expect_err("needs a filter").to_string();
     assert!(error.contains("page_id = <id>") && error.contains("name = '<value>'"), "{error}");
@@ -688,6 +704,45 @@ async fn every_label_of_the_site_is_read_label_by_label() {
     assert_eq!(first_i64(&query(&connection, joined).await), page_pairs);
     assert_eq!(sim.counters().get("GET /wiki/api/v2/labels/{id}/blogposts"), 0, "{joined}");
     assert_eq!(sim.counters().get("GET /wiki/api/v2/labels/{id}/pages"), per_label(&pages));
+
+    // Each row's space comes with it: the pairs per space, without reading the pages.
+    let space_id = |c: &confluence_sim::dataset::model::Content| data.space(c.space).id as i64;
+    let mut per_space: std::collections::BTreeMap<(i64, String), i64> = Default::default();
+    for page in &pages {
+        for label in &page.labels {
+            *per_space.entry((space_id(page), label.clone())).or_default() += 1;
+        }
+    }
+    let grouped = query(
+        &connection,
+        "SELECT space_id, name, count(*) FROM labels WHERE page_id IS NOT NULL GROUP BY space_id, name \
+         ORDER BY space_id, name",
+    )
+    .await;
+    let grouped: std::collections::BTreeMap<(i64, String), i64> = grouped
+        .iter()
+        .flat_map(|b| {
+            (0..b.num_rows()).map(move |i| {
+                let space = b.column(0).as_primitive::<Int64Type>().value(i);
+                let name = b.column(1).as_string::<i32>().value(i).to_owned();
+                ((space, name), b.column(2).as_primitive::<Int64Type>().value(i))
+            })
+        })
+        .collect();
+    assert_eq!(grouped, per_space, "labels per space, from the labels' lists alone");
+    // A space pinned by id is sent with the lists; beside Spaces, only within them.
+    let eng_id = (0..data.space_count()).map(|s| data.space(s)).find(|s| s.key == "ENG").expect("ENG").id;
+    let docs_id = (0..data.space_count()).map(|s| data.space(s)).find(|s| s.key == "DOCS").expect("DOCS").id;
+    sim.reset_counters();
+    let in_eng = listed(query(&connection, &format!("{sql} AND space_id = {eng_id}")).await);
+    assert_eq!(in_eng, pairs(Some("ENG")));
+    assert!(sim
+        .request_log()
+        .iter()
+        .filter(|r| r.endpoint.starts_with("/wiki/api/v2/labels/"))
+        .all(|r| r.query.contains(&format!("space-id={eng_id}"))));
+    let outside = query(&eng, &format!("SELECT count(*) FROM labels WHERE space_id = {docs_id}")).await;
+    assert_eq!(first_i64(&outside), 0, "space_id beside Spaces is their intersection, not a union");
 
     // A LIMIT: one worker, the labels and the first label's pages, no more.
     sim.reset_counters();

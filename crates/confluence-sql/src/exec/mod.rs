@@ -5,6 +5,7 @@
 pub mod chains;
 pub mod fan_out;
 pub mod guard;
+pub mod parent_spaces;
 pub mod reader;
 pub mod sorted_scan;
 
@@ -73,6 +74,7 @@ pub struct ConfluenceScanExec {
     client: ConfluenceClient,
     context: Arc<ScanContext>,
     guard: Arc<GuardState>,
+    parent_spaces: Arc<parent_spaces::ParentSpaces>,
     shares: Arc<chains::SharePool>,
     parents: Arc<chains::SharePool<fan_out::ParentRun>>,
     properties: Arc<PlanProperties>,
@@ -111,6 +113,11 @@ impl ConfluenceScanExec {
             ScanPlan::Empty { .. } | ScanPlan::NeedsParent { .. } => (0, None),
         };
         let guard = Arc::new(GuardState::new(guard));
+        let lookups = match &plan {
+            ScanPlan::Requests(requests) => requests.parent_spaces.clone(),
+            _ => Vec::new(),
+        };
+        let parent_spaces = Arc::new(parent_spaces::ParentSpaces::new(lookups));
         let mut decoded = columns.clone();
         let mut extra = Vec::new();
         if let ScanPlan::Requests(requests) = &plan {
@@ -134,6 +141,7 @@ impl ConfluenceScanExec {
             client,
             context,
             guard,
+            parent_spaces,
             shares: Arc::default(),
             parents: Arc::default(),
             properties: Arc::new(properties),
@@ -214,6 +222,13 @@ impl DisplayAs for ConfluenceScanExec {
                 if let Some(guard) = self.guard.guard() {
                     write!(f, "\n    Spaces: {}", guard.describe(self.client.dialect()))?;
                 }
+                for lookup in self.parent_spaces.lookups() {
+                    write!(
+                        f,
+                        "\n    parents' spaces, found first: {}",
+                        lookup.request.describe(self.client.dialect())
+                    )?;
+                }
                 Ok(())
             }
             DisplayFormatType::TreeRender => {
@@ -283,6 +298,7 @@ impl ExecutionPlan for ConfluenceScanExec {
             metrics: Arc::new(RequestMetrics::default()),
             counters: Arc::new(PartitionCounters::new(&self.metrics, partition)),
             guard: self.guard.clone(),
+            parent_spaces: self.parent_spaces.clone(),
             share_run: matches!(part, Partition::SpaceShare { .. }).then(|| self.shares.join(partition, workers)),
             parent_run: matches!(part, Partition::FanOut { .. }).then(|| self.parents.join(partition, workers)),
             depth_cap: requests.spec.depth_cap,

@@ -30,6 +30,7 @@ use crate::spec::{ChildSearch, IdSorts, SpaceRef};
 
 use super::chains::{self, Assignment, End, ShareRun};
 use super::fan_out::ParentRun;
+use super::parent_spaces::ParentSpaces;
 use super::{GuardState, PartitionCounters, ScanContext};
 
 /// What every partition of a scan reads with.
@@ -57,6 +58,8 @@ pub struct Reader {
     pub share_run: Option<Arc<ShareRun>>,
     /// For a fan-out partition, the parents its workers share.
     pub parent_run: Option<Arc<ParentRun>>,
+    /// The scan's lookups of its parents' spaces.
+    pub parent_spaces: Arc<ParentSpaces>,
     /// How deep the service reads the table's offset lists.
     pub depth_cap: Option<DepthCap>,
 }
@@ -76,7 +79,10 @@ impl Reader {
                     if !self.guard.admits_parent(&self, &parent).await? {
                         return Ok(futures::stream::empty().boxed());
                     }
-                    self.list(&request, constant, Some(parent), &index)
+                    let space = self.parent_spaces.space_of(&self, &parent).await?;
+                    let mut context = self.list_context(constant, Some(parent), &index);
+                    context.parent_space = space.map(Value::from);
+                    self.list_with(&request, context, &index)
                 }
                 Partition::SpaceShare { request, param, shares, sorts, named, .. } => {
                     self.space_share(request, param, shares, sorts, named, index)
@@ -162,6 +168,17 @@ impl Reader {
         parent: Option<String>,
         index: &Option<Arc<SpaceIndex>>,
     ) -> BoxStream<'static, Result<RecordBatch>> {
+        let context = self.list_context(constant, parent, index);
+        self.list_with(request, context, index)
+    }
+
+    /// What a list's rows are decoded with: its `Constant` columns' value and its parent.
+    fn list_context(
+        &self,
+        constant: Option<&str>,
+        parent: Option<String>,
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> DecodeContext {
         let mut context = self.decode_context(index);
         context.parent = parent.map(|p| p.parse::<i64>().map(Value::from).unwrap_or(Value::String(p)));
         if let Some(constant) = constant {
@@ -169,7 +186,7 @@ impl Reader {
                 context.constants.insert(column.name, Value::String(constant.to_owned()));
             }
         }
-        self.list_with(request, context, index)
+        context
     }
 
     /// A list whose rows are decoded with `context` (its constants and parent already set).
@@ -466,6 +483,9 @@ impl Reader {
     ) -> BoxStream<'static, Result<RecordBatch>> {
         let mut items = Shape::nothing();
         items.keep(children.parent_id).keep_shape(children.children, &shape_of(&self.columns));
+        if !children.parent_space.is_empty() {
+            items.keep(children.parent_space);
+        }
         let found =
             pages(self.client.clone(), self.page_request(search.url.clone(), &search, items), self.metrics.clone());
         let context = self.decode_context(index);
@@ -473,8 +493,8 @@ impl Reader {
         found
             .map(move |page| {
                 let mut document = page.map_err(external)?.document;
-                let (rows, parents) = explode(take_results(&mut document), children);
-                let context = DecodeContext { row_parents: Some(parents), ..context.clone() };
+                let (rows, parents, spaces) = explode(take_results(&mut document), children);
+                let context = DecodeContext { row_parents: Some(parents), row_spaces: Some(spaces), ..context.clone() };
                 let batch = decode(&reader.columns, &reader.schema, &rows, &context)?;
                 Ok(reader.counted(batch))
             })
@@ -495,19 +515,25 @@ fn take_results(document: &mut Value) -> Vec<Value> {
     }
 }
 
-/// Each result's children (moved out, not copied), and for each child its result's id.
-fn explode(results: Vec<Value>, search: &ChildSearch) -> (Vec<Value>, Vec<Value>) {
+/// Each result's children (moved out, not copied), and for each child its result's id and space id.
+fn explode(results: Vec<Value>, search: &ChildSearch) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
     let mut rows = Vec::new();
     let mut parents = Vec::new();
+    let mut spaces = Vec::new();
     for mut result in results {
         let parent = lookup(&result, search.parent_id).cloned().unwrap_or(Value::Null);
+        let space = match search.parent_space {
+            [] => Value::Null,
+            path => lookup(&result, path).cloned().unwrap_or(Value::Null),
+        };
         let children = search.children.iter().try_fold(&mut result, |value, key| value.get_mut(*key)).map(Value::take);
         if let Some(Value::Array(children)) = children {
             parents.extend(std::iter::repeat_n(parent, children.len()));
+            spaces.extend(std::iter::repeat_n(space, children.len()));
             rows.extend(children);
         }
     }
-    (rows, parents)
+    (rows, parents, spaces)
 }
 
 /// An item's id (v2 ids are numbers written as text).

@@ -65,7 +65,8 @@ fn classify_reading(spec: &TableSpec, expr: &Expr) -> TableProviderFilterPushDow
     // A fan-out keeps the parents whose fields are pinned (`name = 'release'`: only that label's lists), each
     // returning every child: the engine keeps the rows.
     if let (Some(fan_out), Some(pinned)) = (spec.fan_out, &pinned) {
-        if fan_out.parent_fields.iter().any(|(column, _)| *column == pinned.column) && !pinned.values.is_empty() {
+        let parent_field = fan_out.parent_fields.iter().any(|(column, _)| *column == pinned.column);
+        if (parent_field || pinned.column == fan_out.space_column) && !pinned.values.is_empty() {
             return TableProviderFilterPushDown::Inexact;
         }
     }

@@ -25,6 +25,14 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
     if keep.iter().any(|(_, values)| values.is_empty()) {
         return Ok(Some(ScanPlan::Empty { reason: "the filters contradict each other" }));
     }
+    // Space ids pinned (numbers, as many as the parameter takes) are sent with the children, within `Spaces`.
+    let space_ids: Option<Vec<String>> = pins
+        .get(fan_out.space_column)
+        .map(|ids| ids.iter().filter(|id| id.parse::<i64>().is_ok()).cloned().collect::<Vec<_>>())
+        .filter(|ids| ids.len() <= crate::plan::space_share::SPACES_PER_REQUEST);
+    if space_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Some(ScanPlan::Empty { reason: "the filters pin no space id" }));
+    }
     let parents = RequestBuilder::new(Api::of(&fan_out.parents), fan_out.parents.path())
         .build(options.dialect, options.page(fan_out.parents.max_limit(), None))?;
     // A list whose rows hold NULL where the filters require a value returns no row they keep.
@@ -39,8 +47,14 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             let mut builder = RequestBuilder::new(Api::of(&child.endpoint), child.endpoint.path())
                 .params(child.fixed_params.iter().copied());
             if !options.spaces.is_empty() {
-                // The children's own parameter keeps them to `Spaces`: no row outside is read.
+                // The children's own parameter keeps them to `Spaces`: no row outside is read. Space ids pinned
+                // are kept among theirs, never sent as a second parameter (which the service reads as a union).
                 builder = builder.space_ids(fan_out.space_param, options.spaces.to_vec());
+                if let Some(ids) = &space_ids {
+                    builder = builder.space_ids_within(ids.clone());
+                }
+            } else if let Some(ids) = &space_ids {
+                builder = builder.param(fan_out.space_param, ids.join(","));
             }
             let request = builder.build(options.dialect, options.page(child.endpoint.max_limit(), input.limit))?;
             Ok((request, *child))
@@ -58,7 +72,14 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             shares,
         })
         .collect();
-    Ok(Some(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None, order: None })))
+    Ok(Some(ScanPlan::Requests(Requests {
+        spec,
+        partitions,
+        limit: input.limit,
+        guard: None,
+        order: None,
+        parent_spaces: Vec::new(),
+    })))
 }
 
 #[cfg(test)]

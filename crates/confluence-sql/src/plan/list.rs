@@ -181,5 +181,12 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             }
         }
     }
-    Ok(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None, order: None }))
+    Ok(ScanPlan::Requests(Requests {
+        spec,
+        partitions,
+        limit: input.limit,
+        guard: None,
+        order: None,
+        parent_spaces: Vec::new(),
+    }))
 }

@@ -10,6 +10,7 @@
 //! - [`space_share`]: a full scan split into chains over shares of the spaces;
 //! - [`per_space`]: a table read one space at a time, over the spaces named or all of them;
 //! - [`guard`]: the `Spaces` property kept where the request itself cannot keep it;
+//! - [`parent_spaces`]: the space of each parent named, for a column that holds it;
 //! - [`request`]: one request, built once.
 
 pub mod child_search;
@@ -18,6 +19,7 @@ pub mod cql_route;
 pub mod fan_out;
 pub mod guard;
 pub mod list;
+pub mod parent_spaces;
 pub mod per_space;
 pub mod request;
 pub mod sorted;
@@ -107,6 +109,8 @@ pub struct Requests {
     pub guard: Option<Guard>,
     /// For a list the server sorts (see [`sorted`]): the order each partition's rows must come in.
     pub order: Option<OrderCheck>,
+    /// The lookups of the parents' spaces, for a `ParentSpace` column (see [`parent_spaces`]).
+    pub parent_spaces: Vec<parent_spaces::SpaceLookup>,
 }
 
 /// The order a sorted list's rows must come in; a server that breaks it fails the scan (the engine keeps only the
@@ -225,6 +229,7 @@ pub fn plan(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan>
     let input = ScanInput { spec, limit, ..input };
     let plan = choose(input, options)?;
     let plan = guard::attach(plan, spec, options).map_err(external)?;
+    let plan = parent_spaces::attach(plan, input.columns, options).map_err(external)?;
     Ok(match plan {
         ScanPlan::Requests(requests) => ScanPlan::Requests(Requests { limit: sql_limit, ..requests }),
         other => other,

@@ -66,7 +66,14 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             selection: selection.clone(),
         })
         .collect();
-    Ok(Some(ScanPlan::Requests(Requests { spec, partitions, limit: input.limit, guard: None, order: None })))
+    Ok(Some(ScanPlan::Requests(Requests {
+        spec,
+        partitions,
+        limit: input.limit,
+        guard: None,
+        order: None,
+        parent_spaces: Vec::new(),
+    })))
 }
 
 /// The spaces to read; `None` when no space can match (ids that are not numbers, keys outside `Spaces`).

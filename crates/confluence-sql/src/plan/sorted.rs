@@ -64,6 +64,7 @@ pub fn plan(
         limit: Some(wanted),
         guard: None,
         order: Some(order),
+        parent_spaces: Vec::new(),
     });
     guard::attach(plan, spec, options).map(Some).map_err(super::external)
 }

@@ -25,6 +25,13 @@ const COLUMNS: &[Column] = &[
     col("label_id", Kind::Int, &["id"], "Label id."),
     col("name", Kind::Text, &["name"], "Label name."),
     col("prefix", Kind::Text, &["prefix"], "global, my, team or system."),
+    Column {
+        name: "space_id",
+        kind: Kind::Int,
+        source: Source::ParentSpace,
+        doc: "The space of the page or blog post (read per page: looked up once per query, NULL for content \
+              neither current nor archived).",
+    },
 ];
 
 /// The same columns for a blog post's labels: the parent is the blog post.
@@ -34,6 +41,7 @@ const BLOG_POST_COLUMNS: &[Column] = &[
     col("label_id", Kind::Int, &["id"], ""),
     col("name", Kind::Text, &["name"], ""),
     col("prefix", Kind::Text, &["prefix"], ""),
+    Column { name: "space_id", kind: Kind::Int, source: Source::ParentSpace, doc: "" },
 ];
 
 const DOC: &str = "One row per page/label or blog post/label pair. WHERE page_id, blog_post_id or name = ... (or IN) \
@@ -47,6 +55,7 @@ const LABELLED_PAGE_COLUMNS: &[Column] = &[
     Column { name: "label_id", kind: Kind::Int, source: Source::Constant, doc: "" },
     Column { name: "name", kind: Kind::Text, source: Source::Constant, doc: "" },
     Column { name: "prefix", kind: Kind::Text, source: Source::Constant, doc: "" },
+    col("space_id", Kind::Int, &["spaceId"], ""),
 ];
 
 /// A label's blog posts (`labels/{id}/blogposts`).
@@ -56,6 +65,7 @@ const LABELLED_BLOG_POST_COLUMNS: &[Column] = &[
     Column { name: "label_id", kind: Kind::Int, source: Source::Constant, doc: "" },
     Column { name: "name", kind: Kind::Text, source: Source::Constant, doc: "" },
     Column { name: "prefix", kind: Kind::Text, source: Source::Constant, doc: "" },
+    col("space_id", Kind::Int, &["spaceId"], ""),
 ];
 
 /// The pages a label is on. The list is sorted by id: `sort=id` is sent.
@@ -82,6 +92,7 @@ static EVERY_LABEL: FanOut = FanOut {
     parent_id: &["id"],
     parent_fields: &[("label_id", &["id"]), ("name", &["name"]), ("prefix", &["prefix"])],
     children: &[&LABELLED_PAGES, &LABELLED_BLOG_POSTS],
+    space_column: "space_id",
     space_param: "space-id",
 };
 
@@ -139,9 +150,10 @@ static BY_LABEL_DATA_CENTER: ChildSearch = ChildSearch {
     content_type: "page",
     path: "content/search",
     max_limit: 100,
-    expand: "metadata.labels",
+    expand: "metadata.labels,space",
     children: &["metadata", "labels", "results"],
     parent_id: &["id"],
+    parent_space: &["space", "id"],
 };
 
 /// `labels` on both deployments.

@@ -41,6 +41,7 @@ static BY_ID_DATA_CENTER: ChildSearch = ChildSearch {
     expand: "ancestors",
     children: &["ancestors"],
     parent_id: &["id"],
+    parent_space: &[],
 };
 
 /// `page_ancestors` on Data Center: the pages' `ancestors` expansion, through one search for the pages named (CQL
