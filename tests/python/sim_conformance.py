@@ -227,6 +227,14 @@ def cloud():
                 body, r = get(f"{w}/content/{page['id']}/restriction/byOperation/{operation}", params)
                 if body is not None:
                     validate("v1", "/wiki/rest/api/content/{id}/restriction/byOperation/{operationKey}", "get", 200, body, f"GET {r.url}")
+    # A label by name (v1): the label and a window of its content; an unknown name is a 404.
+    if labels:
+        body, r = get(f"{w}/label", {"name": labels[0]["name"], "limit": 1})
+        if body is not None:
+            validate("v1", "/wiki/rest/api/label", "get", 200, body, f"GET {r.url}")
+            if body.get("label", {}).get("id") != labels[0]["id"]:
+                failures.append(f"GET {r.url}: label id {body.get('label')} is not {labels[0]['id']}")
+        get(f"{w}/label", {"name": "no-such-label-anywhere"}, expect=404)
     body, r = get(f"{w}/settings/systemInfo")
     if body is not None:
         validate("v1", "/wiki/rest/api/settings/systemInfo", "get", 200, body, f"GET {r.url}")

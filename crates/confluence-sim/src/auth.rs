@@ -156,6 +156,8 @@ pub fn required_scopes(deployment: SimDeployment, method: &str, route: &str) -> 
             &["read:attachment:confluence", "read:confluence-content.all"]
         }
         ("GET", "/api/v2/labels") => &["read:label:confluence", "read:confluence-content.all"],
+        // Classic only, as published: a token with granular scopes is refused.
+        ("GET", "/rest/api/label") => &["read:confluence-content.summary"],
         ("GET", r) if r.starts_with("/api/v2/tasks") => &["read:task:confluence", "read:confluence-content.all"],
         ("POST", "/api/v2/users-bulk") => &["read:user:confluence", "read:confluence-user"],
         ("POST" | "PUT", r) if r.starts_with("/api/v2/pages") => &["write:page:confluence", "write:confluence-content"],

@@ -598,7 +598,8 @@ async fn the_pages_with_a_label_come_from_its_lists_or_one_search_not_a_request_
     let ids: Vec<i64> = rows.iter().flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec()).collect();
     assert_eq!(ids, labelled);
     let counters = cloud_sim.counters();
-    assert_eq!(counters.get("GET /wiki/api/v2/labels"), 1);
+    assert_eq!(counters.get("GET /wiki/rest/api/label"), 1, "the label found by its name");
+    assert_eq!(counters.get("GET /wiki/api/v2/labels"), 0, "not the site's whole label list");
     assert_eq!(counters.get("GET /wiki/api/v2/labels/{id}/pages") as usize, labelled.len().div_ceil(250));
     assert_eq!(counters.get("GET /wiki/api/v2/labels/{id}/blogposts"), 0, "page_id IS NOT NULL: no blog post list");
     assert_eq!(counters.get("GET /wiki/api/v2/pages/{id}/labels"), 0, "no request per page");
@@ -743,6 +744,18 @@ async fn every_label_of_the_site_is_read_label_by_label() {
         .all(|r| r.query.contains(&format!("space-id={eng_id}"))));
     let outside = query(&eng, &format!("SELECT count(*) FROM labels WHERE space_id = {docs_id}")).await;
     assert_eq!(first_i64(&outside), 0, "space_id beside Spaces is their intersection, not a union");
+
+    // A label pinned by id is asked for by id: only its lists are read.
+    let (label_id, label_name) = data.label(0);
+    sim.reset_counters();
+    let by_id = listed(query(&connection, &format!("{sql} AND label_id = {label_id}")).await);
+    assert!(!by_id.is_empty() && by_id.iter().all(|r| r.ends_with(&format!(" {label_name}"))), "{by_id:?}");
+    assert_eq!(by_id, truth.iter().filter(|r| r.ends_with(&format!(" {label_name}"))).cloned().collect::<Vec<_>>());
+    assert!(sim
+        .request_log()
+        .iter()
+        .any(|r| r.endpoint == "/wiki/api/v2/labels" && r.query.contains(&format!("label-id={label_id}"))));
+    assert_eq!(sim.counters().get("GET /wiki/api/v2/labels/{id}/blogposts"), 1, "that label's lists only");
 
     // A LIMIT: one worker, the labels and the first label's pages, no more.
     sim.reset_counters();

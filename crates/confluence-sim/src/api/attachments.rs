@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::json;
 
-use crate::api::common::path_id;
+use crate::api::common::{path_id, PathId, PathPair};
 use crate::api::json::{v1_attachment, Expand};
 use crate::auth::Caller;
 use crate::config::SimDeployment;
@@ -49,24 +49,18 @@ pub fn media_routes() -> Router<Arc<SimState>> {
     Router::new().route("/__media/file/{id}/binary", get(media))
 }
 
-async fn upload_new(st: Shared, caller: Extension<Caller>, id: Path<String>, h: HeaderMap, m: Multipart) -> ApiResult {
+async fn upload_new(st: Shared, caller: Extension<Caller>, id: PathId, h: HeaderMap, m: Multipart) -> ApiResult {
     upload(st, caller, id, h, m, false).await
 }
 
-async fn upload_or_version(
-    st: Shared,
-    caller: Extension<Caller>,
-    id: Path<String>,
-    h: HeaderMap,
-    m: Multipart,
-) -> ApiResult {
+async fn upload_or_version(st: Shared, caller: Extension<Caller>, id: PathId, h: HeaderMap, m: Multipart) -> ApiResult {
     upload(st, caller, id, h, m, true).await
 }
 
 async fn upload(
     State(st): Shared,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     mut form: Multipart,
     new_version: bool,
@@ -139,14 +133,14 @@ fn media_token(st: &SimState, id: u64, version: u32) -> String {
     format!("{:016x}", mix(st.config.seed, &[0x3ED1A, id, u64::from(version)]))
 }
 
-async fn cloud_download(State(st): Shared, Path((page, file)): Path<(String, String)>) -> ApiResult {
+async fn cloud_download(State(st): Shared, PathPair(page, file): PathPair) -> ApiResult {
     let attachment = linked(&st, &page, &file)?;
     let token = media_token(&st, attachment.id, attachment.version.number);
     let location = format!("{}/__media/file/{}/binary?token={token}", st.media_url, attachment.id);
     Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
 }
 
-async fn media(State(st): Shared, uri: OriginalUri, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+async fn media(State(st): Shared, uri: OriginalUri, headers: HeaderMap, PathId(id): PathId) -> ApiResult {
     if headers.contains_key(header::AUTHORIZATION) {
         // The link's token is the credential; a client that sends the site's credentials here leaks them.
         return Err(ApiError::new(

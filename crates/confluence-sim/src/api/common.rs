@@ -149,3 +149,37 @@ pub fn ancestor_pages(st: &SimState, page: &crate::dataset::model::Content) -> V
     chain.reverse();
     chain
 }
+
+/// A route's `{id}` segment, through the API gateway too (`/ex/confluence/{cloudid}/wiki/...` adds a `cloudid`
+/// parameter, which `Path<String>` would refuse).
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params =
+            axum::extract::RawPathParams::from_request_parts(parts, state).await.map_err(|e| e.into_response())?;
+        let id = params.iter().find(|(name, _)| *name == "id").map(|(_, value)| value.to_owned());
+        id.map(PathId).ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// A route's last two segments' parameters (`{id}` and `{operation}`, `{page}` and `{file}`...), through the API
+/// gateway too.
+pub struct PathPair(pub String, pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathPair {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params =
+            axum::extract::RawPathParams::from_request_parts(parts, state).await.map_err(|e| e.into_response())?;
+        let values: Vec<String> =
+            params.iter().filter(|(name, _)| *name != "cloudid").map(|(_, value)| value.to_owned()).collect();
+        match values.as_slice() {
+            [a, b] => Ok(PathPair(a.clone(), b.clone())),
+            _ => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        }
+    }
+}

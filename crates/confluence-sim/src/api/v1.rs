@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
-use crate::api::common::{json_body, no_content, path_id, site_path};
+use crate::api::common::{json_body, no_content, path_id, site_path, PathId, PathPair};
 use crate::api::json::{
     iso, v1_attachment, v1_audit, v1_comment, v1_content, v1_context, v1_group, v1_space, v1_user, Expand,
 };
@@ -46,6 +46,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/rest/api/analytics/content/{id}/viewers", get(content_viewers))
         .route("/wiki/rest/api/content/{id}/restriction/byOperation/{operation}", get(content_restriction))
         .route("/wiki/rest/api/settings/systemInfo", get(system_info))
+        .route("/wiki/rest/api/label", get(label_details))
         .route("/wiki/rest/api/content/{id}/label", post(add_labels).get(content_labels).delete(remove_label_by_name))
         .route("/wiki/rest/api/content/{id}/label/{label}", delete(remove_label))
 }
@@ -264,7 +265,7 @@ async fn list_groups(State(st): Shared, uri: OriginalUri) -> ApiResult {
         .into_response())
 }
 
-async fn group_members(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+async fn group_members(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let group = st
         .store
         .data
@@ -385,7 +386,7 @@ fn label_error(e: WriteError, style: ErrorStyle) -> ApiError {
     }
 }
 
-async fn add_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>, bytes: Bytes) -> ApiResult {
+async fn add_labels(State(st): Shared, uri: OriginalUri, PathId(id): PathId, bytes: Bytes) -> ApiResult {
     Ok(Json(add_labels_to(&st, &uri, &id, &bytes, STYLE)?).into_response())
 }
 
@@ -401,7 +402,7 @@ pub fn labels_of(st: &SimState, uri: &OriginalUri, id: &str, style: ErrorStyle) 
     Ok(v1_list(st, &site_path(uri), &params, results, start, limit, start + limit < content.labels.len()))
 }
 
-async fn content_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+async fn content_labels(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     Ok(Json(labels_of(&st, &uri, &id, STYLE)?).into_response())
 }
 
@@ -420,12 +421,12 @@ fn analytics_of(st: &SimState, id: &str) -> Result<(u64, u64, u64), ApiError> {
     Ok((content.id, views, viewers))
 }
 
-async fn content_views(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+async fn content_views(State(st): Shared, PathId(id): PathId) -> ApiResult {
     let (id, views, _) = analytics_of(&st, &id)?;
     Ok(Json(json!({"id": id, "count": views})).into_response())
 }
 
-async fn content_viewers(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+async fn content_viewers(State(st): Shared, PathId(id): PathId) -> ApiResult {
     let (id, _, viewers) = analytics_of(&st, &id)?;
     Ok(Json(json!({"id": id, "count": viewers})).into_response())
 }
@@ -505,11 +506,7 @@ pub fn restriction_of(
     }))
 }
 
-async fn content_restriction(
-    State(st): Shared,
-    uri: OriginalUri,
-    Path((id, operation)): Path<(String, String)>,
-) -> ApiResult {
+async fn content_restriction(State(st): Shared, uri: OriginalUri, PathPair(id, operation): PathPair) -> ApiResult {
     Ok(Json(restriction_of(&st, &uri, &id, &operation, STYLE)?).into_response())
 }
 
@@ -523,6 +520,49 @@ fn not_on_free_plan(st: &SimState, feature: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// `GET label?name=`: the label (`label`: id, name, prefix) and a window of the current content carrying it
+/// (`associatedContents`, optionally of one `type`); an unknown name is a 404.
+async fn label_details(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    use crate::dataset::model::ContentKind;
+    use crate::store::ContentFilter;
+    let p = Params::parse(uri.query());
+    let name = p
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_request(STYLE, "The name parameter is required"))?;
+    let kinds: &[ContentKind] = match p.choice("type", &["page", "blogpost", "attachment", "page_template"], STYLE)? {
+        Some("page") => &[ContentKind::Page],
+        Some("blogpost") => &[ContentKind::BlogPost],
+        Some(_) => &[],
+        None => &[ContentKind::Page, ContentKind::BlogPost],
+    };
+    let id = st
+        .store
+        .label_id(name)
+        .ok_or_else(|| ApiError::not_found(STYLE, format!("No label found with name: {name}")))?;
+    let (start, limit) = v1_window(&p, 200, 200, STYLE)?;
+    let filter = ContentFilter {
+        statuses: vec!["current".to_owned()],
+        label: Some(name.to_owned()),
+        ..ContentFilter::default()
+    };
+    let contents: Vec<Value> = kinds
+        .iter()
+        .flat_map(|kind| st.store.scan_content(*kind, &filter, None, usize::MAX))
+        .skip(start)
+        .take(limit)
+        .map(|c| {
+            let kind = if c.kind == ContentKind::BlogPost { "blogpost" } else { "page" };
+            json!({"contentType": kind, "contentId": c.id, "title": c.title})
+        })
+        .collect();
+    Ok(Json(json!({
+        "label": {"prefix": "global", "name": name, "id": id.to_string(), "label": name},
+        "associatedContents": {"results": contents, "start": start, "limit": limit, "size": contents.len()},
+    }))
+    .into_response())
 }
 
 /// `GET settings/systemInfo`: the site's id, build and name, as Cloud describes its tenant.
@@ -545,12 +585,12 @@ pub fn remove_label_from(st: &SimState, id: &str, label: &str, style: ErrorStyle
     Ok(no_content())
 }
 
-async fn remove_label(State(st): Shared, Path((id, label)): Path<(String, String)>) -> ApiResult {
+async fn remove_label(State(st): Shared, PathPair(id, label): PathPair) -> ApiResult {
     remove_label_from(&st, &id, &label, STYLE)
 }
 
 /// `DELETE content/{id}/label?name=...`: the query form, for names a path segment cannot carry (a `/`).
-pub async fn remove_label_by_name(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub async fn remove_label_by_name(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let params = Params::parse(uri.query());
     let name =
         params.get("name").filter(|n| !n.is_empty()).ok_or_else(|| ApiError::bad_request(STYLE, "name is required"))?;

@@ -29,7 +29,7 @@ use crate::plan::{Partition, Request};
 use crate::spec::{ChildSearch, IdSorts, SpaceRef};
 
 use super::chains::{self, Assignment, End, ShareRun};
-use super::fan_out::ParentRun;
+use super::fan_out::{ParentRun, Parents};
 use super::parent_spaces::ParentSpaces;
 use super::{GuardState, PartitionCounters, ScanContext};
 
@@ -93,8 +93,8 @@ impl Reader {
                 Partition::PerSpace { request, takes, share, shares, selection } => {
                     self.per_space(request, takes, share, shares, selection, index)
                 }
-                Partition::FanOut { parents, children, fan_out, keep, .. } => {
-                    self.fan_out(parents, children, fan_out, keep, index)
+                Partition::FanOut { parents, found_by, children, fan_out, keep, .. } => {
+                    self.fan_out(Parents { list: parents, found_by }, children, fan_out, keep, index)
                 }
             };
             Ok::<_, DataFusionError>(stream)

@@ -33,8 +33,25 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
     if space_ids.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Some(ScanPlan::Empty { reason: "the filters pin no space id" }));
     }
-    let parents = RequestBuilder::new(Api::of(&fan_out.parents), fan_out.parents.path())
-        .build(options.dialect, options.page(fan_out.parents.max_limit(), None))?;
+    let mut parents = RequestBuilder::new(Api::of(&fan_out.parents), fan_out.parents.path());
+    for (column, param) in fan_out.parent_params {
+        if let Some(values) = pins.get(column).filter(|v| v.len() <= crate::plan::list::MAX_PARENTS) {
+            parents = parents.param(param, values.join(","));
+        }
+    }
+    let parents = parents.build(options.dialect, options.page(fan_out.parents.max_limit(), None))?;
+    let found_by = match fan_out.find_by.and_then(|f| pins.get(f.column).map(|v| (f, v))) {
+        Some((find, values)) if values.len() <= find.max_values => values
+            .iter()
+            .map(|value| {
+                RequestBuilder::new(Api::One, find.path)
+                    .param(find.param, value.clone())
+                    .params(find.fixed.iter().copied())
+                    .build(options.dialect, 1)
+            })
+            .collect::<Result<Vec<_>, RestError>>()?,
+        _ => Vec::new(),
+    };
     // A list whose rows hold NULL where the filters require a value returns no row they keep.
     let required: Vec<&str> = input.filters.iter().filter_map(not_null_column).collect();
     let children = fan_out
@@ -60,11 +77,15 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             Ok((request, *child))
         })
         .collect::<Result<Vec<_>, RestError>>()?;
+    if children.is_empty() {
+        return Ok(Some(ScanPlan::Empty { reason: "every list's rows hold NULL where the filters require a value" }));
+    }
     // A LIMIT is met by the first worker's rows as well as by several: one worker, one request at a time.
     let shares = if input.limit.is_some() { 1 } else { options.max_concurrency.max(1) };
     let partitions = (0..shares)
         .map(|share| Partition::FanOut {
             parents: parents.clone(),
+            found_by: found_by.clone(),
             children: children.clone(),
             fan_out,
             keep: keep.clone(),

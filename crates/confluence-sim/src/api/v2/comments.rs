@@ -47,20 +47,12 @@ pub(super) async fn list_inline_comments(State(st): Shared, uri: OriginalUri) ->
     list_comments(&st, &uri, ContentKind::InlineComment, None)
 }
 
-pub(super) async fn list_page_footer_comments(
-    State(st): Shared,
-    uri: OriginalUri,
-    Path(id): Path<String>,
-) -> ApiResult {
+pub(super) async fn list_page_footer_comments(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let page = find_content(&st, &id, ContentKind::Page)?;
     list_comments(&st, &uri, ContentKind::FooterComment, Some(page.id))
 }
 
-pub(super) async fn list_page_inline_comments(
-    State(st): Shared,
-    uri: OriginalUri,
-    Path(id): Path<String>,
-) -> ApiResult {
+pub(super) async fn list_page_inline_comments(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let page = find_content(&st, &id, ContentKind::Page)?;
     list_comments(&st, &uri, ContentKind::InlineComment, Some(page.id))
 }
@@ -72,12 +64,12 @@ pub(super) fn find_comment(st: &SimState, id: &str, kind: ContentKind) -> Result
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No comment found with id {id}")))
 }
 
-pub(super) async fn get_footer_comment(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn get_footer_comment(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let format = params(&uri).choice("body-format", &["storage", "atlas_doc_format", "view"], STYLE)?;
     Ok(Json(v2_comment(&st, &find_comment(&st, &id, ContentKind::FooterComment)?, format)).into_response())
 }
 
-pub(super) async fn get_inline_comment(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn get_inline_comment(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let format = params(&uri).choice("body-format", &["storage", "atlas_doc_format", "view"], STYLE)?;
     Ok(Json(v2_comment(&st, &find_comment(&st, &id, ContentKind::InlineComment)?, format)).into_response())
 }
@@ -104,13 +96,13 @@ pub(super) async fn create_footer_comment(
     Ok((StatusCode::CREATED, Json(v2_comment(&st, &created, Some("storage")))).into_response())
 }
 
-pub(super) async fn delete_footer_comment(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn delete_footer_comment(State(st): Shared, PathId(id): PathId) -> ApiResult {
     let comment = find_comment(&st, &id, ContentKind::FooterComment)?;
     st.store.delete_comment(comment.id).map_err(write_error)?;
     Ok(no_content())
 }
 
-pub(super) async fn delete_inline_comment(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn delete_inline_comment(State(st): Shared, PathId(id): PathId) -> ApiResult {
     let comment = find_comment(&st, &id, ContentKind::InlineComment)?;
     st.store.delete_comment(comment.id).map_err(write_error)?;
     Ok(no_content())

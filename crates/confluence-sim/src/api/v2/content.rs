@@ -128,12 +128,12 @@ pub(super) fn space_index(st: &SimState, id: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::not_found(STYLE, format!("No space found with id {id}")))
 }
 
-pub(super) async fn list_space_pages(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_space_pages(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let s = space_index(&st, &id)?;
     list_content(&st, &uri, ContentKind::Page, Listed::Space(s))
 }
 
-pub(super) async fn list_space_blogposts(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_space_blogposts(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let s = space_index(&st, &id)?;
     list_content(&st, &uri, ContentKind::BlogPost, Listed::Space(s))
 }
@@ -163,11 +163,11 @@ pub(super) fn get_content(st: &SimState, uri: &OriginalUri, id: &str, kind: Cont
     Ok(Json(v).into_response())
 }
 
-pub(super) async fn get_page(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn get_page(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     get_content(&st, &uri, &id, ContentKind::Page)
 }
 
-pub(super) async fn get_blogpost(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn get_blogpost(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     get_content(&st, &uri, &id, ContentKind::BlogPost)
 }
 
@@ -273,7 +273,7 @@ pub(super) fn update_content(st: &SimState, caller: &Caller, id: &str, bytes: &[
 pub(super) async fn update_page(
     State(st): Shared,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     bytes: Bytes,
 ) -> ApiResult {
     update_content(&st, &caller, &id, &bytes, ContentKind::Page)
@@ -282,7 +282,7 @@ pub(super) async fn update_page(
 pub(super) async fn update_blogpost(
     State(st): Shared,
     Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     bytes: Bytes,
 ) -> ApiResult {
     update_content(&st, &caller, &id, &bytes, ContentKind::BlogPost)
@@ -295,20 +295,20 @@ pub(super) fn delete_content(st: &SimState, uri: &OriginalUri, id: &str, kind: C
     Ok(no_content())
 }
 
-pub(super) async fn delete_page(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn delete_page(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     delete_content(&st, &uri, &id, ContentKind::Page)
 }
 
-pub(super) async fn delete_blogpost(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn delete_blogpost(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     delete_content(&st, &uri, &id, ContentKind::BlogPost)
 }
 
-pub(super) async fn list_page_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_page_labels(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     list_labels_of(&st, &uri, &id, ContentKind::Page)
 }
 
 /// `GET /blogposts/{id}/labels`.
-pub(super) async fn list_blogpost_labels(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_blogpost_labels(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     list_labels_of(&st, &uri, &id, ContentKind::BlogPost)
 }
 
@@ -328,7 +328,7 @@ fn list_labels_of(st: &SimState, uri: &OriginalUri, id: &str, kind: ContentKind)
     Ok(v2_list(st, uri, &p, labels.iter().map(|(id, n)| v2_label(*id, n)).collect(), next))
 }
 
-pub(super) async fn list_page_versions(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_page_versions(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let p = params(&uri);
     let limit = v2_limit(&p, 25, 250)?;
     let offset = offset_of(v2_cursor(&p)?)?;
@@ -344,7 +344,7 @@ pub(super) async fn list_page_versions(State(st): Shared, uri: OriginalUri, Path
 }
 
 /// `GET /pages/{id}/children`: the child pages (current and archived), by position unless `sort` says otherwise.
-pub(super) async fn list_page_children(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_page_children(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let p = params(&uri);
     let limit = v2_limit(&p, 25, 250)?;
     let offset = offset_of(v2_cursor(&p)?)?;
@@ -369,7 +369,7 @@ pub(super) async fn list_page_children(State(st): Shared, uri: OriginalUri, Path
 
 /// `GET /pages/{id}/ancestors`: the pages above, the highest first, with no cursor: when there are more than
 /// `limit`, the nearest `limit` come, and the rest are read by asking again for the first one's ancestors.
-pub(super) async fn list_page_ancestors(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_page_ancestors(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let p = params(&uri);
     let limit = v2_limit(&p, 25, 250)?;
     let page = find_content(&st, &id, ContentKind::Page)?;

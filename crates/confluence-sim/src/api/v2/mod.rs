@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,7 +14,7 @@ use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 
 use crate::api::common::{
-    id_field, id_page, json_body, no_content, offset_page, path_id, str_field, v2_list, version_of,
+    id_field, id_page, json_body, no_content, offset_page, path_id, str_field, v2_list, version_of, PathId,
 };
 use crate::api::json::{
     v2_attachment, v2_comment, v2_content, v2_label, v2_page_version, v2_space, v2_task, v2_user, V2Content,

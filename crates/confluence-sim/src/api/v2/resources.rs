@@ -7,7 +7,7 @@ pub(super) async fn list_attachments(State(st): Shared, uri: OriginalUri) -> Api
 }
 
 /// `GET /pages/{id}/attachments`: the attachments of one page.
-pub(super) async fn list_page_attachments(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_page_attachments(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let page = super::content::find_content(&st, &id, ContentKind::Page)?;
     attachments_of(&st, &uri, Some(page.id))
 }
@@ -53,7 +53,7 @@ fn attachments_of(st: &SimState, uri: &OriginalUri, page: Option<u64>) -> ApiRes
     Ok(v2_list(st, uri, &p, items.iter().map(|a| v2_attachment(st, a)).collect(), next))
 }
 
-pub(super) async fn get_attachment(State(st): Shared, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn get_attachment(State(st): Shared, PathId(id): PathId) -> ApiResult {
     let numeric = id.strip_prefix("att").unwrap_or(&id);
     let attachment = numeric
         .parse::<u64>()
@@ -88,13 +88,13 @@ pub(super) async fn list_labels(State(st): Shared, uri: OriginalUri) -> ApiResul
 }
 
 /// `GET /labels/{id}/pages`: the pages with the label.
-pub(super) async fn list_label_pages(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_label_pages(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let label = label_name(&st, &id)?;
     content::list_content(&st, &uri, ContentKind::Page, content::Listed::Label(label))
 }
 
 /// `GET /labels/{id}/blogposts`: the blog posts with the label.
-pub(super) async fn list_label_blogposts(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_label_blogposts(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let label = label_name(&st, &id)?;
     content::list_content(&st, &uri, ContentKind::BlogPost, content::Listed::Label(label))
 }
@@ -181,7 +181,7 @@ pub(super) async fn list_tasks(State(st): Shared, uri: OriginalUri) -> ApiResult
     Ok(v2_list(&st, &uri, &p, items.iter().map(|t| v2_task(&st, t, body_format)).collect(), next))
 }
 
-pub(super) async fn get_task(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn get_task(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let format = params(&uri).choice("body-format", &["storage", "atlas_doc_format"], STYLE)?;
     let n = path_id(&id, STYLE, "task")?;
     let task = n

@@ -70,7 +70,7 @@ pub(super) fn offset_of(cursor: Option<Cursor>) -> Result<usize, ApiError> {
     }
 }
 
-pub(super) async fn get_space(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn get_space(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     let p = params(&uri);
     let description = p.choice("description-format", &["plain", "view"], STYLE)?;
     let space = st
@@ -83,7 +83,7 @@ pub(super) async fn get_space(State(st): Shared, uri: OriginalUri, Path(id): Pat
 
 /// `GET /spaces/{id}/permissions`: the space's permission assignments, each with its principal (a user's account
 /// id, a group's id) and operation.
-pub(super) async fn list_space_permissions(State(st): Shared, uri: OriginalUri, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn list_space_permissions(State(st): Shared, uri: OriginalUri, PathId(id): PathId) -> ApiResult {
     use crate::dataset::model::Principal;
     let p = params(&uri);
     let limit = v2_limit(&p, 25, 250)?;
