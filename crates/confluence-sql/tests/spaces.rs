@@ -56,6 +56,29 @@ async fn cloud_comments_attachments_and_per_page_tables_keep_to_the_spaces() {
     }
 }
 
+/// The space of a page's labels is looked up within `Spaces` too: nothing outside them is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_labels_space_is_looked_up_within_the_spaces() {
+    let (sim, everything, eng) = pair(SimConfig::cloud()).await;
+    let eng_page = query(
+        &everything,
+        "SELECT min(page_id) FROM labels WHERE space_id = (SELECT id FROM spaces WHERE key = 'ENG')",
+    )
+    .await;
+    let docs_page = query(
+        &everything,
+        "SELECT min(page_id) FROM labels WHERE space_id = (SELECT id FROM spaces WHERE key = 'DOCS')",
+    )
+    .await;
+    let eng_id = query(&everything, "SELECT id FROM spaces WHERE key = 'ENG'").await;
+    sim.reset_counters();
+    let sql = format!("SELECT DISTINCT space_id FROM labels WHERE page_id IN ({}, {})", eng_page[0], docs_page[0]);
+    assert_eq!(query(&eng, &sql).await, eng_id, "only ENG's page, with ENG's id");
+    let lookups: Vec<_> = sim.request_log().into_iter().filter(|r| r.endpoint == "/wiki/api/v2/pages").collect();
+    assert!(!lookups.is_empty() && lookups.iter().all(|r| r.query.contains("space-id=")), "{lookups:?}");
+    assert_eq!(query(&everything, &sql).await.len(), 2, "both spaces without Spaces");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_users_cql_cannot_leave_the_spaces() {
     let (sim, _everything, eng) = pair(SimConfig::cloud()).await;

@@ -57,7 +57,14 @@ impl ParentSpaces {
 async fn spaces_of(reader: &Reader, wanted: &SpaceLookup) -> Result<Vec<(i64, i64)>> {
     let mut shape = Shape::nothing();
     shape.keep(&["id"]).keep(wanted.space);
-    let first = wanted.request.url.clone();
+    let index = match wanted.request.space_ids {
+        Some(_) => Some(reader.context.directory.get(&reader.client, &reader.metrics).await.map_err(external)?),
+        None => None,
+    };
+    // None of the spaces exists: no parent is in them.
+    let Some(first) = wanted.request.url_with(|key| index.as_ref().and_then(|i| i.id_of(key))) else {
+        return Ok(Vec::new());
+    };
     let request = PageRequest { items: Some(Arc::new(shape)), ..PageRequest::new(first, wanted.request.pagination) };
     let mut listed = pages(reader.client.clone(), request, reader.metrics.clone());
     let mut found = Vec::new();

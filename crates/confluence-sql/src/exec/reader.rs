@@ -76,10 +76,16 @@ impl Reader {
             let stream = match partition {
                 Partition::List { request, constant } => self.list(&request, constant, None, &index),
                 Partition::PerParent { request, parent, constant } => {
-                    if !self.guard.admits_parent(&self, &parent).await? {
+                    // Both looked up once per scan, at once.
+                    let (admitted, space) = futures::future::join(
+                        self.guard.admits_parent(&self, &parent),
+                        self.parent_spaces.space_of(&self, &parent),
+                    )
+                    .await;
+                    if !admitted? {
                         return Ok(futures::stream::empty().boxed());
                     }
-                    let space = self.parent_spaces.space_of(&self, &parent).await?;
+                    let space = space?;
                     let mut context = self.list_context(constant, Some(parent), &index);
                     context.parent_space = space.map(Value::from);
                     self.list_with(&request, context, &index)

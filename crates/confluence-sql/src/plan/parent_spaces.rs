@@ -44,13 +44,18 @@ pub fn attach(plan: ScanPlan, columns: &[Column], options: &ScanOptions<'_>) -> 
             "blog_post_id" => ("blogposts", "current"),
             _ => ("pages", "current,archived"),
         };
-        let request = RequestBuilder::new(Api::V2, list)
-            .param("id", parents.join(","))
-            .param("status", statuses)
-            .build(options.dialect, parents.len())?;
+        let mut lookup = RequestBuilder::new(Api::V2, list).param("id", parents.join(",")).param("status", statuses);
+        if !options.spaces.is_empty() {
+            // Under `Spaces`, nothing outside them is read, not even a space id.
+            lookup = lookup.space_ids("space-id", options.spaces.to_vec());
+        }
+        let request = lookup.build(options.dialect, parents.len())?;
         vec![SpaceLookup { request, space: &["spaceId"] }]
     } else {
-        let cql = CqlQuery::new().any_of("id", &parents, false);
+        let mut cql = CqlQuery::new().any_of("id", &parents, false);
+        if !options.spaces.is_empty() {
+            cql = cql.any_of("space", options.spaces, false);
+        }
         let request = RequestBuilder::new(Api::V1, "content/search")
             .cql(cql)
             .param("includeArchivedSpaces", "true")
