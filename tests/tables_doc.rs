@@ -141,28 +141,19 @@ fn render_table(table: &Table) -> String {
              /wiki/api/v2/{parents}` (once per query), then {children} for each (up to 250 per request; the {name}s \
              shared by up to `MaxConcurrency` workers; `Spaces` sent as `{space}`): a request per {name} and list \
              at least, not one per `{parent}`. A pin on {fields} (`=` or `IN`) reads only the lists of the {name}s \
-             that match (inexact: the engine re-checks){find}; one on `{space_column}` is sent as `{space}` (up to 100, \
+             that match (inexact: the engine re-checks; {params}, the others kept as the list is read); one on \
+             `{space_column}` is sent as `{space}` (up to 100, \
              within `Spaces`); {nulls}. `LIMIT` stops it early. Which statuses these lists hold is \
              not published (the simulator serves current content): the rows of archived content are certain only \
              with `{parent}`.\n",
             fields = fan_out.parent_fields.iter().map(|(c, _)| format!("`{c}`")).collect::<Vec<_>>().join(", "),
             space_column = fan_out.space_column,
-            find = fan_out.find_by.map_or(String::new(), |f| format!(
-                ", {params}, and a pin on `{column}` (up to {max} values) finds each {name} by it, `GET \
-                 /wiki/rest/api/{path}?{param}=...` (one request each; the whole list when the site refuses it, as \
-                 for an OAuth app with granular scopes only)",
-                params = fan_out
-                    .parent_params
-                    .iter()
-                    .map(|(c, p)| format!("`{c}` sent as `{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                column = f.column,
-                max = f.max_values,
-                name = fan_out.parent_name,
-                path = f.path,
-                param = f.param,
-            )),
+            params = fan_out
+                .parent_params
+                .iter()
+                .map(|(c, p)| format!("`{c}` sent as `{p}`"))
+                .collect::<Vec<_>>()
+                .join(" and "),
             nulls = fan_out
                 .children
                 .iter()

@@ -303,27 +303,6 @@ pub struct FanOut {
     /// The parents' list parameters for pinned parent fields: (column, parameter), values comma-separated
     /// (`label_id` → `label-id`).
     pub parent_params: &'static [(&'static str, &'static str)],
-    /// Parents found one by one by a pinned field instead of listing them all (a label by its name).
-    pub find_by: Option<FindParent>,
-}
-
-/// How to find one parent by a field (`GET /wiki/rest/api/label?name=release`): a v1 object holding the parent,
-/// 404 when there is none. When the site refuses it (403: an OAuth app with granular scopes only), the parents'
-/// list is read instead.
-#[derive(Clone, Copy, Debug)]
-pub struct FindParent {
-    /// The pinned column (`name`).
-    pub column: &'static str,
-    /// The path under the v1 root (`label`).
-    pub path: &'static str,
-    /// The parameter taking the value (`name`).
-    pub param: &'static str,
-    /// Fixed parameters (`limit=1`: the parent, not its content).
-    pub fixed: &'static [(&'static str, &'static str)],
-    /// Where the parent is in the answer (`label`).
-    pub at: &'static [&'static str],
-    /// The most values looked up one by one; more are found in the list.
-    pub max_values: usize,
 }
 
 /// A table read one space at a time (`spaces/{id}/permissions`): every space of the site (or of `Spaces`), or the

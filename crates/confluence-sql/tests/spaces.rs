@@ -108,6 +108,12 @@ async fn data_center_labels_keep_to_the_spaces() {
     let truth = query(&everything, &format!("SELECT page_id, name FROM labels WHERE page_id = {eng_page}")).await;
     assert_eq!(restricted, truth);
     assert!(sim.request_log().iter().all(|r| !r.path.contains(&format!("/content/{docs_page}/"))));
+    // Their space comes from the check that kept them to Spaces: ENG's id, no other request.
+    let eng_id = query(&everything, "SELECT id FROM spaces WHERE key = 'ENG'").await;
+    let spaces = format!("SELECT DISTINCT space_id FROM labels WHERE page_id IN ({eng_page}, {docs_page})");
+    sim.reset_counters();
+    assert_eq!(query(&eng, &spaces).await, eng_id);
+    assert_eq!(sim.counters().get("GET /rest/api/content/search"), 1, "the check, with the spaces");
     let comments = query(&eng, "SELECT id FROM comments").await;
     let truth = query(
         &everything,

@@ -36,15 +36,6 @@ impl ParentRun {
     }
 }
 
-/// Where a fan-out's parents come from: found one by one (`found_by`, each answer holding one parent at
-/// `FindParent::at`), else listed.
-pub struct Parents {
-    /// The parents' list.
-    pub list: Request,
-    /// The lookups of single parents (empty: the list).
-    pub found_by: Vec<Request>,
-}
-
 /// One child list of every parent: its request (`{id}` in the path) and the scan's columns as that list fills them.
 #[derive(Clone)]
 struct ChildList {
@@ -57,7 +48,7 @@ impl Reader {
     /// takes them, each parent's child lists read to their end, the parent's fields in every row.
     pub(super) fn fan_out(
         &self,
-        parents: Parents,
+        parents: Request,
         children: Vec<(Request, &'static TableSpec)>,
         fan_out: &'static FanOut,
         keep: Vec<(&'static [&'static str], Vec<String>)>,
@@ -102,31 +93,27 @@ impl Reader {
     }
 
     /// Every parent whose fields are among those kept, each with its id (a number) and the fields its children's
-    /// rows carry: found one by one when the plan says so and the site allows it, else listed.
+    /// rows carry. The list is read to its end whatever the LIMIT: the limit applies to the children's rows.
     async fn list_parents(
         &self,
-        parents: &Parents,
+        parents: &Request,
         fan_out: &FanOut,
         keep: &[(&'static [&'static str], Vec<String>)],
     ) -> Result<Arc<Vec<Value>>> {
-        let found = match (parents.found_by.is_empty(), fan_out.find_by) {
-            (false, Some(find)) => match self.find_parents(&parents.found_by, find.at, fan_out).await {
-                Ok(found) => Some(found),
-                // An OAuth app with granular scopes only may not read the lookup: the list then.
-                Err(e) if is_forbidden(&e) => None,
-                Err(e) => return Err(e),
-            },
-            _ => None,
-        };
-        let (candidates, source) = match found {
-            Some(found) => (found, fan_out.find_by.map_or("", |f| f.path)),
-            None => (self.every_parent(&parents.list, fan_out).await?, fan_out.parents.path()),
-        };
+        let mut items = Shape::nothing();
+        items.keep(fan_out.parent_id);
+        for (_, path) in fan_out.parent_fields {
+            items.keep(path);
+        }
+        let request = PageRequest { max_items: None, ..self.page_request(parents.url.clone(), parents, items) };
         let mut all = Vec::new();
         let mut ids: HashSet<i64> = HashSet::new();
-        {
-            for parent in candidates {
-                let path = || source.to_owned();
+        let mut listed = pages(self.client.clone(), request, self.metrics.clone());
+        while let Some(page) = listed.next().await {
+            let mut document = page.map_err(external)?.document;
+            let Some(Value::Array(results)) = document.get_mut("results").map(Value::take) else { continue };
+            for parent in results {
+                let path = || parents.url.path().to_owned();
                 // Ids are numbers (int64): anything else is not sent into a path.
                 let Some(id) = lookup(&parent, fan_out.parent_id).and_then(number) else {
                     let message = "an item has no numeric id".to_owned();
@@ -146,59 +133,6 @@ impl Reader {
             }
         }
         Ok(Arc::new(all))
-    }
-
-    /// The parents' list, read to its end (whatever the LIMIT: it applies to the children's rows).
-    async fn every_parent(&self, list: &Request, fan_out: &FanOut) -> Result<Vec<Value>> {
-        let mut items = Shape::nothing();
-        items.keep(fan_out.parent_id);
-        for (_, path) in fan_out.parent_fields {
-            items.keep(path);
-        }
-        let request = PageRequest { max_items: None, ..self.page_request(list.url.clone(), list, items) };
-        let mut all = Vec::new();
-        let mut listed = pages(self.client.clone(), request, self.metrics.clone());
-        while let Some(page) = listed.next().await {
-            let mut document = page.map_err(external)?.document;
-            if let Some(Value::Array(results)) = document.get_mut("results").map(Value::take) {
-                all.extend(results);
-            }
-        }
-        Ok(all)
-    }
-
-    /// The parents found one by one (the object at `at` of each answer); a 404 is no such parent.
-    async fn find_parents(
-        &self,
-        lookups: &[Request],
-        at: &'static [&'static str],
-        fan_out: &FanOut,
-    ) -> Result<Vec<Value>> {
-        let mut items = Shape::nothing();
-        let within = |path: &'static [&'static str]| at.iter().chain(path).copied().collect::<Vec<&str>>();
-        items.keep(&within(fan_out.parent_id));
-        for (_, path) in fan_out.parent_fields {
-            items.keep(&within(path));
-        }
-        let items = Arc::new(items);
-        let mut found = Vec::new();
-        for lookup_request in lookups {
-            let request = PageRequest {
-                items: Some(items.clone()),
-                ..PageRequest::new(lookup_request.url.clone(), lookup_request.pagination)
-            };
-            let mut answer = pages(self.client.clone(), request, self.metrics.clone());
-            while let Some(page) = answer.next().await {
-                let page = match page.map_err(external) {
-                    Ok(page) => page,
-                    Err(e) if is_not_found(&e) => break,
-                    Err(e) => return Err(e),
-                };
-                let results = page.document.get("results").and_then(Value::as_array).cloned().unwrap_or_default();
-                found.extend(results.iter().filter_map(|r| lookup(r, at).cloned()));
-            }
-        }
-        Ok(found)
     }
 
     /// One parent's child lists, one after another, its fields in each row.
@@ -263,12 +197,6 @@ fn ended_by_not_found(
         *first = false;
         futures::future::ready((!end).then_some(batch))
     })
-}
-
-/// Whether `error` is the service's 403.
-fn is_forbidden(error: &DataFusionError) -> bool {
-    let DataFusionError::External(e) = error else { return false };
-    matches!(e.downcast_ref::<RestError>(), Some(RestError::Forbidden { .. }))
 }
 
 /// Whether `error` is the service's 404.

@@ -2,7 +2,7 @@
 //! are read once per scan (whichever partition asks first), then rows outside them are dropped, and parents
 //! outside them are never requested.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use confluence_rest::{pages, PageRequest, Shape};
@@ -19,11 +19,11 @@ use crate::plan::{Guard, Request};
 
 use super::reader::{external, Reader};
 
-/// A scan's guard, and the content ids it allows once read.
+/// A scan's guard, and the content ids it allows once read (each with its space id, when the answer gave it).
 #[derive(Debug)]
 pub struct GuardState {
     guard: Option<Guard>,
-    allowed: OnceCell<Arc<HashSet<i64>>>,
+    allowed: OnceCell<Arc<HashMap<i64, Option<i64>>>>,
 }
 
 impl GuardState {
@@ -46,8 +46,8 @@ impl GuardState {
         }
     }
 
-    /// The ids of the pages and blog posts of the spaces (read on first use).
-    async fn allowed(&self, reader: &Reader) -> Result<Arc<HashSet<i64>>> {
+    /// The ids of the pages and blog posts of the spaces, with their space ids (read on first use).
+    async fn allowed(&self, reader: &Reader) -> Result<Arc<HashMap<i64, Option<i64>>>> {
         self.allowed
             .get_or_try_init(|| async {
                 let requests: Vec<&Request> = match &self.guard {
@@ -55,7 +55,7 @@ impl GuardState {
                     Some(Guard::Parents { checks }) => checks.iter().collect(),
                     _ => Vec::new(),
                 };
-                let mut ids = HashSet::new();
+                let mut ids = HashMap::new();
                 for request in requests {
                     ids.extend(content_ids(reader, request).await?);
                 }
@@ -71,7 +71,16 @@ impl GuardState {
             return Ok(true);
         }
         let allowed = self.allowed(reader).await?;
-        Ok(parent.parse::<i64>().is_ok_and(|id| allowed.contains(&id)))
+        Ok(parent.parse::<i64>().is_ok_and(|id| allowed.contains_key(&id)))
+    }
+
+    /// The space id of `parent`, as the check of the parents named found it (`None` without that check).
+    pub async fn space_of(&self, reader: &Reader, parent: &str) -> Result<Option<i64>> {
+        if !matches!(self.guard, Some(Guard::Parents { .. })) {
+            return Ok(None);
+        }
+        let allowed = self.allowed(reader).await?;
+        Ok(parent.parse::<i64>().ok().and_then(|id| allowed.get(&id).copied().flatten()))
     }
 
     /// `batch` (decoded with the guard's columns after the selected ones) without the rows outside the spaces,
@@ -109,31 +118,35 @@ fn keys_contain(keys: &[String], key: &str) -> bool {
 }
 
 /// Whether the id at `row` of an `Int64` column is allowed.
-fn contains(array: &ArrayRef, row: usize, allowed: &HashSet<i64>) -> bool {
+fn contains(array: &ArrayRef, row: usize, allowed: &HashMap<i64, Option<i64>>) -> bool {
     array.data_type() == &DataType::Int64
         && array.is_valid(row)
-        && allowed.contains(&array.as_primitive::<Int64Type>().value(row))
+        && allowed.contains_key(&array.as_primitive::<Int64Type>().value(row))
 }
 
-/// The ids (`results[].id`) of every page of a list.
-async fn content_ids(reader: &Reader, request: &Request) -> Result<Vec<i64>> {
+/// The ids (`results[].id`) of every page of a list, each with its space id (v2's `spaceId`, v1's `space.id`).
+async fn content_ids(reader: &Reader, request: &Request) -> Result<Vec<(i64, Option<i64>)>> {
     let index = match request.space_ids {
         Some(_) => Some(reader.context.directory.get(&reader.client, &reader.metrics).await.map_err(external)?),
         None => None,
     };
     let Some(first) = request.url_with(|key| index.as_ref().and_then(|i| i.id_of(key))) else { return Ok(Vec::new()) };
     let mut id = Shape::nothing();
-    id.keep(&["id"]);
+    id.keep(&["id"]).keep(&["spaceId"]).keep(&["space", "id"]);
     let page_request = PageRequest { items: Some(Arc::new(id)), ..PageRequest::new(first, request.pagination) };
     let mut stream = pages(reader.client.clone(), page_request, reader.metrics.clone());
     let mut ids = Vec::new();
     while let Some(page) = stream.next().await {
         let page = page.map_err(external)?;
         let results = page.document.get("results").and_then(Value::as_array).cloned().unwrap_or_default();
-        ids.extend(results.iter().filter_map(|r| match r.get("id")? {
+        let number = |value: &Value| match value {
             Value::String(s) => s.parse().ok(),
             Value::Number(n) => n.as_i64(),
             _ => None,
+        };
+        ids.extend(results.iter().filter_map(|r| {
+            let space = r.get("spaceId").or_else(|| r.get("space").and_then(|s| s.get("id"))).and_then(number);
+            Some((number(r.get("id")?)?, space))
         }));
     }
     Ok(ids)

@@ -180,22 +180,15 @@ pub fn describe(partition: &Partition, dialect: &Dialect) -> String {
             let fetch = fetch.describe_with(dialect, Some(format!("{id_param}=<ids found>")));
             format!("{} then per page {fetch}", search.describe(dialect))
         }
-        Partition::FanOut { parents, found_by, children, fan_out, keep, share, shares } => {
+        Partition::FanOut { parents, children, fan_out, keep, share, shares } => {
             let placeholder = crate::plan::fan_out::PARENT_PLACEHOLDER.replace('{', "%7B").replace('}', "%7D");
             let each: Vec<String> =
                 children.iter().map(|(r, _)| r.describe(dialect).replace(&placeholder, "<id>")).collect();
-            let (listed, refused) = match found_by.is_empty() {
-                true => (parents.describe(dialect), ""),
-                false => {
-                    let found: Vec<String> = found_by.iter().map(|r| r.describe(dialect)).collect();
-                    (found.join("; "), " (the whole list if those are refused)")
-                }
-            };
-            let (worker, name) = (share + 1, fan_out.parent_name);
+            let (listed, worker, name) = (parents.describe(dialect), share + 1, fan_out.parent_name);
             let kept: Vec<String> =
                 keep.iter().map(|(path, values)| format!("{} in ({})", path.join("."), values.join(", "))).collect();
             let kept = if kept.is_empty() { String::new() } else { format!(" whose {}", kept.join(" and ")) };
-            format!("{listed} then per {name}{kept}{refused} (worker {worker} of {shares}) {}", each.join("; "))
+            format!("{listed} then per {name}{kept} (worker {worker} of {shares}) {}", each.join("; "))
         }
     }
 }

@@ -29,7 +29,7 @@ use crate::plan::{Partition, Request};
 use crate::spec::{ChildSearch, IdSorts, SpaceRef};
 
 use super::chains::{self, Assignment, End, ShareRun};
-use super::fan_out::{ParentRun, Parents};
+use super::fan_out::ParentRun;
 use super::parent_spaces::ParentSpaces;
 use super::{GuardState, PartitionCounters, ScanContext};
 
@@ -85,7 +85,13 @@ impl Reader {
                     if !admitted? {
                         return Ok(futures::stream::empty().boxed());
                     }
-                    let space = space?;
+                    // Under `Spaces`, the check of the parents found their spaces (no lookup was planned).
+                    let space = match space? {
+                        None if self.columns.iter().any(|c| c.source == Source::ParentSpace) => {
+                            self.guard.space_of(&self, &parent).await?
+                        }
+                        space => space,
+                    };
                     let mut context = self.list_context(constant, Some(parent), &index);
                     context.parent_space = space.map(Value::from);
                     self.list_with(&request, context, &index)
@@ -99,8 +105,8 @@ impl Reader {
                 Partition::PerSpace { request, takes, share, shares, selection } => {
                     self.per_space(request, takes, share, shares, selection, index)
                 }
-                Partition::FanOut { parents, found_by, children, fan_out, keep, .. } => {
-                    self.fan_out(Parents { list: parents, found_by }, children, fan_out, keep, index)
+                Partition::FanOut { parents, children, fan_out, keep, .. } => {
+                    self.fan_out(parents, children, fan_out, keep, index)
                 }
             };
             Ok::<_, DataFusionError>(stream)

@@ -40,18 +40,7 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
         }
     }
     let parents = parents.build(options.dialect, options.page(fan_out.parents.max_limit(), None))?;
-    let found_by = match fan_out.find_by.and_then(|f| pins.get(f.column).map(|v| (f, v))) {
-        Some((find, values)) if values.len() <= find.max_values => values
-            .iter()
-            .map(|value| {
-                RequestBuilder::new(Api::One, find.path)
-                    .param(find.param, value.clone())
-                    .params(find.fixed.iter().copied())
-                    .build(options.dialect, 1)
-            })
-            .collect::<Result<Vec<_>, RestError>>()?,
-        _ => Vec::new(),
-    };
+
     // A list whose rows hold NULL where the filters require a value returns no row they keep.
     let required: Vec<&str> = input.filters.iter().filter_map(not_null_column).collect();
     let children = fan_out
@@ -85,7 +74,6 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
     let partitions = (0..shares)
         .map(|share| Partition::FanOut {
             parents: parents.clone(),
-            found_by: found_by.clone(),
             children: children.clone(),
             fan_out,
             keep: keep.clone(),

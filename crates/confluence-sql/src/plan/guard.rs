@@ -108,7 +108,11 @@ fn parents_check(
             .collect()
     } else {
         let cql = CqlQuery::new().any_of("id", parents, false).any_of("space", keys, false);
-        let search = RequestBuilder::new(Api::V1, "content/search").cql(cql).param("includeArchivedSpaces", "true");
+        // With the space: the rows' `space_id` (labels) comes from this check too.
+        let search = RequestBuilder::new(Api::V1, "content/search")
+            .cql(cql)
+            .param("includeArchivedSpaces", "true")
+            .param("expand", "space");
         Ok(vec![search.build(options.dialect, CQL_SEARCH_LIMIT)?])
     }
 }

@@ -205,8 +205,6 @@ pub enum Partition {
     FanOut {
         /// The parents' list.
         parents: Request,
-        /// The parents found one by one instead (a label by name; the list is read if the site refuses them).
-        found_by: Vec<Request>,
         /// The child lists (`{id}` in their paths), each with the spec its rows are decoded with.
         children: Vec<(Request, &'static TableSpec)>,
         /// Where the parent's id and fields are.
@@ -443,8 +441,7 @@ mod tests {
         assert_eq!(lists.len(), 8, "{lists:?}");
         assert_eq!(
             lists[0],
-            "GET /wiki/rest/api/label?name=a&limit=1; GET /wiki/rest/api/label?name=b&limit=1 then per label whose \
-             name in (a, b) (the whole list if those are refused) (worker 1 of 8) \
+            "GET /wiki/api/v2/labels?limit=250 then per label whose name in (a, b) (worker 1 of 8) \
              GET /wiki/api/v2/labels/<id>/pages?space-id=<ENG,DOCS>&sort=id&limit=250; \
              GET /wiki/api/v2/labels/<id>/blogposts?space-id=<ENG,DOCS>&sort=id&limit=250"
         );

@@ -1,7 +1,8 @@
 //! The space of each parent a per-parent plan names, for a column that holds it (`labels.space_id`: a page's
 //! labels do not say which space the page is in). One lookup per scan, planned here so that `EXPLAIN` shows it,
 //! sent only when such a column is selected: on Cloud the v2 page (or blog post) list by id, on Data Center one
-//! search with the space expanded.
+//! search with the space expanded. Under `Spaces` there is none: the guard's check of the parents named (which
+//! reads only content within them) answers with their spaces.
 
 use confluence_rest::cql::CqlQuery;
 use confluence_rest::RestError;
@@ -39,23 +40,22 @@ pub fn attach(plan: ScanPlan, columns: &[Column], options: &ScanOptions<'_>) -> 
     let Some(per_parent) = requests.spec.per_parent.filter(|_| !parents.is_empty()) else {
         return Ok(ScanPlan::Requests(requests));
     };
+    // Under `Spaces`, the check of the parents named already answers with their spaces.
+    if matches!(requests.guard, Some(super::Guard::Parents { .. })) {
+        return Ok(ScanPlan::Requests(requests));
+    }
     requests.parent_spaces = if options.dialect.is_cloud() {
         let (list, statuses) = match per_parent.column {
             "blog_post_id" => ("blogposts", "current"),
             _ => ("pages", "current,archived"),
         };
-        let mut lookup = RequestBuilder::new(Api::V2, list).param("id", parents.join(",")).param("status", statuses);
-        if !options.spaces.is_empty() {
-            // Under `Spaces`, nothing outside them is read, not even a space id.
-            lookup = lookup.space_ids("space-id", options.spaces.to_vec());
-        }
-        let request = lookup.build(options.dialect, parents.len())?;
+        let request = RequestBuilder::new(Api::V2, list)
+            .param("id", parents.join(","))
+            .param("status", statuses)
+            .build(options.dialect, parents.len())?;
         vec![SpaceLookup { request, space: &["spaceId"] }]
     } else {
-        let mut cql = CqlQuery::new().any_of("id", &parents, false);
-        if !options.spaces.is_empty() {
-            cql = cql.any_of("space", options.spaces, false);
-        }
+        let cql = CqlQuery::new().any_of("id", &parents, false);
         let request = RequestBuilder::new(Api::V1, "content/search")
             .cql(cql)
             .param("includeArchivedSpaces", "true")

@@ -7,7 +7,7 @@
 //! name = 'release'`) come from one CQL search for `label = "release"` with each page's labels expanded.
 
 use crate::columns::{col, Column, Kind, Source};
-use crate::spec::{ChildSearch, Endpoint, FanOut, FindParent, PerParent, SpaceScope, Table, TableSpec};
+use crate::spec::{ChildSearch, Endpoint, FanOut, PerParent, SpaceScope, Table, TableSpec};
 
 const COLUMNS: &[Column] = &[
     Column {
@@ -94,15 +94,9 @@ static EVERY_LABEL: FanOut = FanOut {
     children: &[&LABELLED_PAGES, &LABELLED_BLOG_POSTS],
     space_column: "space_id",
     space_param: "space-id",
+    // A name is not a parameter of the list: the labels named are kept as the list is read. (v1's `GET
+    // label?name=` answers one label where a name can have several, one per prefix.)
     parent_params: &[("label_id", "label-id"), ("prefix", "prefix")],
-    find_by: Some(FindParent {
-        column: "name",
-        path: "label",
-        param: "name",
-        fixed: &[("limit", "1")],
-        at: &["label"],
-        max_values: 25,
-    }),
 };
 
 /// The `labels` table.
