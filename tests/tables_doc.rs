@@ -79,6 +79,8 @@ SELECT * FROM tree ORDER BY depth, title
 - Bodies in other formats: v2 lists send one body format per request (storage or Atlassian document format), and
   the rendered view only page by page; `body_storage` with `confluence_text()` / `confluence_markdown()` covers
   search and AI pipelines.
+- Labels of attachments: planned (Cloud lists a label's attachments, but with no space filter, and an attachment
+  does not say its space); `SELECT * FROM cql('type = attachment AND label = \"...\"')` finds them meanwhile.
 ";
 
 /// How a [`Endpoint::Arrays`] object is read.
