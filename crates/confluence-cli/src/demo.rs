@@ -9,6 +9,7 @@ pub const EXAMPLES: &[&str] = &[
     "SELECT space_key, count(*) AS pages FROM pages GROUP BY space_key ORDER BY pages DESC;",
     "SELECT title, updated_at FROM pages WHERE space_key = 'ENG' ORDER BY updated_at DESC LIMIT 10;",
     "SELECT u.display_name, count(*) AS pages FROM pages p JOIN users u ON u.account_id = p.author_id GROUP BY u.display_name ORDER BY pages DESC LIMIT 5;",
+    "SELECT name, count(*) AS pages FROM labels WHERE page_id IS NOT NULL GROUP BY name ORDER BY pages DESC LIMIT 5;",
     "EXPLAIN SELECT id, title FROM pages WHERE space_key IN ('ENG', 'DOCS') LIMIT 5;",
 ];
 
@@ -29,4 +30,21 @@ pub fn banner(sim: &SimHandle) -> String {
         text.push_str(&format!("  {example}\n"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every example the demo suggests runs on the demo's site and answers something.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_example_runs() {
+        let (_sim, connection_string) = start().await.expect("the simulator starts");
+        let connection = confluence_sql::Connection::open(&connection_string).await.expect("opens");
+        for example in EXAMPLES {
+            let sql = example.trim_end_matches(';');
+            let batches = connection.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            assert!(batches.iter().map(|b| b.num_rows()).sum::<usize>() > 0, "{sql}: no row");
+        }
+    }
 }
