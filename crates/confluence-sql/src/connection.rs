@@ -311,14 +311,11 @@ impl Connection {
         let config = SessionConfig::new()
             .with_default_catalog_and_schema("confluence", crate::catalog::SCHEMA)
             .with_information_schema(true)
-            .with_target_partitions(options.max_concurrency.max(1))
-            // An inner join's keys are not NULL: said to the scans, a table listed from several lists skips the
-            // lists whose rows hold NULL there (`labels` joined on `page_id` reads no blog post's labels).
-            .set_bool("datafusion.optimizer.filter_null_join_keys", true);
+            .with_target_partitions(options.max_concurrency.max(1));
         let policy = SqlPolicy { local_files: options.local_files, session_settings: options.allow_session_settings };
-        let mut state =
-            crate::write::with_write_support(SessionStateBuilder::new().with_config(config).with_default_features())
-                .with_physical_optimizer_rule(Arc::new(crate::exec::sorted_scan::SortedScan));
+        let mut state = crate::catalog::with_read_planning(crate::write::with_write_support(
+            SessionStateBuilder::new().with_config(config).with_default_features(),
+        ));
         if !policy.allows_file_formats() {
             // Not only refused by the policy: without the file formats, no plan can read a local file at all.
             state = state.with_table_factories(HashMap::new());

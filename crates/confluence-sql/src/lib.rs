@@ -62,7 +62,7 @@ pub mod storage_format;
 mod tables;
 mod write;
 
-pub use catalog::{register, ConfluenceCatalog};
+pub use catalog::{register, with_read_planning, ConfluenceCatalog};
 pub use columns::DESCRIPTION;
 pub use command::{Command, PreparedCommand, StatementInfo};
 pub use connection::{Connection, ConnectionBuilder, ConnectionState, CurrentUser};

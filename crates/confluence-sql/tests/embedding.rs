@@ -231,6 +231,46 @@ async fn confluence_mounts_in_a_session_of_ones_own_and_joins_local_tables() {
     assert!(again.to_string().contains("already has a catalog"), "{again}");
 }
 
+/// A session of one's own built with `with_read_planning` plans reads as the driver's own: the 20 latest pages in
+/// one sorted request, a join on `labels.page_id` without the blog posts' lists; the same answers without it, in
+/// more requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_of_ones_own_can_plan_reads_as_the_driver_does() {
+    use datafusion::execution::SessionStateBuilder;
+    let (sim, connection) = setup().await;
+    let planned = SessionContext::new_with_state(
+        confluence_sql::with_read_planning(SessionStateBuilder::new().with_default_features()).build(),
+    );
+    let plain = SessionContext::new();
+    for ctx in [&planned, &plain] {
+        register(ctx, "confluence", &connection).expect("mounts");
+    }
+    let latest = "SELECT id FROM confluence.main.pages ORDER BY updated_at DESC LIMIT 20";
+    let joined = "SELECT count(*) FROM confluence.main.labels l JOIN confluence.main.pages p ON p.id = l.page_id";
+    let mut answers = Vec::new();
+    for ctx in [&planned, &plain] {
+        let mut requests_made = Vec::new();
+        for sql in [latest, joined] {
+            sim.reset_counters();
+            let batches = ctx.sql(sql).await.expect("plans").collect().await.expect("runs");
+            answers.push(pretty(&batches));
+            requests_made.push((requests(&sim), sim.counters().get("GET /wiki/api/v2/labels/{id}/blogposts")));
+        }
+        if std::ptr::eq(ctx, &planned) {
+            assert_eq!(requests_made[0].0, 1, "the latest pages: one sorted request");
+            assert_eq!(requests_made[1].1, 0, "no blog post's labels for a join on page_id");
+        } else {
+            assert!(requests_made[0].0 > 1 && requests_made[1].1 > 0, "{requests_made:?}");
+        }
+    }
+    assert_eq!(answers[0], answers[2], "the same latest pages");
+    assert_eq!(answers[1], answers[3], "the same count");
+}
+
+fn pretty(batches: &[RecordBatch]) -> String {
+    datafusion::arrow::util::pretty::pretty_format_batches(batches).map(|t| t.to_string()).unwrap_or_default()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancellation_and_timeouts_end_a_command_with_an_error() {
     let (sim, connection) = setup().await;
