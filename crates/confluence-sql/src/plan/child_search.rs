@@ -34,12 +34,5 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             .map(|space| partition(query.clone().any_of("space", std::slice::from_ref(space), false)))
             .collect::<Result<_, _>>()?,
     };
-    Ok(Some(ScanPlan::Requests(Requests {
-        spec: input.spec,
-        partitions,
-        limit: None,
-        guard: None,
-        order: None,
-        parent_spaces: Vec::new(),
-    })))
+    Ok(Some(ScanPlan::Requests(Requests::new(input.spec, partitions, None))))
 }

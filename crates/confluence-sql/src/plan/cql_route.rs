@@ -56,14 +56,7 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             partitions.extend(plain.partitions);
         }
     }
-    Ok(Some(ScanPlan::Requests(Requests {
-        spec,
-        partitions,
-        limit: input.limit,
-        guard: None,
-        order: None,
-        parent_spaces: Vec::new(),
-    })))
+    Ok(Some(ScanPlan::Requests(Requests::new(spec, partitions, input.limit))))
 }
 
 /// Whether every exact filter the plain list would push is one the route sends too (the id, the space and the

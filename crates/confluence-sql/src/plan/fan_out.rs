@@ -81,14 +81,7 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             shares,
         })
         .collect();
-    Ok(Some(ScanPlan::Requests(Requests {
-        spec,
-        partitions,
-        limit: input.limit,
-        guard: None,
-        order: None,
-        parent_spaces: Vec::new(),
-    })))
+    Ok(Some(ScanPlan::Requests(Requests::new(spec, partitions, input.limit))))
 }
 
 #[cfg(test)]

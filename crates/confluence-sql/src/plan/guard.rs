@@ -57,14 +57,7 @@ pub fn attach(plan: ScanPlan, spec: &TableSpec, options: &ScanOptions<'_>) -> Re
         SpaceScope::Request | SpaceScope::Site => None,
         SpaceScope::SpaceKeyColumn(column) => Some(Guard::SpaceKey { column, keys }),
         SpaceScope::Container(columns) => {
-            let parents: Vec<String> = requests
-                .partitions
-                .iter()
-                .filter_map(|p| match p {
-                    Partition::PerParent { parent, .. } => Some(parent.clone()),
-                    _ => None,
-                })
-                .collect();
+            let parents = requests.parents();
             let searched = requests
                 .partitions
                 .iter()

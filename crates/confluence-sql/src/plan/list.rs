@@ -181,12 +181,5 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             }
         }
     }
-    Ok(ScanPlan::Requests(Requests {
-        spec,
-        partitions,
-        limit: input.limit,
-        guard: None,
-        order: None,
-        parent_spaces: Vec::new(),
-    }))
+    Ok(ScanPlan::Requests(Requests::new(spec, partitions, input.limit)))
 }

@@ -113,6 +113,24 @@ pub struct Requests {
     pub parent_spaces: Vec<parent_spaces::SpaceLookup>,
 }
 
+impl Requests {
+    /// Partitions of `spec` with nothing attached yet (no guard, order check or space lookup).
+    pub fn new(spec: &'static TableSpec, partitions: Vec<Partition>, limit: Option<usize>) -> Requests {
+        Requests { spec, partitions, limit, guard: None, order: None, parent_spaces: Vec::new() }
+    }
+
+    /// The parents the per-parent partitions name, in partition order.
+    pub fn parents(&self) -> Vec<String> {
+        self.partitions
+            .iter()
+            .filter_map(|p| match p {
+                Partition::PerParent { parent, .. } => Some(parent.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The order a sorted list's rows must come in; a server that breaks it fails the scan (the engine keeps only the
 /// first rows, so a misplaced one would silently change the answer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use confluence_rest::RestError;
 use crate::columns::{Column, Source};
 
 use super::request::{Api, RequestBuilder};
-use super::{Partition, Request, ScanOptions, ScanPlan, CQL_SEARCH_LIMIT};
+use super::{Request, ScanOptions, ScanPlan, CQL_SEARCH_LIMIT};
 
 /// A list of the parents named, and where each result's space id is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,14 +27,7 @@ pub fn attach(plan: ScanPlan, columns: &[Column], options: &ScanOptions<'_>) -> 
     if !columns.iter().any(|c| c.source == Source::ParentSpace) {
         return Ok(ScanPlan::Requests(requests));
     }
-    let mut parents: Vec<String> = requests
-        .partitions
-        .iter()
-        .filter_map(|p| match p {
-            Partition::PerParent { parent, .. } => Some(parent.clone()),
-            _ => None,
-        })
-        .collect();
+    let mut parents = requests.parents();
     parents.sort();
     parents.dedup();
     let Some(per_parent) = requests.spec.per_parent.filter(|_| !parents.is_empty()) else {

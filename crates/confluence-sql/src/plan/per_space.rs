@@ -66,14 +66,7 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
             selection: selection.clone(),
         })
         .collect();
-    Ok(Some(ScanPlan::Requests(Requests {
-        spec,
-        partitions,
-        limit: input.limit,
-        guard: None,
-        order: None,
-        parent_spaces: Vec::new(),
-    })))
+    Ok(Some(ScanPlan::Requests(Requests::new(spec, partitions, input.limit))))
 }
 
 /// The spaces to read; `None` when no space can match (ids that are not numbers, keys outside `Spaces`).

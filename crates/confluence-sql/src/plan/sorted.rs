@@ -59,12 +59,8 @@ pub fn plan(
     let request = builder.param("sort", value).build(options.dialect, page).map_err(super::external)?;
     let order = OrderCheck { column: sort.column, descending, param: value };
     let plan = ScanPlan::Requests(Requests {
-        spec,
-        partitions: vec![Partition::List { request, constant: None }],
-        limit: Some(wanted),
-        guard: None,
         order: Some(order),
-        parent_spaces: Vec::new(),
+        ..Requests::new(spec, vec![Partition::List { request, constant: None }], Some(wanted))
     });
     guard::attach(plan, spec, options).map(Some).map_err(super::external)
 }
