@@ -181,21 +181,8 @@ fn render_table(table: &Table) -> String {
              (one partition per id; a join does not pin it), else it fails with a message saying so.\n"
         ));
     }
-    if let Some(parent) = spec.per_parent.map(|p| p.column) {
-        if let Some(search) = spec.per_parent.and_then(|p| p.child_search) {
-            out.push_str(&format!(
-                "\nOr pin `{column}` instead (`=` or `IN`): one CQL search, `GET /wiki/rest/api/{path}?cql=type = \
-                 {kind} AND {field} = ...&expand={expand}` ({max} per request; one partition per space of `Spaces`), \
-                 finds the {kind}s and returns each with all its rows (inexact: the engine keeps the matching ones). \
-                 CQL finds current content only: the rows of archived {kind}s need `{parent}`.\n",
-                column = search.column,
-                path = search.path,
-                kind = search.content_type,
-                field = search.field,
-                expand = search.expand,
-                max = search.max_limit,
-            ));
-        }
+    if spec.per_parent.is_some() {
+        // Its readings are described above (Cloud has no child search since labels read their own lists).
     } else if let Some(per_space) = spec.per_space {
         out.push_str(&format!(
             "\nRead one space at a time (`{{space}}` above): every space of the site, or of `Spaces`, or only those the \
