@@ -112,16 +112,33 @@ impl PageDecoder {
     /// Decodes one page body (`{"results": [...], "_links": ...}`).
     pub fn decode_page(&self, body: &[u8]) -> Result<(Value, DecodedRows), String> {
         let mut rows = Rows::new(&self.columns, &self.context, self.ids);
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let envelope = PageSeed { tree: &self.tree, rows: &mut rows }
-            .deserialize(&mut deserializer)
-            .and_then(|envelope| deserializer.end().map(|()| envelope))
-            .map_err(|e| e.to_string())?;
+        // A body checked as UTF-8 once, in one pass, spares serde_json checking every string it keeps (it reads a
+        // `&str` as already checked); a body that is not UTF-8, or whose values are all skipped (a count), is read
+        // as bytes.
+        let keeps_values = !self.tree.slots.is_empty() || !self.tree.children.is_empty();
+        let checked = if keeps_values { std::str::from_utf8(body).ok() } else { None };
+        let envelope = match checked {
+            Some(text) => self.read_envelope(&mut serde_json::Deserializer::from_str(text), &mut rows),
+            None => self.read_envelope(&mut serde_json::Deserializer::from_slice(body), &mut rows),
+        }
+        .map_err(|e| e.to_string())?;
         if let Some(error) = rows.error.take() {
             return Err(error);
         }
         let (batch, ids) = rows.finish(&self.schema).map_err(|e| e.to_string())?;
         Ok((envelope, DecodedRows { batch, ids }))
+    }
+}
+
+impl PageDecoder {
+    fn read_envelope<'de, R: serde_json::de::Read<'de>>(
+        &self,
+        deserializer: &mut serde_json::Deserializer<R>,
+        rows: &mut Rows<'_>,
+    ) -> serde_json::Result<Value> {
+        let envelope = PageSeed { tree: &self.tree, rows }.deserialize(&mut *deserializer)?;
+        deserializer.end()?;
+        Ok(envelope)
     }
 }
 
@@ -447,11 +464,11 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         // A key the columns read, twice in one object: which value is the row's? Refused, whatever the values
         // (the JSON tree would keep the last; neither is a safe answer from a server that sends both).
-        let mut seen = vec![false; self.tree.children.len()];
+        let mut seen = Seen::new(self.tree.children.len());
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let child = self.tree.child(&key);
             if let Some((at, _)) = child {
-                if std::mem::replace(&mut seen[at], true) {
+                if seen.insert(at) {
                     return Err(serde::de::Error::custom(format!("an item has the key {key:?} twice")));
                 }
             }
@@ -520,6 +537,36 @@ impl ObjectSeed<'_, '_, '_> {
 }
 
 /// An object key, borrowed from the input unless it has escapes (serde's own `Cow<str>` always copies).
+/// Which of an object's keys the columns read have been met: a bit each (no allocation per item), or a vector for
+/// a node with more children than bits.
+enum Seen {
+    Bits(u64),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(keys: usize) -> Seen {
+        if keys <= 64 {
+            Seen::Bits(0)
+        } else {
+            Seen::Many(vec![false; keys])
+        }
+    }
+
+    /// Marks key `at` as met; whether it had been met before.
+    fn insert(&mut self, at: usize) -> bool {
+        match self {
+            Seen::Bits(bits) => {
+                let bit = 1u64 << at;
+                let before = *bits & bit != 0;
+                *bits |= bit;
+                before
+            }
+            Seen::Many(seen) => std::mem::replace(&mut seen[at], true),
+        }
+    }
+}
+
 struct Key<'de>(Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
@@ -685,6 +732,44 @@ mod tests {
         assert!(direct(r#"{"size": 3}"#).is_err_and(|e| e.contains("no results")));
         assert!(direct(r#"[1, 2]"#).is_err());
         assert!(direct(r#"{"results": [{"id": "1"}]"#).is_err(), "truncated");
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_reads_as_before_its_kept_strings_checked() {
+        // Checked once as a whole (the fast way), or string by string when the whole is not UTF-8: the same rows
+        // either way, and bad bytes in a kept string are an error, never text with holes.
+        let good = r#"{"results": [{"id": "1", "title": "caf\u00e9 ok", "skipped": "fine"}]}"#;
+        let with_bad_skipped = good.as_bytes().to_vec();
+        let at = with_bad_skipped.windows(4).position(|w| w == b"fine").expect("the skipped string");
+        let mut with_bad_skipped = with_bad_skipped;
+        with_bad_skipped[at] = 0xff;
+        let decoder = PageDecoder::new(COLUMNS, schema_of(COLUMNS), context(), true).expect("simple columns");
+        let (_, clean) = decoder.decode_page(good.as_bytes()).expect("decodes");
+        let (_, dirty) = decoder.decode_page(&with_bad_skipped).expect("a skipped string is not read");
+        assert_eq!(clean.batch, dirty.batch);
+        let mut with_bad_kept = good.as_bytes().to_vec();
+        let at = with_bad_kept.windows(2).position(|w| w == b"ok").expect("the title");
+        with_bad_kept[at] = 0xff;
+        let error = decoder.decode_page(&with_bad_kept).expect_err("a kept string must be UTF-8");
+        assert!(error.contains("UTF-8") || error.contains("unicode"), "{error}");
+    }
+
+    #[test]
+    fn a_key_twice_is_caught_however_many_keys_are_read() {
+        // More keys read in one object than the 64 bits that track them: a vector tracks them instead.
+        let names: Vec<&'static str> = (0..70).map(|i| &*Box::leak(format!("k{i}").into_boxed_str())).collect();
+        let paths: Vec<&'static [&'static str]> =
+            names.iter().map(|n| -> &'static [&'static str] { Box::leak(Box::new([*n])) }).collect();
+        let columns: Vec<Column> = names.iter().zip(&paths).map(|(n, p)| col(n, Kind::Int, p, "")).collect();
+        let decoder =
+            PageDecoder::new(&columns, schema_of(&columns), DecodeContext::default(), false).expect("simple columns");
+        for key in ["k3", "k69"] {
+            let body = format!(r#"{{"results": [{{"k1": 1, "{key}": 2, "{key}": 3}}]}}"#);
+            let error = decoder.decode_page(body.as_bytes()).expect_err("a key twice");
+            assert!(error.contains("twice"), "{error}");
+        }
+        let (_, rows) = decoder.decode_page(br#"{"results": [{"k0": 1, "k69": 2}]}"#).expect("decodes");
+        assert_eq!(rows.batch.num_rows(), 1);
     }
 
     #[test]
