@@ -125,8 +125,9 @@ fn basic(value: &str) -> Option<(String, String)> {
 /// The scopes that allow `METHOD /route` (any one of them suffices); `None` when the route needs no scope.
 pub fn required_scopes(deployment: SimDeployment, method: &str, route: &str) -> Option<&'static [&'static str]> {
     if deployment == SimDeployment::DataCenter {
-        // The audit log is for administrators: an OAuth token needs ADMIN (Confluence also checks the user).
-        if route == "/rest/api/audit" {
+        // The audit log and the licence are for administrators: an OAuth token needs ADMIN (Confluence also
+        // checks the user).
+        if route == "/rest/api/audit" || route.starts_with("/rest/license/") {
             return Some(&["ADMIN", "SYSTEM_ADMIN"]);
         }
         return Some(if method == "GET" {
@@ -223,6 +224,7 @@ mod tests {
         assert!(cloud("GET", "/wiki/rest/api/audit").contains(&"read:audit-log:confluence"));
         let dc = |method, route| required_scopes(SimDeployment::DataCenter, method, route).unwrap_or_default().to_vec();
         assert_eq!(dc("GET", "/rest/api/audit"), ["ADMIN", "SYSTEM_ADMIN"]);
+        assert_eq!(dc("GET", "/rest/license/1.0/license/{figure}"), ["ADMIN", "SYSTEM_ADMIN"]);
         assert!(dc("GET", "/rest/api/content").contains(&"READ"));
         assert!(!dc("POST", "/rest/api/content").contains(&"READ"));
     }

@@ -53,6 +53,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/rest/experimental/content/{id}/version", get(content_versions))
         .route("/rest/api/content/{id}/child/page", get(child_pages))
         .route("/rest/api/server-information", get(server_information))
+        .route("/rest/license/1.0/license/{figure}", get(license))
         .route("/rest/api/content/{id}/restriction/byOperation/{operation}", get(content_restriction))
 }
 
@@ -129,6 +130,33 @@ async fn server_information(State(st): Shared, uri: OriginalUri) -> ApiResult {
         "buildDate": "2025-11-04T00:00:00.000Z",
     }))
     .into_response())
+}
+
+/// The licence's user tiers: a Data Center licence is bought for one of them.
+const LICENCE_TIERS: [i64; 8] = [25, 50, 100, 250, 500, 1000, 2000, 10_000];
+
+/// `GET /rest/license/1.0/license/{userCount,maxUsers,remainingSeats}`, each `{"count": n}` (the users counting
+/// towards the licence: the active ones; the licence's tier, the smallest that holds them; the seats left), and
+/// `.../details` (Confluence 7.1 and later; an older server answers 404): whether it is a Data Center licence, and
+/// when it and its maintenance expire (epoch milliseconds).
+async fn license(State(st): Shared, uri: OriginalUri, Path(figure): Path<String>) -> ApiResult {
+    let data = &st.store.data;
+    let users = (0..data.user_count()).filter(|u| data.user(*u).active).count() as i64;
+    let max = LICENCE_TIERS.into_iter().find(|tier| *tier >= users).unwrap_or(users);
+    let not_found = || ApiError::not_found(STYLE, format!("null for uri: {}{}", st.base_url, uri.path()));
+    let body = match figure.as_str() {
+        "userCount" => serde_json::json!({ "count": users }),
+        "maxUsers" => serde_json::json!({ "count": max }),
+        "remainingSeats" => serde_json::json!({ "count": max - users }),
+        "details" if st.config.data_center_version >= (7, 1) => serde_json::json!({
+            "dataCenter": true,
+            // The licence ends on 2027-06-30, its maintenance a year later (midnight UTC).
+            "expiryDate": 1_814_313_600_000_i64,
+            "maintenanceExpiryDate": 1_845_936_000_000_i64,
+        }),
+        _ => return Err(not_found()),
+    };
+    Ok(Json(body).into_response())
 }
 
 /// `GET /rest/api/space/{key}/permissions` (Data Center 9.1 and later; an older server answers 404): every
