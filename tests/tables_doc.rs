@@ -21,7 +21,7 @@ Conventions:
 - **Pushed down** filters are sent to the server as query parameters: `exact` ones are not re-checked, `inexact` ones
   are re-checked by the engine (the server's semantics differ, e.g. case). Every other filter is applied after reading.
   On Data Center, these read Data Center's REST API (same columns; people are identified by user key):
-  DATA_CENTER_TABLES and `cql()`. The other tables are Cloud-only for now.
+  DATA_CENTER_TABLES and `cql()`. The other tables are Cloud-only for now. Only on Data Center: DATA_CENTER_ONLY.
 - Lists are read page by page at the endpoint's maximum `limit` (or the SQL `LIMIT`, when smaller), one partition per
   space where spaces are named. On Cloud, a scan with no `LIMIT` of a list that filters by space (`pages`,
   `blog_posts`, `tasks`) runs as `MaxConcurrency` workers sharing one cursor chain per space (up to 32 chains, small
@@ -72,8 +72,8 @@ SELECT * FROM tree ORDER BY depth, title
 ## Not tables (yet), and what to read instead
 
 - Who edited a page (Confluence's contributors): `SELECT DISTINCT author_id FROM page_versions WHERE page_id = ...`.
-- Licence figures: Cloud's REST API has none (they are in Atlassian's organization admin API); Data Center's
-  `/rest/license/1.0/license/userCount` is planned. `system_info` gives the Cloud plan (`edition`).
+- Licence figures on Cloud: its REST API has none (they are in Atlassian Administration); `system_info` gives the
+  plan (`edition`). Data Center's are the `license` table.
 - Whiteboards, databases and folders: Cloud's v2 API lists none of them (it reads them by id only); they show as
   `ancestor_type` in `page_ancestors`, and `cql('type = whiteboard')` finds them.
 - Bodies in other formats: v2 lists send one body format per request (storage or Atlassian document format), and
@@ -106,6 +106,17 @@ fn render_table(table: &Table) -> String {
         Endpoint::Arrays { path, arrays, max_limit } => {
             ("REST v1", format!("`GET /wiki/rest/api/{path}` ({})", arrays_note(arrays, max_limit)))
         }
+        Endpoint::Merged { parts } => {
+            let parts: Vec<String> = parts.iter().map(|p| format!("`GET /rest/{}`", p.path)).collect();
+            (
+                "Data Center's REST API",
+                format!(
+                    "{} (one object each, put under its name in the row: only those a selected column reads are \
+                     requested, all at once)",
+                    parts.join(", ")
+                ),
+            )
+        }
     };
     let prefix = match spec.endpoint {
         Endpoint::V2 { .. } => "/wiki/api/v2/",
@@ -113,6 +124,7 @@ fn render_table(table: &Table) -> String {
         Endpoint::V1 { .. } | Endpoint::Whole { .. } | Endpoint::One { .. } | Endpoint::Arrays { .. } => {
             "/wiki/rest/api/"
         }
+        Endpoint::Merged { .. } => "/rest/",
     };
     let mut out = format!("\n## `{}`\n\n{} Read with {api}: ", spec.name, spec.doc);
     if spec.variants.is_empty() {
@@ -290,7 +302,20 @@ fn render_table(table: &Table) -> String {
         out.push_str(&format!("\nA 403 from the server fails the query saying: {forbidden}.\n"));
     }
     out.push_str(&writes_note(spec.name));
+    if let Some(gap) = spec.not_on_cloud {
+        out.push_str(&format!("\nData Center only: on Cloud the query fails saying: {gap}.\n"));
+    }
     match table.data_center {
+        Ok(dc) if matches!(dc.endpoint, Endpoint::Merged { .. }) => {
+            if let Some(requires) = dc.requires {
+                out.push_str(&format!(
+                    "\nA server without a part answers 404, and the query fails saying: {requires}.\n"
+                ));
+            }
+            if let Some(forbidden) = dc.forbidden {
+                out.push_str(&format!("\nA 403 from the server fails the query saying: {forbidden}.\n"));
+            }
+        }
         Ok(dc) if !std::ptr::eq(dc, spec) => {
             let by_search = dc.per_parent.and_then(|p| p.child_search.filter(|s| s.column == p.column));
             if let Some(search) = by_search {
@@ -313,7 +338,7 @@ fn render_table(table: &Table) -> String {
                 Endpoint::Whole { path } => (format!("api/{path}"), "one unpaginated array".to_owned()),
                 Endpoint::One { path } => (format!("api/{path}"), "one object".to_owned()),
                 Endpoint::Arrays { path, arrays, max_limit } => (format!("api/{path}"), arrays_note(arrays, max_limit)),
-                Endpoint::V2 { .. } => return out,
+                Endpoint::V2 { .. } | Endpoint::Merged { .. } => return out,
             };
             let mut fixed: Vec<String> = dc.search_type.map(|t| format!("cql=type = {t}")).into_iter().collect();
             fixed.extend(dc.fixed_params.iter().map(|(k, v)| format!("{k}={v}")));
@@ -439,7 +464,11 @@ fn spaces_note(spec: &TableSpec) -> String {
 fn docs_tables_md_matches_the_declarations() {
     let on_data_center: Vec<String> =
         ALL.iter().filter(|t| t.data_center.is_ok()).map(|t| format!("`{}`", t.name())).collect();
-    let mut expected = HEADER.replace("DATA_CENTER_TABLES", &on_data_center.join(", "));
+    let only_on_data_center: Vec<String> =
+        ALL.iter().filter(|t| t.cloud.not_on_cloud.is_some()).map(|t| format!("`{}`", t.name())).collect();
+    let mut expected = HEADER
+        .replace("DATA_CENTER_TABLES", &on_data_center.join(", "))
+        .replace("DATA_CENTER_ONLY", &only_on_data_center.join(", "));
     for table in ALL {
         expected.push_str(&render_table(table));
     }

@@ -77,7 +77,13 @@ impl ConfluenceTable {
     /// The declaration for the connection's deployment, or why the table is not there.
     fn spec(&self) -> Result<&'static TableSpec> {
         if self.context.client().dialect().is_cloud() {
-            return Ok(self.table.cloud);
+            return match self.table.cloud.not_on_cloud {
+                None => Ok(self.table.cloud),
+                Some(gap) => Err(DataFusionError::Plan(format!(
+                    "the {} table is not available on Confluence Cloud: {gap}",
+                    self.table.name()
+                ))),
+            };
         }
         self.table.data_center.map_err(|gap| {
             let available: Vec<&str> = crate::tables::ALL

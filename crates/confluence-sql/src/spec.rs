@@ -53,6 +53,22 @@ pub enum Endpoint {
         /// The most elements of each list one request may ask for.
         max_limit: usize,
     },
+    /// One row made of several objects beside the v1 API, under the REST root (Data Center's licence:
+    /// `license/1.0/license/userCount`, `.../maxUsers`, ...): each part is read (only those whose key starts a
+    /// selected column's path) and put under its key, and the object made is the row.
+    Merged {
+        /// The parts.
+        parts: &'static [Part],
+    },
+}
+
+/// One object of a [`Endpoint::Merged`] row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Where it goes in the row's object: the first element of its columns' paths.
+    pub key: &'static str,
+    /// Path under the REST root.
+    pub path: &'static str,
 }
 
 impl Endpoint {
@@ -65,6 +81,7 @@ impl Endpoint {
             | Endpoint::Whole { path }
             | Endpoint::One { path }
             | Endpoint::Arrays { path, .. } => path,
+            Endpoint::Merged { parts } => parts.first().map_or("", |p| p.path),
         }
     }
 
@@ -75,7 +92,7 @@ impl Endpoint {
             | Endpoint::V1 { max_limit, .. }
             | Endpoint::Rest { max_limit, .. }
             | Endpoint::Arrays { max_limit, .. } => *max_limit,
-            Endpoint::Whole { .. } | Endpoint::One { .. } => usize::MAX,
+            Endpoint::Whole { .. } | Endpoint::One { .. } | Endpoint::Merged { .. } => usize::MAX,
         }
     }
 }
@@ -395,6 +412,9 @@ pub struct TableSpec {
     /// What a 403 from the list means besides missing permissions (a plan without the feature), and what to do,
     /// appended to the error.
     pub forbidden: Option<&'static str>,
+    /// Why the table is not there on Cloud, and what to read instead (a Data Center-only table, whose Cloud
+    /// declaration only names its columns).
+    pub not_on_cloud: Option<&'static str>,
 }
 
 /// Another reading of a table, through a CQL search, for queries that pin one of `columns` (`=` or `IN`, as many
@@ -480,6 +500,7 @@ impl TableSpec {
         depth_cap: None,
         requires: None,
         forbidden: None,
+        not_on_cloud: None,
     };
 
     /// The column named `name`.

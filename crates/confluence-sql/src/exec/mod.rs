@@ -176,6 +176,9 @@ pub fn describe(partition: &Partition, dialect: &Dialect) -> String {
             let each = format!("<each space's {takes}, of {}: worker {} of {shares}>", selection.describe(), share + 1);
             request.describe(dialect).replace(&url_placeholder(), &each)
         }
+        Partition::Merged { parts } => {
+            parts.iter().map(|(_, request)| request.describe(dialect)).collect::<Vec<_>>().join("; ")
+        }
         Partition::CqlLookup { search, fetch, id_param } => {
             let fetch = fetch.describe_with(dialect, Some(format!("{id_param}=<ids found>")));
             format!("{} then per page {fetch}", search.describe(dialect))

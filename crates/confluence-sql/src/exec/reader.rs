@@ -99,6 +99,7 @@ impl Reader {
                 Partition::SpaceShare { request, param, shares, sorts, named, .. } => {
                     self.space_share(request, param, shares, sorts, named, index)
                 }
+                Partition::Merged { parts } => self.merged(parts, &index),
                 Partition::CqlLookup { search, fetch, id_param } => self.lookup(search, fetch, id_param, &index),
                 Partition::Searched { search, columns, status } => self.searched(&search, columns, status, &index)?,
                 Partition::ChildSearch { search, children } => self.child_search(search, children, &index),
@@ -120,7 +121,10 @@ impl Reader {
             Partition::List { request, .. } | Partition::PerParent { request, .. } => request.space_ids.is_some(),
             Partition::SpaceShare { .. } | Partition::PerSpace { .. } => true,
             Partition::FanOut { children, .. } => children.iter().any(|(request, _)| request.space_ids.is_some()),
-            Partition::CqlLookup { .. } | Partition::ChildSearch { .. } | Partition::Searched { .. } => false,
+            Partition::CqlLookup { .. }
+            | Partition::ChildSearch { .. }
+            | Partition::Searched { .. }
+            | Partition::Merged { .. } => false,
         };
         let decodes = self.columns.iter().any(|c| matches!(c.source, Source::SpaceKeyOf(_)));
         if !(resolves || decodes) {
@@ -145,6 +149,34 @@ impl Reader {
             decoder: None,
             gate: None,
         }
+    }
+
+    /// One row made of several objects: each part read (all at once), put under its key, the object decoded.
+    fn merged(
+        &self,
+        parts: Vec<(&'static str, Request)>,
+        index: &Option<Arc<SpaceIndex>>,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let reader = self.clone();
+        let context = self.decode_context(index);
+        futures::stream::once(async move {
+            let reads = parts.into_iter().map(|(key, request)| {
+                let page_request = reader.page_request(request.url.clone(), &request, Shape::everything());
+                let mut pages = pages(reader.client.clone(), page_request, reader.metrics.clone());
+                async move {
+                    let page = pages.next().await.ok_or_else(|| {
+                        external(RestError::Internal(format!("{} answered nothing", request.url.path())))
+                    })?;
+                    let mut document = page.map_err(external)?.document;
+                    let item = take_results(&mut document).into_iter().next().unwrap_or(Value::Null);
+                    Ok::<_, DataFusionError>((key.to_owned(), item))
+                }
+            });
+            let row: serde_json::Map<String, Value> = futures::future::try_join_all(reads).await?.into_iter().collect();
+            let batch = decode(&reader.columns, &reader.schema, &[Value::Object(row)], &context)?;
+            Ok(reader.counted(batch))
+        })
+        .boxed()
     }
 
     /// Decodes a cursor list's pages straight into Arrow (in the paginator), when the columns allow it.

@@ -8,8 +8,9 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::Expr;
 
 use crate::columns::Column;
+use crate::columns::Source;
 use crate::predicate::{time_bound, Pins, Side};
-use crate::spec::{FilterRule, ParamValue, TableSpec};
+use crate::spec::{Endpoint, FilterRule, ParamValue, Part, TableSpec};
 
 use super::request::{path_segment, Api, RequestBuilder};
 use super::{Partition, Requests, ScanInput, ScanOptions, ScanPlan};
@@ -144,6 +145,9 @@ pub fn variant_pins<'a>(spec: &TableSpec, pins: &'a Pins) -> Option<&'a [String]
 /// Plans the list of `input.spec` (one partition per parent for a per-parent table whose parent is pinned).
 pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Result<ScanPlan> {
     let spec = input.spec;
+    if let Endpoint::Merged { parts } = spec.endpoint {
+        return merged(input, parts, options);
+    }
     let parents = spec.per_parent.and_then(|p| pins.get(p.column));
     if parents.is_some_and(<[String]>::is_empty) {
         return Ok(ScanPlan::Empty { reason: "the filters pin no parent" });
@@ -182,4 +186,24 @@ pub fn plan(input: &ScanInput<'_>, pins: &Pins, options: &ScanOptions<'_>) -> Re
         }
     }
     Ok(ScanPlan::Requests(Requests::new(spec, partitions, input.limit)))
+}
+
+/// One row made of several objects: a request for each part a selected column reads (the first part when none is,
+/// as for `count(*)`: the row exists only if the server answers).
+fn merged(input: &ScanInput<'_>, parts: &'static [Part], options: &ScanOptions<'_>) -> Result<ScanPlan> {
+    let reads = |part: &&Part| {
+        input.columns.iter().any(|c| matches!(c.source, Source::Path(path) if path.first() == Some(&part.key)))
+    };
+    let mut wanted: Vec<&Part> = parts.iter().filter(reads).collect();
+    if wanted.is_empty() {
+        wanted.extend(parts.first());
+    }
+    let parts = wanted
+        .into_iter()
+        .map(|part| {
+            let request = RequestBuilder::new(Api::RestOne, part.path).build(options.dialect, 1);
+            request.map(|request| (part.key, request)).map_err(super::external)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ScanPlan::Requests(Requests::new(input.spec, vec![Partition::Merged { parts }], input.limit)))
 }

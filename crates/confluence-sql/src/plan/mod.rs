@@ -163,6 +163,12 @@ pub enum Partition {
         /// The value of the `Constant` column of its rows.
         constant: Option<&'static str>,
     },
+    /// One row made of several objects, each read with its request and put under its key (see
+    /// [`crate::spec::Endpoint::Merged`]).
+    Merged {
+        /// Each part's key and request.
+        parts: Vec<(&'static str, Request)>,
+    },
     /// A CQL search for the ids of matching current rows, then one request per page of results for those rows.
     CqlLookup {
         /// The search.

@@ -69,6 +69,9 @@ impl Request {
         params.extend(self.url.query_pairs().map(|(k, v)| format!("{k}={v}")));
         let base = dialect.base().path().trim_end_matches('/');
         let path = self.url.path().strip_prefix(base).unwrap_or(self.url.path());
+        if params.is_empty() {
+            return format!("GET {path}");
+        }
         format!("GET {path}?{}", params.join("&"))
     }
 }
@@ -98,6 +101,8 @@ pub enum Api {
     Whole,
     /// REST v1, one object, no `limit`.
     One,
+    /// Beside v1 under the REST root, one object, no `limit` (a part of an [`Endpoint::Merged`] row).
+    RestOne,
     /// REST v1, one object holding lists windowed together by `start`/`limit`.
     Arrays(&'static [confluence_rest::ArrayAt]),
 }
@@ -112,6 +117,7 @@ impl Api {
             Endpoint::Whole { .. } => Api::Whole,
             Endpoint::One { .. } => Api::One,
             Endpoint::Arrays { arrays, .. } => Api::Arrays(arrays),
+            Endpoint::Merged { .. } => Api::RestOne,
         }
     }
 }
@@ -172,7 +178,7 @@ impl RequestBuilder {
         let mut url = match self.api {
             Api::V2 => dialect.v2(&self.path)?,
             Api::V1 | Api::Whole | Api::One | Api::Arrays(_) => dialect.v1(&self.path)?,
-            Api::Rest => dialect.rest(&self.path)?,
+            Api::Rest | Api::RestOne => dialect.rest(&self.path)?,
         };
         {
             let mut query = url.query_pairs_mut();
@@ -183,15 +189,19 @@ impl RequestBuilder {
             if !self.expand.is_empty() {
                 query.append_pair("expand", &self.expand.join(","));
             }
-            if !matches!(self.api, Api::Whole | Api::One) {
+            if !matches!(self.api, Api::Whole | Api::One | Api::RestOne) {
                 query.append_pair("limit", &limit.to_string());
             }
+        }
+        if url.query() == Some("") {
+            // A request with no parameter (one object): no bare `?`.
+            url.set_query(None);
         }
         let pagination = match self.api {
             Api::V2 => Pagination::Cursor,
             Api::V1 | Api::Rest => Pagination::Offset,
             Api::Whole => Pagination::Whole,
-            Api::One => Pagination::One,
+            Api::One | Api::RestOne => Pagination::One,
             Api::Arrays(arrays) => Pagination::Arrays(arrays),
         };
         Ok(Request { url, pagination, space_ids: self.space_ids })

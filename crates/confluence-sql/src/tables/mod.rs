@@ -12,6 +12,7 @@ mod cql_search;
 mod group_members;
 mod groups;
 mod labels;
+mod license;
 mod page_ancestors;
 mod page_children;
 mod page_versions;
@@ -48,6 +49,7 @@ pub static ALL: &[Table] = &[
     analytics::VIEWS_TABLE,
     analytics::VIEWERS_TABLE,
     system_info::TABLE,
+    license::TABLE,
 ];
 
 /// The table named `name` (a programming error when there is none: names are the declarations').
