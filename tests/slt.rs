@@ -1,5 +1,6 @@
-//! Runs the SQL logic tests in `tests/slt/*.slt` against the simulator (Confluence Cloud, the small data set with
-//! seed 42, a fresh simulator per file). Results are deterministic: the data set is generated from the seed.
+//! Runs the SQL logic tests in `tests/slt/*.slt` against the simulator (Confluence Cloud, or Data Center for a file
+//! whose name ends in `data_center.slt`; the small data set with seed 42, a fresh simulator per file). Results are
+//! deterministic: the data set is generated from the seed.
 //!
 //! `cargo test -p confluence-sql-tests --test slt [-- <name filter>]`
 
@@ -101,7 +102,9 @@ fn main() {
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
         let result = runtime.block_on(async {
-            let sim = Simulator::start(SimConfig::cloud()).await.map_err(|e| e.to_string())?;
+            let data_center = file.to_string_lossy().ends_with("data_center.slt");
+            let config = if data_center { SimConfig::data_center() } else { SimConfig::cloud() };
+            let sim = Simulator::start(config).await.map_err(|e| e.to_string())?;
             let connection_string = sim.info().connection_string;
             let mut runner = sqllogictest::Runner::new(move || {
                 let connection_string = connection_string.clone();

@@ -1294,6 +1294,64 @@ async fn system_info_is_one_row_from_one_request() {
     assert!(error.as_deref().is_some_and(|e| e.contains("Data Center 9.1 or later")), "{error:?}");
 }
 
+/// Data Center's licence: one row made of the objects the selected columns read (a request each, at once), its
+/// user count that of the active users; a server older than 7.1 answers the counts but not the details, and the
+/// error says what to select instead; Cloud refuses the table before any request, saying where its figures are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_licence_is_one_row_from_the_parts_selected() {
+    let sim = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let paths = |sim: &SimHandle| {
+        let mut paths: Vec<String> = sim.request_log().iter().map(|r| r.path.clone()).collect();
+        paths.sort();
+        paths
+    };
+    sim.reset_counters();
+    let users = first_i64(&query(&connection, "SELECT user_count FROM license").await);
+    assert_eq!(paths(&sim), ["/rest/license/1.0/license/userCount"]);
+    let active = first_i64(&query(&connection, "SELECT count(*) FROM users WHERE account_status = 'active'").await);
+    assert!(users > 0 && users == active, "{users} users counted, {active} active");
+
+    sim.reset_counters();
+    let sql = "SELECT max_users - remaining_seats, data_center, expires_at, maintenance_expires_at FROM license";
+    let text = pretty_format_batches(&query(&connection, sql).await).expect("prints").to_string();
+    assert_eq!(
+        paths(&sim),
+        [
+            "/rest/license/1.0/license/details",
+            "/rest/license/1.0/license/maxUsers",
+            "/rest/license/1.0/license/remainingSeats"
+        ]
+    );
+    assert!(text.contains(&format!("| {users} ")), "the seats taken are the users counted: {text}");
+    assert!(text.contains("true") && text.contains("2027-06-30T00:00:00Z"), "{text}");
+    assert!(text.contains("2028-06-30T00:00:00Z"), "{text}");
+
+    sim.reset_counters();
+    assert_eq!(first_i64(&query(&connection, "SELECT count(*) FROM license").await), 1);
+    assert_eq!(paths(&sim), ["/rest/license/1.0/license/userCount"], "a count reads one part: the row exists");
+
+    let old = Simulator::start(SimConfig::data_center().with_size(DatasetSize::TINY).with_data_center_version(7, 0))
+        .await
+        .expect("starts");
+    let old_connection = Connection::open(&old.info().connection_string).await.expect("opens");
+    assert_eq!(first_i64(&query(&old_connection, "SELECT user_count FROM license").await), users);
+    let error = old_connection.query("SELECT * FROM license").await.err().map(|e| e.to_string());
+    assert!(error.as_deref().is_some_and(|e| e.contains("7.1 or later") && e.contains("user_count")), "{error:?}");
+
+    let cloud_sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::TINY)).await.expect("starts");
+    let cloud = Connection::open(&cloud_sim.info().connection_string).await.expect("opens");
+    cloud_sim.reset_counters();
+    let error = cloud.query("SELECT user_count FROM license").await.err().map(|e| e.to_string());
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("not available on Confluence Cloud") && e.contains("admin.atlassian.com")),
+        "{error:?}"
+    );
+    assert_eq!(cloud_sim.request_log().len(), 0, "refused before any request");
+}
+
 /// `ORDER BY <column> [DESC] LIMIT n` on pages and blog posts: one request sorted by the server and sized to `n`,
 /// the same rows as sorting the whole table; not where a filter the server cannot apply sits between.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -56,6 +56,8 @@ pub async fn queries(connection: &Connection, cloud: bool) -> Vec<String> {
             "SELECT * FROM users".to_owned(),
             "SELECT * FROM labels".to_owned(),
         ]);
+    } else {
+        queries.push("SELECT * FROM license".to_owned());
     }
     queries
 }
