@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::config::SimDeployment;
 use crate::dataset::body;
 use crate::dataset::model::{
-    Attachment, AuditRecord, Comment, Content, ContentKind, Group, Space, Task, User, Version,
+    Attachment, AuditRecord, Comment, Content, ContentKind, CustomContent, Group, Space, Task, User, Version,
 };
 use crate::state::SimState;
 
@@ -238,6 +238,34 @@ pub fn v2_comment(state: &SimState, c: &Comment, body_format: Option<&str>) -> V
         }
     }
     v
+}
+
+/// A v2 custom content item (`/custom-content`): its body in storage format (or as Atlassian document format) when
+/// asked for.
+pub fn v2_custom_content(state: &SimState, c: &CustomContent, body_format: Option<&str>) -> Value {
+    let space = state.store.data.space(c.space);
+    let body = match body_format {
+        Some("storage") => json!({"storage": body_value("storage", c.storage.clone())}),
+        Some("atlas_doc_format") => {
+            let text = body::plain_text(&c.storage);
+            let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]});
+            json!({"atlas_doc_format": body_value("atlas_doc_format", adf.to_string())})
+        }
+        _ => json!({}),
+    };
+    json!({
+        "id": c.id.to_string(),
+        "type": c.content_type,
+        "status": "current",
+        "title": c.title,
+        "spaceId": space.id.to_string(),
+        "pageId": c.page_id.to_string(),
+        "authorId": account_id(state, c.author),
+        "createdAt": iso(c.created_ms),
+        "version": v2_version(state, &c.version),
+        "body": body,
+        "_links": {"webui": format!("/spaces/{}/customcontent/{}", space.key, c.id)},
+    })
 }
 
 /// A v2 attachment.

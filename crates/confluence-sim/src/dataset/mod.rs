@@ -9,6 +9,7 @@ mod attached;
 mod audit;
 pub mod body;
 mod content;
+mod custom;
 pub mod model;
 mod people;
 mod permissions;
@@ -24,6 +25,8 @@ use crate::hash::{mix, unit};
 use model::*;
 use size::DatasetSize;
 
+pub use custom::CUSTOM_CONTENT_TYPES;
+
 /// First page id.
 pub const PAGE_BASE: u64 = 1_000_000_000;
 /// First blog post id.
@@ -36,6 +39,8 @@ pub const INLINE_BASE: u64 = 4_000_000_000;
 pub const ATTACHMENT_BASE: u64 = 5_000_000_000;
 /// First task id.
 pub const TASK_BASE: u64 = 6_000_000_000;
+/// First custom content id.
+pub const CUSTOM_BASE: u64 = 7_000_000_000;
 /// First id given to content created through the API.
 pub const CREATED_BASE: u64 = 9_000_000_000;
 /// First space id.
@@ -62,6 +67,7 @@ const K_AUDIT: u64 = 10;
 const K_MEMBER: u64 = 11;
 const K_PERMISSION: u64 = 12;
 const K_RESTRICTION: u64 = 14;
+const K_CUSTOM: u64 = 15;
 
 /// `items` spread evenly over `owners` in contiguous runs: owner `o` has items `[o*items/owners, (o+1)*items/owners)`.
 #[derive(Clone, Copy, Debug)]

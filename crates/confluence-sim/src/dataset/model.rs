@@ -202,6 +202,29 @@ impl Content {
     }
 }
 
+/// An app's custom content item (on a page).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomContent {
+    /// Content id.
+    pub id: u64,
+    /// The app's content type (`ac:<app key>:<module key>`).
+    pub content_type: &'static str,
+    /// The page it is on.
+    pub page_id: u64,
+    /// Space index.
+    pub space: usize,
+    /// Title.
+    pub title: String,
+    /// Creator (user index).
+    pub author: usize,
+    /// Creation time.
+    pub created_ms: i64,
+    /// Current version.
+    pub version: Version,
+    /// Its body in storage format.
+    pub storage: String,
+}
+
 /// A footer or inline comment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comment {

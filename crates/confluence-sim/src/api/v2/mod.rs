@@ -17,7 +17,8 @@ use crate::api::common::{
     id_field, id_page, json_body, no_content, offset_page, path_id, str_field, v2_list, version_of, PathId,
 };
 use crate::api::json::{
-    v2_attachment, v2_comment, v2_content, v2_label, v2_page_version, v2_space, v2_task, v2_user, V2Content,
+    v2_attachment, v2_comment, v2_content, v2_custom_content, v2_label, v2_page_version, v2_space, v2_task, v2_user,
+    V2Content,
 };
 use crate::auth::Caller;
 use crate::dataset::model::{Comment, Content, ContentKind, Task};
@@ -70,6 +71,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/wiki/api/v2/labels", get(list_labels))
         .route("/wiki/api/v2/labels/{id}/pages", get(resources::list_label_pages))
         .route("/wiki/api/v2/labels/{id}/blogposts", get(resources::list_label_blogposts))
+        .route("/wiki/api/v2/custom-content", get(list_custom_content))
         .route("/wiki/api/v2/tasks", get(list_tasks))
         .route("/wiki/api/v2/tasks/{id}", get(get_task))
         .route("/wiki/api/v2/users-bulk", axum::routing::post(users_bulk))

@@ -166,6 +166,41 @@ impl TaskFilter {
     }
 }
 
+/// `GET /custom-content?type=...`: one app's content type at a time (`type` is required), optionally only some
+/// ids (up to 250) or spaces (up to 100), in id order with a cursor.
+pub(super) async fn list_custom_content(State(st): Shared, uri: OriginalUri) -> ApiResult {
+    let p = params(&uri);
+    let content_type = p
+        .get("type")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::bad_request(STYLE, "The 'type' query parameter is required"))?;
+    let limit = v2_limit(&p, 25, 250)?;
+    let after = match v2_cursor(&p)? {
+        Some(Cursor::After(id)) => Some(id),
+        Some(Cursor::Offset(_)) => return Err(ApiError::bad_request(STYLE, "Invalid cursor")),
+        None => None,
+    };
+    // Cloud sorts by id, title or dates too; the simulator only in id order (the driver sends no other).
+    p.choice("sort", &["id"], STYLE)?;
+    let body_format = p.choice("body-format", &["storage", "atlas_doc_format", "raw"], STYLE)?;
+    let ids = p.ids("id", 250, STYLE)?;
+    let space_ids = p.ids("space-id", 100, STYLE)?;
+    let data = &st.store.data;
+    let first = after.map_or(0, |a| a.saturating_sub(crate::dataset::CUSTOM_BASE).saturating_add(1));
+    let items: Vec<_> = (first..data.custom_content_count())
+        .map(|c| data.custom_content(c))
+        .filter(|c| c.content_type == content_type)
+        .filter(|c| ids.is_empty() || ids.contains(&c.id))
+        .filter(|c| space_ids.is_empty() || space_ids.contains(&data.space(c.space).id))
+        .take(limit + 1)
+        .collect();
+    let (items, next) = id_page(items, limit, |c| c.id);
+    // An item whose body is stored (not raw) has no raw representation: its body is then empty, as Cloud sends it.
+    let body_format = body_format.filter(|f| *f != "raw");
+    Ok(v2_list(&st, &uri, &p, items.iter().map(|c| v2_custom_content(&st, c, body_format)).collect(), next))
+}
+
 pub(super) async fn list_tasks(State(st): Shared, uri: OriginalUri) -> ApiResult {
     let p = params(&uri);
     let limit = v2_limit(&p, 25, 250)?;
