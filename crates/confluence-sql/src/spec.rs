@@ -415,6 +415,18 @@ pub struct TableSpec {
     /// Why the table is not there on Cloud, and what to read instead (a Data Center-only table, whose Cloud
     /// declaration only names its columns).
     pub not_on_cloud: Option<&'static str>,
+    /// A filter the endpoint cannot list without (Cloud lists custom content one type at a time): a query that
+    /// does not pin the column is refused at planning with the hint.
+    pub required_filter: Option<RequiredFilter>,
+}
+
+/// A column the query must pin (`=` or `IN`) for the table to be listed, and what to tell a user who did not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequiredFilter {
+    /// The column.
+    pub column: &'static str,
+    /// What the values are and where to find them.
+    pub hint: &'static str,
 }
 
 /// Another reading of a table, through a CQL search, for queries that pin one of `columns` (`=` or `IN`, as many
@@ -501,6 +513,7 @@ impl TableSpec {
         requires: None,
         forbidden: None,
         not_on_cloud: None,
+        required_filter: None,
     };
 
     /// The column named `name`.

@@ -264,6 +264,20 @@ pub fn plan(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan>
 fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
     let spec = input.spec;
     let pins = Pins::of(input.filters);
+    let pushed = |column: &str| {
+        let values = pins.get(column);
+        spec.filters.iter().any(|r| r.column == column && values.is_some_and(|v| v.len() <= r.max_values))
+    };
+    if let Some(required) = spec.required_filter.filter(|r| !pushed(r.column)) {
+        let hint = format!(
+            "the {table} table is listed one {column} at a time: add WHERE {column} = '<value>' or {column} IN \
+             (<values>) to the query (values written in the query; a join or subquery does not pin them); {hint}",
+            table = spec.name,
+            column = required.column,
+            hint = required.hint
+        );
+        return Ok(ScanPlan::NeedsParent { column: required.column, hint });
+    }
     if let Some(plan) = per_space::plan(&input, &pins, options).map_err(external)? {
         return Ok(plan);
     }

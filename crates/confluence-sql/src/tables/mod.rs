@@ -9,6 +9,7 @@ mod blog_posts;
 mod comments;
 mod content_restrictions;
 mod cql_search;
+mod custom_content;
 mod group_members;
 mod groups;
 mod labels;
@@ -42,6 +43,7 @@ pub static ALL: &[Table] = &[
     page_ancestors::TABLE,
     content_restrictions::TABLE,
     tasks::TABLE,
+    custom_content::TABLE,
     users::TABLE,
     groups::TABLE,
     group_members::TABLE,
