@@ -1294,6 +1294,64 @@ async fn system_info_is_one_row_from_one_request() {
     assert!(error.as_deref().is_some_and(|e| e.contains("Data Center 9.1 or later")), "{error:?}");
 }
 
+/// Custom content is listed one app content type at a time: each type named is its own request chain, sized to the
+/// API maximum (the types' items are all the rows, none twice); a query that names no type is refused before any
+/// request, saying what to add.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_content_is_read_one_request_chain_per_type_named() {
+    let sim = Simulator::start(SimConfig::cloud().with_size(DatasetSize::SMALL)).await.expect("starts");
+    let connection = Connection::open(&sim.info().connection_string).await.expect("opens");
+    let requests = |sim: &SimHandle| {
+        let mut requests: Vec<String> = sim
+            .request_log()
+            .iter()
+            .filter(|r| r.endpoint.contains("custom-content"))
+            .map(|r| format!("{}?{}", r.path, r.query))
+            .collect();
+        requests.sort();
+        requests
+    };
+    let polls = "ac:com.example.polls:poll";
+    let checklists = "ac:com.example.checklists:checklist";
+    sim.reset_counters();
+    let sql = format!(
+        "SELECT type, count(*), count(DISTINCT id), min(page_id) IS NOT NULL FROM custom_content \
+         WHERE type IN ('{polls}', '{checklists}') GROUP BY type ORDER BY type"
+    );
+    let batches = query(&connection, &sql).await;
+    let text = pretty_format_batches(&batches).expect("prints").to_string();
+    assert_eq!(
+        requests(&sim),
+        [
+            "/wiki/api/v2/custom-content?type=ac%3Acom.example.checklists%3Achecklist&limit=250",
+            "/wiki/api/v2/custom-content?type=ac%3Acom.example.polls%3Apoll&limit=250",
+        ]
+    );
+    // 1,200 pages, one item per twenty: 60 items of the two types, each counted once.
+    let counts: Vec<i64> =
+        batches.iter().flat_map(|b| b.column(1).as_primitive::<Int64Type>().values().to_vec()).collect();
+    let distinct: Vec<i64> =
+        batches.iter().flat_map(|b| b.column(2).as_primitive::<Int64Type>().values().to_vec()).collect();
+    assert_eq!(counts.iter().sum::<i64>(), 60, "{text}");
+    assert_eq!(counts, distinct, "no item twice: {text}");
+    assert!(counts.iter().all(|n| *n > 0), "{text}");
+    assert!(!text.contains("false"), "every item is on a page: {text}");
+
+    let one_space = format!("SELECT count(*) FROM custom_content WHERE type = '{polls}' AND space_key = 'ENG'");
+    sim.reset_counters();
+    let in_eng = first_i64(&query(&connection, &one_space).await);
+    assert!(in_eng > 0 && in_eng < counts.iter().sum::<i64>());
+    let sent = requests(&sim);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("space-id=10000"), "the space pushed: {sent:?}");
+
+    sim.reset_counters();
+    let error = connection.query("SELECT title FROM custom_content WHERE title LIKE 'Poll%'").await.err();
+    let error = error.map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("WHERE type = '<value>'") && error.contains("ac:<app key>:<module key>"), "{error}");
+    assert!(sim.request_log().is_empty(), "refused before any request");
+}
+
 /// Data Center's licence: one row made of the objects the selected columns read (a request each, at once), its
 /// user count that of the active users; a server older than 7.1 answers the counts but not the details, and the
 /// error says what to select instead; Cloud refuses the table before any request, saying where its figures are.

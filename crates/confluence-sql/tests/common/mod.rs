@@ -53,6 +53,9 @@ pub async fn queries(connection: &Connection, cloud: bool) -> Vec<String> {
             format!("SELECT * FROM attachments WHERE page_id IN ({page_ids})"),
             format!("SELECT * FROM pages WHERE author_id = '{author}'"),
             "SELECT * FROM tasks".to_owned(),
+            "SELECT * FROM custom_content WHERE type IN ('ac:com.example.polls:poll', \
+             'ac:com.example.checklists:checklist')"
+                .to_owned(),
             "SELECT * FROM users".to_owned(),
             "SELECT * FROM labels".to_owned(),
         ]);
