@@ -1350,6 +1350,14 @@ async fn custom_content_is_read_one_request_chain_per_type_named() {
     let error = error.map(|e| e.to_string()).unwrap_or_default();
     assert!(error.contains("WHERE type = '<value>'") && error.contains("ac:<app key>:<module key>"), "{error}");
     assert!(sim.request_log().is_empty(), "refused before any request");
+    let error = connection.query("SELECT title FROM custom_content WHERE type = ''").await.err();
+    assert!(error.is_some_and(|e| e.to_string().contains("WHERE type = '<value>'")), "an empty type is no type");
+    assert!(sim.request_log().is_empty(), "refused before any request");
+
+    // A type no installed app declares: Cloud answers 404, and the error says what to check.
+    let sql = format!("SELECT count(*) FROM custom_content WHERE type IN ('{polls}', 'ac:com.example.polls:pol')");
+    let error = connection.query(&sql).await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("404") && error.contains("installed app declares"), "{error}");
 }
 
 /// Data Center's licence: one row made of the objects the selected columns read (a request each, at once), its

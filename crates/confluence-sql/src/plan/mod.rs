@@ -266,7 +266,9 @@ fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
     let pins = Pins::of(input.filters);
     let pushed = |column: &str| {
         let values = pins.get(column);
-        spec.filters.iter().any(|r| r.column == column && values.is_some_and(|v| v.len() <= r.max_values))
+        // An empty value is no value: the server reads `type=` as no type at all.
+        let named = |v: &[String]| v.iter().all(|value| !value.is_empty());
+        spec.filters.iter().any(|r| r.column == column && values.is_some_and(|v| v.len() <= r.max_values && named(v)))
     };
     if let Some(required) = spec.required_filter.filter(|r| !pushed(r.column)) {
         let hint = format!(

@@ -56,6 +56,10 @@ pub static CUSTOM_CONTENT: TableSpec = TableSpec {
         FilterRule::space_key("space_key", "space-id", 100),
     ],
     on_projection: Some(ProjectionParam { column: "body_storage", param: "body-format", value: "storage" }),
+    requires: Some(
+        "each type named must be one an installed app declares (check its key: ac:<app key>:<module key> for a \
+         Connect app); a type Confluence knows but without items reads as no rows",
+    ),
     required_filter: Some(RequiredFilter {
         column: "type",
         hint: "the types are those the installed apps declare (a Connect app's descriptor names them \

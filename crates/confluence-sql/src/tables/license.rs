@@ -60,8 +60,9 @@ pub static LICENSE: TableSpec = TableSpec {
 pub static LICENSE_DATA_CENTER: TableSpec = TableSpec {
     not_on_cloud: None,
     requires: Some(
-        "the licence details (data_center, expires_at, maintenance_expires_at) are read from Confluence 7.1 or \
-         later; select only user_count, max_users and remaining_seats on an older server",
+        "the licence figures are read from Confluence's licence REST resource (/rest/license/1.0/), its details \
+         (data_center, expires_at, maintenance_expires_at) from Confluence 7.1 or later: on an older server \
+         select only user_count, max_users and remaining_seats",
     ),
     forbidden: Some("the licence is read by Confluence administrators"),
     ..LICENSE

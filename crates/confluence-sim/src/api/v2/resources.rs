@@ -175,6 +175,10 @@ pub(super) async fn list_custom_content(State(st): Shared, uri: OriginalUri) -> 
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .ok_or_else(|| ApiError::bad_request(STYLE, "The 'type' query parameter is required"))?;
+    // A type no installed app declares is a 404 (a known type without items is an empty list).
+    if !crate::dataset::CUSTOM_CONTENT_TYPES.contains(&content_type.as_str()) {
+        return Err(ApiError::not_found(STYLE, format!("Custom content type {content_type} not found")));
+    }
     let limit = v2_limit(&p, 25, 250)?;
     let after = match v2_cursor(&p)? {
         Some(Cursor::After(id)) => Some(id),
@@ -187,7 +191,7 @@ pub(super) async fn list_custom_content(State(st): Shared, uri: OriginalUri) -> 
     let ids = p.ids("id", 250, STYLE)?;
     let space_ids = p.ids("space-id", 100, STYLE)?;
     let data = &st.store.data;
-    let first = after.map_or(0, |a| a.saturating_sub(crate::dataset::CUSTOM_BASE).saturating_add(1));
+    let first = after.map_or(0, |a| a.checked_sub(crate::dataset::CUSTOM_BASE).map_or(0, |i| i.saturating_add(1)));
     let items: Vec<_> = (first..data.custom_content_count())
         .map(|c| data.custom_content(c))
         .filter(|c| c.content_type == content_type)
