@@ -264,21 +264,8 @@ pub fn plan(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan>
 fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
     let spec = input.spec;
     let pins = Pins::of(input.filters);
-    let pushed = |column: &str| {
-        let values = pins.get(column);
-        // An empty value is no value: the server reads `type=` as no type at all.
-        let named = |v: &[String]| v.iter().all(|value| !value.is_empty());
-        spec.filters.iter().any(|r| r.column == column && values.is_some_and(|v| v.len() <= r.max_values && named(v)))
-    };
-    if let Some(required) = spec.required_filter.filter(|r| !pushed(r.column)) {
-        let hint = format!(
-            "the {table} table is listed one {column} at a time: add WHERE {column} = '<value>' or {column} IN \
-             (<values>) to the query (values written in the query; a join or subquery does not pin them); {hint}",
-            table = spec.name,
-            column = required.column,
-            hint = required.hint
-        );
-        return Ok(ScanPlan::NeedsParent { column: required.column, hint });
+    if let Some(plan) = needs_filter(spec, &pins) {
+        return Ok(plan);
     }
     if let Some(plan) = per_space::plan(&input, &pins, options).map_err(external)? {
         return Ok(plan);
@@ -307,6 +294,28 @@ fn choose(input: ScanInput<'_>, options: &ScanOptions<'_>) -> Result<ScanPlan> {
         None => space_share::split(list::plan(&input, &pins, options)?, &input, &pins, options).map_err(external)?,
     };
     Ok(plan)
+}
+
+/// The refusal of a query that does not pin the filter its table's list requires (every value non-empty: the
+/// server reads `type=` as no type at all, and no more values than the rule pushes).
+fn needs_filter(spec: &TableSpec, pins: &Pins) -> Option<ScanPlan> {
+    let required = spec.required_filter?;
+    let column = required.column;
+    let named = |values: &[String]| values.iter().all(|value| !value.is_empty());
+    let pushed = spec
+        .rule(column)
+        .zip(pins.get(column))
+        .is_some_and(|(rule, values)| values.len() <= rule.max_values && named(values));
+    if pushed {
+        return None;
+    }
+    let hint = format!(
+        "the {table} table is listed one {column} at a time: add WHERE {column} = '<value>' or {column} IN \
+         (<values>) to the query (values written in the query; a join or subquery does not pin them); {hint}",
+        table = spec.name,
+        hint = required.hint
+    );
+    Some(ScanPlan::NeedsParent { column, hint })
 }
 
 fn needs_parent(spec: &TableSpec, column: &'static str) -> ScanPlan {

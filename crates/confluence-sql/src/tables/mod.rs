@@ -122,6 +122,22 @@ mod tests {
         schema_of(columns).fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect()
     }
 
+    /// A table whose list needs a filter in every request (custom content's `type`) declares no server sort: the
+    /// sorted plan (`plan::sorted`) sends one request with every pinned value, neither checking the required filter
+    /// nor splitting its values one per request. Whoever adds a sort to such a table must teach it both.
+    #[test]
+    fn tables_needing_a_filter_have_no_sorted_plan() {
+        for spec in every_spec().into_iter().filter(|s| s.required_filter.is_some()) {
+            assert!(spec.sorts.is_empty(), "{} sorts but needs {:?}", spec.name, spec.required_filter);
+            let rule = spec.required_filter.and_then(|r| spec.rule(r.column));
+            assert!(
+                rule.is_some_and(|r| r.partition),
+                "{}: the required filter is pushed, one value per request",
+                spec.name
+            );
+        }
+    }
+
     /// A Data Center variant must have exactly the table's columns, so that the schema is the same on both.
     #[test]
     fn data_center_variants_have_the_same_schema() {
